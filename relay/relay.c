@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* relay.c: the relay table and its life cycle: add, remove, snapshots; engine start and stop. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "relay_int.h"
+
+RTE_LOG_REGISTER(vfwd_logtype, vfwd, INFO);
+
+/*
+ * The table is written by the control thread only; the lock orders those
+ * writes against readers on other threads (vhost callbacks, telemetry).
+ * Workers never take it: they see relays only through published work lists.
+ */
+static struct {
+	struct relay_params params;
+	struct relay *table[RELAY_MAX];
+	pthread_mutex_t lock;
+	bool started;
+} eng = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+const struct relay_params *engine_params(void)
+{
+	return &eng.params;
+}
+
+void engine_lock(void)
+{
+	pthread_mutex_lock(&eng.lock);
+}
+
+void engine_unlock(void)
+{
+	pthread_mutex_unlock(&eng.lock);
+}
+
+struct relay *engine_find_by_path(const char *path)
+{
+	for (unsigned int i = 0; i < RELAY_MAX; i++)
+		if (eng.table[i] && strcmp(eng.table[i]->path, path) == 0)
+			return eng.table[i];
+	return NULL;
+}
+
+int relay_apply(struct relay *r, enum relay_event ev)
+{
+	int cur = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+	int next;
+
+	do {
+		next = relay_state_next((enum relay_state)cur, ev);
+		if (next < 0) {
+			VLOG(WARNING, "relay %u: event %s not allowed in state %s", r->id,
+			     relay_event_name(ev), relay_vf_state_name((enum relay_state)cur));
+			return -EINVAL;
+		}
+	} while (!__atomic_compare_exchange_n(&r->state, &cur, next, false, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	if (next != cur)
+		VLOG(INFO, "relay %u: %s -> %s (%s)", r->id,
+		     relay_vf_state_name((enum relay_state)cur),
+		     relay_vf_state_name((enum relay_state)next), relay_event_name(ev));
+	return 0;
+}
+
+void relay_params_default(struct relay_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->vhost_dir, sizeof(p->vhost_dir), "/tmp/virtio-forwarder");
+	snprintf(p->pattern, sizeof(p->pattern), "virtio-forwarder%%u.sock");
+	p->sock_uid = (uid_t)-1;
+	p->sock_gid = (gid_t)-1;
+	for (unsigned int i = 0; i < RELAY_MAX; i++)
+		p->pins[i].cpu[0] = p->pins[i].cpu[1] = -1;
+}
+
+static int pins_check(const struct relay_params *p)
+{
+	for (unsigned int i = 0; i < RELAY_MAX; i++)
+		for (int d = 0; d < 2; d++) {
+			int c = p->pins[i].cpu[d];
+
+			if (c >= 0 && !cpuset_has(&p->workers, (unsigned int)c)) {
+				VLOG(ERR, "relay %u is pinned to CPU %d, which is not a worker CPU",
+				     i, c);
+				return -EINVAL;
+			}
+		}
+	return 0;
+}
+
+int relay_engine_start(const struct relay_params *p)
+{
+	int ret;
+
+	if (cpuset_count(&p->workers) == 0 || cpuset_has(&p->workers, p->main_lcore)) {
+		VLOG(ERR, "worker CPUs must be given and must not include the main lcore %u",
+		     p->main_lcore);
+		return -EINVAL;
+	}
+	ret = pins_check(p);
+	if (ret)
+		return ret;
+	if (mkdir(p->vhost_dir, 0755) && errno != EEXIST) {
+		ret = -errno;
+		VLOG(ERR, "cannot create socket directory %s: %s", p->vhost_dir, strerror(errno));
+		return ret;
+	}
+	eng.params = *p;
+	ret = workers_start(p);
+	if (ret)
+		return ret;
+	eng.started = true;
+	return 0;
+}
+
+void relay_engine_stop(void)
+{
+	if (!eng.started)
+		return;
+	for (unsigned int i = 0; i < RELAY_MAX; i++)
+		if (eng.table[i])
+			relay_remove(i);
+	workers_stop();
+	eng.started = false;
+}
+
+static bool dev_in_use(const char *dev)
+{
+	char a[RELAY_DEV_LEN], b[RELAY_DEV_LEN];
+	bool pci = relay_pci_normalize(dev, a, sizeof(a));
+
+	for (unsigned int i = 0; i < RELAY_MAX; i++) {
+		const struct relay *r = eng.table[i];
+
+		if (!r)
+			continue;
+		if (pci ? relay_pci_normalize(r->dev, b, sizeof(b)) && !strcmp(a, b)
+			: !strcmp(r->dev, dev))
+			return true;
+	}
+	return false;
+}
+
+/* Undo whatever part of relay_add() was done; @r is no longer in the table. */
+static void relay_free(struct relay *r)
+{
+	vf_close(r);
+	rte_free(r);
+}
+
+int relay_add(unsigned int id, const char *dev)
+{
+	struct relay *r;
+	int ret;
+
+	if (!eng.started)
+		return -ENODEV;
+	if (id >= RELAY_MAX) {
+		VLOG(ERR, "relay id %u out of range 0..%u", id, RELAY_MAX - 1);
+		return -ERANGE;
+	}
+	if (!dev || !*dev || strlen(dev) >= RELAY_DEV_LEN) {
+		VLOG(ERR, "relay %u: device missing or longer than %u bytes", id, RELAY_DEV_LEN - 1);
+		return -EINVAL;
+	}
+	if (eng.table[id]) {
+		VLOG(ERR, "relay %u already exists (device %s)", id, eng.table[id]->dev);
+		return -EEXIST;
+	}
+	if (dev_in_use(dev)) {
+		VLOG(ERR, "relay %u: device %s already belongs to another relay", id, dev);
+		return -EBUSY;
+	}
+	r = rte_zmalloc("relay", sizeof(*r), RTE_CACHE_LINE_SIZE);
+	if (!r)
+		return -ENOMEM;
+	r->id = id;
+	r->vid = -1;
+	r->state = RELAY_UNINIT;
+	snprintf(r->dev, sizeof(r->dev), "%s", dev);
+	for (int d = 0; d < 2; d++) {
+		r->dir[d].relay = r;
+		r->dir[d].id = (enum relay_dir_id)d;
+		r->dir[d].cpu = -1;
+	}
+	ret = relay_socket_path(eng.params.vhost_dir, eng.params.pattern, id, r->path,
+				sizeof(r->path));
+	if (ret)
+		goto out_free;
+	ret = vf_open(r, &eng.params);
+	if (ret)
+		goto out_free;
+	relay_apply(r, RELAY_EV_VF_ADDED);
+
+	engine_lock();
+	eng.table[id] = r;
+	engine_unlock();
+
+	ret = vhost_open(r, &eng.params);
+	if (ret)
+		goto out_unlist;
+	for (int d = 0; d < 2; d++) {
+		ret = worker_attach(&r->dir[d], eng.params.pins[id].cpu[d]);
+		if (ret)
+			goto out_detach;
+	}
+	VLOG(NOTICE, "relay %u added: VF %s <-> %s (VF->VM on CPU %d, VM->VF on CPU %d)", id,
+	     r->dev, r->path, r->dir[0].cpu, r->dir[1].cpu);
+	return 0;
+
+out_detach:
+	for (int d = 0; d < 2; d++)
+		worker_detach(&r->dir[d]);
+	vhost_close(r, &eng.params);
+out_unlist:
+	engine_lock();
+	eng.table[id] = NULL;
+	engine_unlock();
+out_free:
+	relay_free(r);
+	return ret;
+}
+
+int relay_remove(unsigned int id)
+{
+	struct relay *r;
+
+	if (id >= RELAY_MAX || !eng.table[id])
+		return -ENOENT;
+	r = eng.table[id];
+	relay_apply(r, RELAY_EV_REMOVE);
+	for (int d = 0; d < 2; d++)
+		worker_detach(&r->dir[d]);
+	/* No worker sees the relay now; the guest is detached by destroy_device. */
+	vhost_close(r, &eng.params);
+	engine_lock();
+	eng.table[id] = NULL;
+	engine_unlock();
+	relay_free(r);
+	VLOG(NOTICE, "relay %u removed", id);
+	return 0;
+}
+
+unsigned int relay_list(unsigned int out[RELAY_MAX])
+{
+	unsigned int n = 0;
+
+	engine_lock();
+	for (unsigned int i = 0; i < RELAY_MAX; i++)
+		if (eng.table[i])
+			out[n++] = i;
+	engine_unlock();
+	return n;
+}
+
+static void counters_read(const struct relay_counters *c, struct relay_counters *out)
+{
+	const uint64_t *src = (const uint64_t *)c;
+	uint64_t *dst = (uint64_t *)out;
+
+	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
+		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
+{
+	const struct relay *r;
+
+	if (id >= RELAY_MAX)
+		return -ENOENT;
+	engine_lock();
+	r = eng.table[id];
+	if (!r) {
+		engine_unlock();
+		return -ENOENT;
+	}
+	memset(out, 0, sizeof(*out));
+	out->id = id;
+	out->state = (enum relay_state)__atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+	snprintf(out->dev, sizeof(out->dev), "%s", r->dev);
+	snprintf(out->path, sizeof(out->path), "%s", r->path);
+	out->port = r->port;
+	out->socket_id = r->socket_id;
+	out->vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
+	out->nr_vring = __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED);
+	for (int d = 0; d < 2; d++) {
+		out->cpu[d] = r->dir[d].cpu;
+		counters_read(&r->dir[d].c, &out->c[d]);
+	}
+	engine_unlock();
+	return 0;
+}
+
+void relay_log_all(void)
+{
+	unsigned int ids[RELAY_MAX], n = relay_list(ids);
+	struct relay_snapshot s;
+
+	VLOG(NOTICE, "%u relay(s)", n);
+	for (unsigned int i = 0; i < n; i++) {
+		if (relay_snapshot_get(ids[i], &s))
+			continue;
+		for (int d = 0; d < 2; d++) {
+			const struct relay_counters *c = &s.c[d];
+
+			VLOG(NOTICE,
+			     "relay %u %s %s/%s: rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64
+			     " pkts %" PRIu64 " bytes, dropped full %" PRIu64 ", not connected %" PRIu64,
+			     s.id, d == RELAY_VF_TO_VM ? "vf_to_vm" : "vm_to_vf",
+			     relay_vf_state_name(s.state), relay_vm_state_name(s.state), c->rx_pkts,
+			     c->rx_bytes, c->tx_pkts, c->tx_bytes, c->full_pkts, c->down_pkts);
+		}
+	}
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* relay.h: public interface of the relay engine (VF <-> vhost-user relays, workers). */
+#ifndef VFWD_RELAY_H
+#define VFWD_RELAY_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define RELAY_MAX       64  /* relay ids 0..63 */
+#define RELAY_BURST     32  /* packets per burst, both directions */
+#define CPUSET_MAX      256 /* highest CPU number + 1 we accept */
+#define RELAY_DEV_LEN   256 /* DPDK device string or PCI address */
+#define RELAY_PATTERN_LEN 128
+
+/* ---- CPU sets (cpuset.c) ------------------------------------------------ */
+
+struct cpuset {
+	uint64_t w[CPUSET_MAX / 64];
+};
+
+/*
+ * Parse "1,2", "1-3,7" or a hex bitmap "0x6" into @set.
+ * Returns 0, or -EINVAL (empty set, bad syntax, CPU >= CPUSET_MAX).
+ */
+int cpuset_parse(const char *s, struct cpuset *set);
+void cpuset_zero(struct cpuset *set);
+void cpuset_add(struct cpuset *set, unsigned int cpu);
+bool cpuset_has(const struct cpuset *set, unsigned int cpu);
+unsigned int cpuset_count(const struct cpuset *set);
+/* Next CPU in @set at or after @from, or -1. */
+int cpuset_next(const struct cpuset *set, unsigned int from);
+/* Format as a comma list ("1,2,5"); returns 0 or -ENOSPC. */
+int cpuset_format(const struct cpuset *set, char *buf, size_t len);
+
+/* ---- names and states (state.c) ---------------------------------------- */
+
+/* One relay's life; the VF-side and guest-side state names derive from it. */
+enum relay_state {
+	RELAY_UNINIT = 0, /* being set up */
+	RELAY_ADDED,      /* VF started, no guest connected */
+	RELAY_READY,      /* VF started, guest connected */
+	RELAY_REMOVING,   /* being torn down */
+};
+
+enum relay_event {
+	RELAY_EV_VF_ADDED,
+	RELAY_EV_GUEST_UP,
+	RELAY_EV_GUEST_DOWN,
+	RELAY_EV_REMOVE,
+};
+
+/* The state @ev leads to from @s, or -EINVAL when @ev is not allowed in @s. */
+int relay_state_next(enum relay_state s, enum relay_event ev);
+/* Reference names: DPDK_UNINIT, DPDK_ADDED, DPDK_READY, DPDK_REMOVING1. */
+const char *relay_vf_state_name(enum relay_state s);
+/* Reference names: VIRTIO_UNINIT, VIRTIO_READY, VIRTIO_REMOVING1. */
+const char *relay_vm_state_name(enum relay_state s);
+const char *relay_event_name(enum relay_event ev);
+
+/*
+ * Socket path of relay @id: @dir "/" @pattern with its single "%u" replaced
+ * by @id. Returns 0, -EINVAL (pattern without exactly one %u, or another
+ * '%' conversion) or -ENAMETOOLONG.
+ */
+int relay_socket_path(const char *dir, const char *pattern, unsigned int id, char *buf,
+		      size_t len);
+/* 0 when @pattern holds exactly one "%u" and no other conversion, else -EINVAL. */
+int relay_pattern_check(const char *pattern);
+
+/*
+ * Normalise a PCI address ("0000:02:08.0" or "02:08.0") into @out
+ * ("0000:02:08.0"). Returns true when @s is a PCI address.
+ */
+bool relay_pci_normalize(const char *s, char *out, size_t len);
+
+/* ---- the engine (relay.c, worker.c, vf.c, vhost.c) ---------------------- */
+
+enum relay_dir_id {
+	RELAY_VF_TO_VM = 0,
+	RELAY_VM_TO_VF = 1,
+};
+
+struct relay_pin {
+	int cpu[2]; /* per direction; -1 = least-loaded worker */
+};
+
+struct relay_params {
+	struct cpuset workers;  /* one worker lcore per CPU */
+	unsigned int main_lcore;
+	char vhost_dir[PATH_MAX];
+	char pattern[RELAY_PATTERN_LEN];
+	bool client_mode; /* connect to sockets QEMU serves */
+	uid_t sock_uid;   /* (uid_t)-1: leave */
+	gid_t sock_gid;   /* (gid_t)-1: leave */
+	bool jumbo;       /* 9000 MTU on VFs */
+	bool mrgbuf;      /* offer VIRTIO_NET_F_MRG_RXBUF */
+	bool tso;         /* offer TSO and checksum offloads */
+	struct relay_pin pins[RELAY_MAX];
+};
+
+/* Per-direction counters: pkts/bytes received, sent, dropped (far queue full, far side down). */
+struct relay_counters {
+	uint64_t rx_pkts, rx_bytes;
+	uint64_t tx_pkts, tx_bytes;
+	uint64_t full_pkts, full_bytes;
+	uint64_t down_pkts, down_bytes;
+};
+
+struct relay_snapshot {
+	unsigned int id;
+	enum relay_state state;
+	char dev[RELAY_DEV_LEN];
+	char path[PATH_MAX];
+	int port;
+	int socket_id;
+	int vid;            /* -1 when no guest */
+	unsigned int nr_vring; /* guest vrings when connected */
+	int cpu[2];
+	struct relay_counters c[2];
+};
+
+/* Fill @p with defaults (no workers, main lcore 0, reference socket names). */
+void relay_params_default(struct relay_params *p);
+
+/*
+ * Start the engine after rte_eal_init(): validate pins against the worker set,
+ * launch one worker per CPU. Returns 0 or -errno (message logged).
+ */
+int relay_engine_start(const struct relay_params *p);
+/* Remove every relay, stop and join the workers. Safe when not started. */
+void relay_engine_stop(void);
+
+/*
+ * Create relay @id over device @dev (PCI address or DPDK device string):
+ * probe and start the VF, open the vhost-user socket, publish both
+ * directions to workers. Returns 0 or -errno; on error nothing is left.
+ * Control thread only.
+ */
+int relay_add(unsigned int id, const char *dev);
+/* Tear relay @id down (guest detached, grace period, VF closed). 0, -ENOENT. */
+int relay_remove(unsigned int id);
+/* Fill @out with ids of existing relays; returns how many. Any thread. */
+unsigned int relay_list(unsigned int out[RELAY_MAX]);
+/* Consistent copy of relay @id's state and counters. 0 or -ENOENT. Any thread. */
+int relay_snapshot_get(unsigned int id, struct relay_snapshot *out);
+/* Log one line per relay with state and counters (control thread). */
+void relay_log_all(void);
+
+/* Log type shared by the engine and the daemon. */
+extern int vfwd_logtype;
+#define VLOG(level, fmt, ...)                                                              \
+	rte_log(RTE_LOG_##level, vfwd_logtype, "vfwd: " fmt "\n", ##__VA_ARGS__)
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* relay_int.h: engine-private structures shared by relay.c, worker.c, vf.c and vhost.c. */
+#ifndef VFWD_RELAY_INT_H
+#define VFWD_RELAY_INT_H
+
+#include <rte_common.h>
+#include <rte_log.h>
+#include <rte_mempool.h>
+
+#include "relay.h"
+
+struct relay;
+
+/*
+ * One direction of one relay: the unit of work a worker polls. Its counters
+ * have exactly one writer, the worker that serves it; readers snapshot them.
+ */
+struct relay_dir {
+	struct relay_counters c;
+	struct relay *relay;
+	enum relay_dir_id id;
+	int cpu; /* serving worker's lcore, -1 when unpublished (control thread) */
+} __rte_cache_aligned;
+
+struct relay {
+	struct relay_dir dir[2];
+	/* Written by vhost callbacks (release), read by workers (acquire). */
+	int vid;           /* -1: no guest */
+	uint32_t nr_vring; /* vrings of the connected guest */
+	int state;         /* enum relay_state, changed only through relay_apply() */
+	/* Control thread only after relay_add() returns. */
+	unsigned int id;
+	uint16_t port;
+	int socket_id;
+	bool vf_open;
+	bool sock_open;
+	bool is_pci;
+	struct rte_mempool *pool;
+	char dev[RELAY_DEV_LEN];  /* as given */
+	char name[RELAY_DEV_LEN]; /* ethdev / bus device name */
+	char path[PATH_MAX];      /* vhost-user socket */
+};
+
+/* engine (relay.c) */
+const struct relay_params *engine_params(void);
+void engine_lock(void);
+void engine_unlock(void);
+/* Relay whose socket is @path, or NULL. Caller holds the engine lock. */
+struct relay *engine_find_by_path(const char *path);
+/* Move @r along @ev; -EINVAL (logged) when not allowed. Any thread. */
+int relay_apply(struct relay *r, enum relay_event ev);
+
+/* workers (worker.c) */
+int workers_start(const struct relay_params *p);
+void workers_stop(void);
+/* Publish @d on the worker of lcore @cpu (-1: least loaded). 0 or -errno. */
+int worker_attach(struct relay_dir *d, int cpu);
+/* Unpublish @d and wait until no worker can still see it. */
+void worker_detach(struct relay_dir *d);
+/* Wait until every worker has finished the iteration it was in. */
+void workers_synchronize(void);
+
+/* VF glue (vf.c) */
+int vf_open(struct relay *r, const struct relay_params *p);
+void vf_close(struct relay *r);
+
+/* vhost-user glue (vhost.c) */
+int vhost_open(struct relay *r, const struct relay_params *p);
+void vhost_close(struct relay *r, const struct relay_params *p);
+
+#endif

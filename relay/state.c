@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* state.c: the relay state machine, state names and socket/PCI name helpers (no DPDK calls). */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "relay.h"
+
+int relay_state_next(enum relay_state s, enum relay_event ev)
+{
+	switch (ev) {
+	case RELAY_EV_VF_ADDED:
+		return s == RELAY_UNINIT ? RELAY_ADDED : -EINVAL;
+	case RELAY_EV_GUEST_UP:
+		return s == RELAY_ADDED ? RELAY_READY : -EINVAL;
+	case RELAY_EV_GUEST_DOWN:
+		if (s == RELAY_READY)
+			return RELAY_ADDED;
+		/* A guest may go away while its relay is being removed. */
+		return s == RELAY_REMOVING ? RELAY_REMOVING : -EINVAL;
+	case RELAY_EV_REMOVE:
+		return s == RELAY_UNINIT || s == RELAY_ADDED || s == RELAY_READY ? RELAY_REMOVING
+										  : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+const char *relay_vf_state_name(enum relay_state s)
+{
+	static const char *const names[] = {
+		[RELAY_UNINIT] = "DPDK_UNINIT",
+		[RELAY_ADDED] = "DPDK_ADDED",
+		[RELAY_READY] = "DPDK_READY",
+		[RELAY_REMOVING] = "DPDK_REMOVING1",
+	};
+
+	return (unsigned int)s < sizeof(names) / sizeof(names[0]) ? names[s] : "DPDK_UNKNOWN";
+}
+
+const char *relay_vm_state_name(enum relay_state s)
+{
+	if (s == RELAY_READY)
+		return "VIRTIO_READY";
+	if (s == RELAY_REMOVING)
+		return "VIRTIO_REMOVING1";
+	return "VIRTIO_UNINIT";
+}
+
+const char *relay_event_name(enum relay_event ev)
+{
+	switch (ev) {
+	case RELAY_EV_VF_ADDED:
+		return "vf-added";
+	case RELAY_EV_GUEST_UP:
+		return "guest-up";
+	case RELAY_EV_GUEST_DOWN:
+		return "guest-down";
+	case RELAY_EV_REMOVE:
+		return "remove";
+	}
+	return "unknown";
+}
+
+int relay_pattern_check(const char *pattern)
+{
+	unsigned int nu = 0;
+
+	if (!pattern || !*pattern || strchr(pattern, '/'))
+		return -EINVAL;
+	for (const char *p = pattern; *p; p++) {
+		if (*p != '%')
+			continue;
+		if (p[1] != 'u')
+			return -EINVAL;
+		nu++;
+		p++;
+	}
+	return nu == 1 ? 0 : -EINVAL;
+}
+
+int relay_socket_path(const char *dir, const char *pattern, unsigned int id, char *buf,
+		      size_t len)
+{
+	const char *pct;
+	int n;
+
+	if (relay_pattern_check(pattern))
+		return -EINVAL;
+	/* Substitute by hand: user text is never used as a format string. */
+	pct = strstr(pattern, "%u");
+	n = snprintf(buf, len, "%s/%.*s%u%s", dir, (int)(pct - pattern), pattern, id, pct + 2);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static bool hex_field(const char *s, size_t n, unsigned int max, unsigned int *v)
+{
+	*v = 0;
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+		*v = *v * 16 + (unsigned int)(isdigit((unsigned char)s[i])
+						      ? s[i] - '0'
+						      : tolower((unsigned char)s[i]) - 'a' + 10);
+	}
+	return *v <= max;
+}
+
+bool relay_pci_normalize(const char *s, char *out, size_t len)
+{
+	unsigned int dom = 0, bus, slot, fn;
+	const char *c1 = strchr(s, ':'), *c2, *dot;
+
+	if (!c1)
+		return false;
+	c2 = strchr(c1 + 1, ':');
+	if (c2) { /* dddd:bb:ss.f */
+		if (!hex_field(s, (size_t)(c1 - s), 0xffff, &dom) || c1 - s != 4)
+			return false;
+		s = c1 + 1;
+		c1 = c2;
+	}
+	dot = strchr(c1 + 1, '.');
+	if (!dot || c1 - s != 2 || dot - c1 - 1 != 2 || strlen(dot + 1) != 1)
+		return false;
+	if (!hex_field(s, 2, 0xff, &bus) || !hex_field(c1 + 1, 2, 0x1f, &slot) ||
+	    !hex_field(dot + 1, 1, 7, &fn))
+		return false;
+	return snprintf(out, len, "%04x:%02x:%02x.%x", dom, bus, slot, fn) < (int)len;
+}

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vf.c: the VF side of a relay: probe (PCI hot-plug or DPDK device string), mempool, ethdev set-up. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "relay_int.h"
+
+#define VF_RX_DESC   512
+#define VF_TX_DESC   512
+#define VF_POOL_CACHE RELAY_BURST
+#define VF_JUMBO_MTU 9000
+
+/*
+ * mbufs a relay can hold at once: a full VF RX ring, a full VF TX ring (frames
+ * dequeued from the guest awaiting transmit), one burst in hand per direction,
+ * and what per-lcore mempool caches may keep (up to 1.5 x cache size each).
+ * Rounded up to 2^n - 1, the size a mempool ring stores best.
+ */
+static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd)
+{
+	unsigned int n = nb_rxd + nb_txd + 2 * RELAY_BURST +
+			 rte_lcore_count() * VF_POOL_CACHE * 3 / 2;
+
+	return rte_align32pow2(n + 1) - 1;
+}
+
+static int vf_probe(struct relay *r)
+{
+	char pci[32];
+	size_t len;
+	int ret;
+
+	r->is_pci = relay_pci_normalize(r->dev, pci, sizeof(pci));
+	if (r->is_pci) {
+		snprintf(r->name, sizeof(r->name), "%s", pci);
+	} else {
+		len = strcspn(r->dev, ",");
+		snprintf(r->name, sizeof(r->name), "%.*s", (int)len, r->dev);
+	}
+	if (rte_eth_dev_get_port_by_name(r->name, &r->port) == 0) {
+		VLOG(ERR, "relay %u: device %s is already in use", r->id, r->name);
+		return -EBUSY;
+	}
+	ret = rte_dev_probe(r->is_pci ? r->name : r->dev);
+	if (ret) {
+		VLOG(ERR, "relay %u: cannot probe device '%s': %s%s", r->id, r->dev,
+		     strerror(-ret),
+		     r->is_pci ? " (is it bound to vfio-pci?)" : " (is the device string valid?)");
+		return ret;
+	}
+	if (rte_eth_dev_get_port_by_name(r->name, &r->port)) {
+		VLOG(ERR, "relay %u: device '%s' probed but is not an ethdev", r->id, r->dev);
+		rte_eal_hotplug_remove(r->is_pci ? "pci" : "vdev", r->name);
+		return -ENODEV;
+	}
+	r->socket_id = rte_eth_dev_socket_id(r->port);
+	if (r->socket_id < 0)
+		r->socket_id = (int)rte_socket_id();
+	return 0;
+}
+
+static void vf_conf_build(struct relay *r, const struct relay_params *p,
+			  const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
+			  uint32_t *data_room)
+{
+	memset(conf, 0, sizeof(*conf));
+	*data_room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	if (p->jumbo) {
+		uint32_t mtu = RTE_MIN((uint32_t)VF_JUMBO_MTU, (uint32_t)info->max_mtu);
+
+		conf->rxmode.mtu = mtu;
+		if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+			conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		else /* no scatter: one mbuf must hold a whole jumbo frame */
+			*data_room = RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN +
+				     RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN;
+		if (mtu < VF_JUMBO_MTU)
+			VLOG(WARNING, "relay %u: %s supports MTU %u at most", r->id, r->name, mtu);
+	}
+	if (p->tso)
+		conf->txmode.offloads |=
+			info->tx_offload_capa &
+			(RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
+			 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+}
+
+static int vf_setup(struct relay *r, const struct relay_params *p)
+{
+	uint16_t nb_rxd = VF_RX_DESC, nb_txd = VF_TX_DESC;
+	struct rte_eth_dev_info info;
+	struct rte_eth_conf conf;
+	uint32_t data_room;
+	char pname[RTE_MEMPOOL_NAMESIZE];
+	const char *what;
+	int ret;
+
+	what = "get device info";
+	ret = rte_eth_dev_info_get(r->port, &info);
+	if (ret)
+		goto out_err;
+	vf_conf_build(r, p, &info, &conf, &data_room);
+	what = "configure";
+	ret = rte_eth_dev_configure(r->port, 1, 1, &conf);
+	if (ret)
+		goto out_err;
+	what = "adjust descriptors";
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(r->port, &nb_rxd, &nb_txd);
+	if (ret)
+		goto out_err;
+	snprintf(pname, sizeof(pname), "relay%u", r->id);
+	r->pool = rte_pktmbuf_pool_create(pname, pool_size(nb_rxd, nb_txd), VF_POOL_CACHE, 0,
+					  (uint16_t)data_room, r->socket_id);
+	what = "create mbuf pool";
+	if (!r->pool) {
+		ret = -rte_errno;
+		goto out_err;
+	}
+	VLOG(DEBUG, "relay %u: pool of %u mbufs (%u bytes data room)", r->id,
+	     pool_size(nb_rxd, nb_txd), data_room);
+	what = "set up rx queue";
+	ret = rte_eth_rx_queue_setup(r->port, 0, nb_rxd, (unsigned int)r->socket_id, NULL,
+				     r->pool);
+	if (ret)
+		goto out_err;
+	what = "set up tx queue";
+	ret = rte_eth_tx_queue_setup(r->port, 0, nb_txd, (unsigned int)r->socket_id, NULL);
+	if (ret)
+		goto out_err;
+	ret = rte_eth_promiscuous_enable(r->port);
+	if (ret && ret != -ENOTSUP)
+		VLOG(WARNING, "relay %u: cannot enable promiscuous mode on %s: %s", r->id,
+		     r->name, strerror(-ret));
+	what = "start";
+	ret = rte_eth_dev_start(r->port);
+	if (ret)
+		goto out_err;
+	return 0;
+out_err:
+	VLOG(ERR, "relay %u: cannot %s VF %s: %s", r->id, what, r->name, strerror(-ret));
+	return ret;
+}
+
+int vf_open(struct relay *r, const struct relay_params *p)
+{
+	int ret;
+
+	ret = vf_probe(r);
+	if (ret)
+		return ret;
+	r->vf_open = true;
+	ret = vf_setup(r, p);
+	if (ret) {
+		vf_close(r);
+		return ret;
+	}
+	VLOG(INFO, "relay %u: VF %s is port %u on NUMA socket %d", r->id, r->dev, r->port,
+	     r->socket_id);
+	return 0;
+}
+
+void vf_close(struct relay *r)
+{
+	int ret;
+
+	if (r->vf_open) {
+		rte_eth_dev_stop(r->port);
+		rte_eth_dev_close(r->port);
+		ret = rte_eal_hotplug_remove(r->is_pci ? "pci" : "vdev", r->name);
+		if (ret)
+			VLOG(WARNING, "relay %u: cannot detach %s: %s", r->id, r->name,
+			     strerror(-ret));
+		r->vf_open = false;
+	}
+	rte_mempool_free(r->pool);
+	r->pool = NULL;
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* vhost.c: the guest side of a relay: vhost-user socket, feature set, device callbacks. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_vhost.h>
+
+#include "relay_int.h"
+
+/* Offloads offered only with -T: a VF may not be able to finish them. */
+#define VHOST_OFFLOAD_FEATURES                                                                     \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |                         \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) |                     \
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6) |                   \
+	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_ECN) |                      \
+	 (1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
+
+static struct relay *relay_of_vid(int vid)
+{
+	char path[PATH_MAX];
+
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)))
+		return NULL;
+	return engine_find_by_path(path);
+}
+
+static void features_log(const struct relay *r, uint64_t f)
+{
+	VLOG(INFO, "relay %u: negotiated features 0x%" PRIx64 " (mrg_rxbuf %s, tso %s, csum %s, "
+		   "ctrl_rx %s, mq %s, packed %s)",
+	     r->id, f, f & (1ULL << VIRTIO_NET_F_MRG_RXBUF) ? "on" : "off",
+	     f & (1ULL << VIRTIO_NET_F_HOST_TSO4) ? "on" : "off",
+	     f & (1ULL << VIRTIO_NET_F_CSUM) ? "on" : "off",
+	     f & (1ULL << VIRTIO_NET_F_CTRL_RX) ? "on" : "off",
+	     f & (1ULL << VIRTIO_NET_F_MQ) ? "on" : "off",
+	     f & (1ULL << VIRTIO_F_RING_PACKED) ? "on" : "off");
+}
+
+static int on_new_device(int vid)
+{
+	uint64_t features = 0;
+	struct relay *r;
+	uint16_t nr;
+	int ret = -1;
+
+	engine_lock();
+	r = relay_of_vid(vid);
+	if (!r) {
+		VLOG(WARNING, "vhost device %d on a socket no relay owns; refused", vid);
+		goto out_unlock;
+	}
+	if (relay_apply(r, RELAY_EV_GUEST_UP))
+		goto out_unlock;
+	nr = rte_vhost_get_vring_num(vid);
+	/* Workers poll: ask the guest not to kick us. */
+	for (uint16_t q = 0; q < nr; q++)
+		rte_vhost_enable_guest_notification(vid, q, 0);
+	rte_vhost_get_negotiated_features(vid, &features);
+	__atomic_store_n(&r->nr_vring, nr, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->vid, vid, __ATOMIC_RELEASE);
+	VLOG(NOTICE, "relay %u: guest connected on %s (vid %d, %u queue pairs)", r->id, r->path,
+	     vid, nr / 2);
+	features_log(r, features);
+	ret = 0;
+out_unlock:
+	engine_unlock();
+	return ret;
+}
+
+static void on_destroy_device(int vid)
+{
+	struct relay *r;
+
+	engine_lock();
+	r = relay_of_vid(vid);
+	if (r && __atomic_load_n(&r->vid, __ATOMIC_RELAXED) == vid) {
+		/* Detach, then wait: no worker may touch the vrings once we return. */
+		__atomic_store_n(&r->vid, -1, __ATOMIC_RELEASE);
+		workers_synchronize();
+		relay_apply(r, RELAY_EV_GUEST_DOWN);
+		VLOG(NOTICE, "relay %u: guest disconnected from %s", r->id, r->path);
+	}
+	engine_unlock();
+}
+
+static int on_vring_state_changed(int vid, uint16_t queue, int enable)
+{
+	/* Queues enabled after new_device (multiqueue) must not kick us either. */
+	if (enable)
+		rte_vhost_enable_guest_notification(vid, queue, 0);
+	VLOG(DEBUG, "vhost device %d: vring %u %s", vid, queue, enable ? "enabled" : "disabled");
+	return 0;
+}
+
+static int on_features_changed(int vid, uint64_t features)
+{
+	VLOG(INFO, "vhost device %d: features now 0x%" PRIx64 "%s", vid, features,
+	     features & (1ULL << VHOST_F_LOG_ALL) ? " (dirty logging on)" : "");
+	return 0;
+}
+
+static const struct rte_vhost_device_ops vhost_ops = {
+	.new_device = on_new_device,
+	.destroy_device = on_destroy_device,
+	.vring_state_changed = on_vring_state_changed,
+	.features_changed = on_features_changed,
+};
+
+/* Server mode: a stale socket from a previous run is replaced; anything else is refused. */
+static int stale_socket_remove(const struct relay *r)
+{
+	struct stat st;
+
+	if (lstat(r->path, &st)) {
+		if (errno == ENOENT)
+			return 0;
+		VLOG(ERR, "relay %u: cannot stat %s: %s", r->id, r->path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		VLOG(ERR, "relay %u: %s exists and is not a socket; not replacing it", r->id,
+		     r->path);
+		return -EEXIST;
+	}
+	if (unlink(r->path)) {
+		VLOG(ERR, "relay %u: cannot remove stale %s: %s", r->id, r->path, strerror(errno));
+		return -errno;
+	}
+	VLOG(INFO, "relay %u: replaced stale socket %s", r->id, r->path);
+	return 0;
+}
+
+static uint64_t features_disabled(const struct relay_params *p)
+{
+	uint64_t off = 1ULL << VIRTIO_NET_F_CTRL_RX;
+
+	if (!p->mrgbuf)
+		off |= 1ULL << VIRTIO_NET_F_MRG_RXBUF;
+	if (!p->tso)
+		off |= VHOST_OFFLOAD_FEATURES;
+	return off;
+}
+
+int vhost_open(struct relay *r, const struct relay_params *p)
+{
+	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+	const char *what;
+	int ret;
+
+	if (p->client_mode)
+		flags |= RTE_VHOST_USER_CLIENT; /* reconnects by default */
+	else if ((ret = stale_socket_remove(r)))
+		return ret;
+	what = "register";
+	ret = rte_vhost_driver_register(r->path, flags);
+	if (ret)
+		goto out_err;
+	r->sock_open = true;
+	what = "set features of";
+	ret = rte_vhost_driver_disable_features(r->path, features_disabled(p));
+	if (ret)
+		goto out_unregister;
+	what = "set callbacks of";
+	ret = rte_vhost_driver_callback_register(r->path, &vhost_ops);
+	if (ret)
+		goto out_unregister;
+	what = "start";
+	ret = rte_vhost_driver_start(r->path);
+	if (ret)
+		goto out_unregister;
+	if (!p->client_mode && (p->sock_uid != (uid_t)-1 || p->sock_gid != (gid_t)-1) &&
+	    chown(r->path, p->sock_uid, p->sock_gid)) {
+		ret = -errno;
+		what = "chown";
+		goto out_unregister;
+	}
+	VLOG(INFO, "relay %u: vhost-user %s %s", r->id, p->client_mode ? "client for" : "server on",
+	     r->path);
+	return 0;
+out_unregister:
+	vhost_close(r, p);
+out_err:
+	VLOG(ERR, "relay %u: cannot %s vhost-user socket %s%s%s", r->id, what, r->path,
+	     ret < 0 ? ": " : "", ret < 0 ? strerror(-ret) : "");
+	return ret < 0 ? ret : -EIO;
+}
+
+void vhost_close(struct relay *r, const struct relay_params *p)
+{
+	struct stat st;
+
+	if (!r->sock_open)
+		return;
+	/* Calls destroy_device on this thread when a guest is connected. */
+	if (rte_vhost_driver_unregister(r->path))
+		VLOG(WARNING, "relay %u: cannot unregister %s", r->id, r->path);
+	if (!p->client_mode && lstat(r->path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(r->path);
+	r->sock_open = false;
+}

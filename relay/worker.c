@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* worker.c: worker lcores, publication of relay directions (RCU QSBR) and the data path. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_vhost.h>
+
+#include "relay_int.h"
+
+/* What one worker polls; replaced whole (copy, swap, grace period, free). */
+struct work_list {
+	unsigned int n;
+	struct relay_dir *item[];
+};
+
+struct worker {
+	struct work_list *list; /* published with release, read with acquire */
+	unsigned int lcore;
+	unsigned int tid; /* QSBR thread id */
+	unsigned int load; /* directions assigned (control thread) */
+} __rte_cache_aligned;
+
+static struct worker *workers;
+static unsigned int nb_workers;
+static struct rte_rcu_qsbr *qsv;
+static bool stopping; /* set once with release; workers read with acquire */
+
+/* Single-writer counter update: a relaxed load and store, no locked instruction. */
+static inline void ctr_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t burst_bytes(struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t b = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		b += rte_pktmbuf_pkt_len(pkts[i]);
+	return b;
+}
+
+static void poll_vf_to_vm(struct relay_dir *d)
+{
+	struct relay *r = d->relay;
+	struct rte_mbuf *pkts[RELAY_BURST];
+	uint64_t bytes, unsent_bytes;
+	uint16_t n, sent;
+	int vid;
+
+	n = rte_eth_rx_burst(r->port, 0, pkts, RELAY_BURST);
+	if (n == 0)
+		return;
+	bytes = burst_bytes(pkts, n);
+	ctr_add(&d->c.rx_pkts, n);
+	ctr_add(&d->c.rx_bytes, bytes);
+
+	vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
+	if (vid < 0) {
+		ctr_add(&d->c.down_pkts, n);
+		ctr_add(&d->c.down_bytes, bytes);
+		rte_pktmbuf_free_bulk(pkts, n);
+		return;
+	}
+	/* Enqueue copies into guest buffers: every mbuf stays ours to free. */
+	sent = rte_vhost_enqueue_burst(vid, 0, pkts, n);
+	unsent_bytes = burst_bytes(pkts + sent, n - sent);
+	ctr_add(&d->c.tx_pkts, sent);
+	ctr_add(&d->c.tx_bytes, bytes - unsent_bytes);
+	if (sent < n) {
+		ctr_add(&d->c.full_pkts, n - sent);
+		ctr_add(&d->c.full_bytes, unsent_bytes);
+	}
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+static void poll_vm_to_vf(struct relay_dir *d)
+{
+	struct relay *r = d->relay;
+	struct rte_mbuf *pkts[RELAY_BURST];
+	uint32_t nr_vring;
+	int vid;
+
+	vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
+	if (vid < 0)
+		return;
+	nr_vring = __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED);
+	/* Guest TX queues are the odd vrings; vhost skips disabled ones. */
+	for (uint32_t q = 1; q < nr_vring; q += 2) {
+		uint64_t bytes, unsent_bytes;
+		uint16_t n, sent;
+
+		n = rte_vhost_dequeue_burst(vid, (uint16_t)q, r->pool, pkts, RELAY_BURST);
+		if (n == 0)
+			continue;
+		bytes = burst_bytes(pkts, n);
+		ctr_add(&d->c.rx_pkts, n);
+		ctr_add(&d->c.rx_bytes, bytes);
+		/* Sent mbufs belong to the PMD once tx_burst returns: count the rest first. */
+		sent = rte_eth_tx_burst(r->port, 0, pkts, n);
+		unsent_bytes = burst_bytes(pkts + sent, n - sent);
+		ctr_add(&d->c.tx_pkts, sent);
+		ctr_add(&d->c.tx_bytes, bytes - unsent_bytes);
+		if (sent < n) {
+			ctr_add(&d->c.full_pkts, n - sent);
+			ctr_add(&d->c.full_bytes, unsent_bytes);
+			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		}
+	}
+}
+
+static int worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	rte_rcu_qsbr_thread_register(qsv, w->tid);
+	rte_rcu_qsbr_thread_online(qsv, w->tid);
+	while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
+		const struct work_list *l = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
+
+		for (unsigned int i = 0; i < l->n; i++) {
+			struct relay_dir *d = l->item[i];
+
+			if (d->id == RELAY_VF_TO_VM)
+				poll_vf_to_vm(d);
+			else
+				poll_vm_to_vf(d);
+		}
+		rte_rcu_qsbr_quiescent(qsv, w->tid);
+		if (l->n == 0) {
+			/* Nothing published: sleep instead of spinning. */
+			rte_rcu_qsbr_thread_offline(qsv, w->tid);
+			rte_delay_us_sleep(1000);
+			rte_rcu_qsbr_thread_online(qsv, w->tid);
+		}
+	}
+	rte_rcu_qsbr_thread_offline(qsv, w->tid);
+	rte_rcu_qsbr_thread_unregister(qsv, w->tid);
+	return 0;
+}
+
+void workers_synchronize(void)
+{
+	if (qsv)
+		rte_rcu_qsbr_synchronize(qsv, RTE_QSBR_THRID_INVALID);
+}
+
+static struct work_list *list_alloc(unsigned int n)
+{
+	struct work_list *l = calloc(1, sizeof(*l) + n * sizeof(l->item[0]));
+
+	if (l)
+		l->n = n;
+	return l;
+}
+
+static void list_publish(struct worker *w, struct work_list *nl)
+{
+	struct work_list *old = w->list;
+
+	__atomic_store_n(&w->list, nl, __ATOMIC_RELEASE);
+	workers_synchronize();
+	free(old);
+}
+
+static struct worker *worker_pick(int cpu)
+{
+	struct worker *best = NULL;
+
+	for (unsigned int i = 0; i < nb_workers; i++) {
+		struct worker *w = &workers[i];
+
+		if (cpu >= 0 && w->lcore == (unsigned int)cpu)
+			return w;
+		if (cpu < 0 && (!best || w->load < best->load))
+			best = w;
+	}
+	return best;
+}
+
+int worker_attach(struct relay_dir *d, int cpu)
+{
+	struct worker *w = worker_pick(cpu);
+	struct work_list *nl;
+
+	if (!w)
+		return -EINVAL;
+	nl = list_alloc(w->list->n + 1);
+	if (!nl)
+		return -ENOMEM;
+	memcpy(nl->item, w->list->item, w->list->n * sizeof(nl->item[0]));
+	nl->item[w->list->n] = d;
+	d->cpu = (int)w->lcore;
+	w->load++;
+	list_publish(w, nl);
+	return 0;
+}
+
+void worker_detach(struct relay_dir *d)
+{
+	struct worker *w = d->cpu >= 0 ? worker_pick(d->cpu) : NULL;
+	struct work_list *nl;
+	unsigned int j = 0;
+
+	if (!w)
+		return;
+	nl = list_alloc(w->list->n - 1);
+	if (!nl) {
+		/* Never leave a freed direction published: wait for memory. */
+		VLOG(ERR, "out of memory unpublishing a relay direction; retrying");
+		while (!(nl = list_alloc(w->list->n - 1)))
+			rte_delay_us_sleep(1000);
+	}
+	for (unsigned int i = 0; i < w->list->n; i++)
+		if (w->list->item[i] != d)
+			nl->item[j++] = w->list->item[i];
+	nl->n = j;
+	w->load--;
+	d->cpu = -1;
+	list_publish(w, nl);
+}
+
+int workers_start(const struct relay_params *p)
+{
+	size_t sz;
+	int ret;
+
+	nb_workers = cpuset_count(&p->workers);
+	workers = rte_zmalloc("workers", nb_workers * sizeof(*workers), RTE_CACHE_LINE_SIZE);
+	sz = rte_rcu_qsbr_get_memsize(nb_workers);
+	qsv = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (!workers || !qsv) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	rte_rcu_qsbr_init(qsv, nb_workers);
+	__atomic_store_n(&stopping, false, __ATOMIC_RELEASE);
+	for (unsigned int i = 0, c = 0; i < nb_workers; i++, c++) {
+		workers[i].lcore = c = (unsigned int)cpuset_next(&p->workers, c);
+		workers[i].tid = i;
+		workers[i].list = list_alloc(0);
+		if (!workers[i].list) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
+	for (unsigned int i = 0; i < nb_workers; i++) {
+		ret = rte_eal_remote_launch(worker_main, &workers[i], workers[i].lcore);
+		if (ret) {
+			VLOG(ERR, "cannot launch worker on lcore %u: %s", workers[i].lcore,
+			     strerror(-ret));
+			workers_stop();
+			return ret;
+		}
+		VLOG(INFO, "worker %u running on lcore %u", i, workers[i].lcore);
+	}
+	return 0;
+out_free:
+	workers_stop();
+	return ret;
+}
+
+void workers_stop(void)
+{
+	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; workers && i < nb_workers; i++)
+		rte_eal_wait_lcore(workers[i].lcore);
+	for (unsigned int i = 0; workers && i < nb_workers; i++)
+		free(workers[i].list);
+	rte_free(workers);
+	rte_free(qsv);
+	workers = NULL;
+	qsv = NULL;
+	nb_workers = 0;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* daemon.c: process life: pid lock, daemonizing, EAL, static relays, the control loop, shutdown. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "daemon.h"
+#include "stats.h"
+
+#define EAL_MAX_ARGS 32
+
+/*
+ * Fork into the background; the parent stays until the child reports
+ * start-up success (one byte on @ready_fd) and exits with its verdict.
+ * Returns 0 in the child with *ready_fd set, or never in the parent.
+ */
+static int daemonize(int *ready_fd)
+{
+	int pfd[2], null_fd;
+	char ok = 0;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(pfd[1]);
+		if (read(pfd[0], &ok, 1) != 1)
+			ok = 0;
+		_exit(ok ? EXIT_SUCCESS : EXIT_FAILURE);
+	}
+	close(pfd[0]);
+	setsid();
+	if (chdir("/"))
+		return -errno;
+	null_fd = open("/dev/null", O_RDWR);
+	if (null_fd >= 0) {
+		dup2(null_fd, STDIN_FILENO);
+		dup2(null_fd, STDOUT_FILENO);
+		dup2(null_fd, STDERR_FILENO);
+		if (null_fd > STDERR_FILENO)
+			close(null_fd);
+	}
+	*ready_fd = pfd[1];
+	return 0;
+}
+
+static void ready_report(int *ready_fd, bool ok)
+{
+	char c = ok;
+
+	if (*ready_fd < 0)
+		return;
+	if (write(*ready_fd, &c, 1) != 1)
+		VLOG(WARNING, "cannot report start-up to the parent: %s", strerror(errno));
+	close(*ready_fd);
+	*ready_fd = -1;
+}
+
+/* Rewrite the pid after fork: the lock travels with the descriptor. */
+static void pidfile_update(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
+		VLOG(WARNING, "cannot update pid file: %s", strerror(errno));
+}
+
+static int eal_start(const struct vfwd_config *cfg, char *runtime_dir, size_t len)
+{
+	char *argv[EAL_MAX_ARGS], buf[4096];
+	int argc, ret;
+
+	argc = eal_args_build(cfg, "virtio-forwarder", argv, EAL_MAX_ARGS, buf, sizeof(buf));
+	if (argc < 0)
+		return argc;
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		ret = -rte_errno;
+		fprintf(stderr, "virtio-forwarder: cannot initialise DPDK: %s%s\n",
+			strerror(rte_errno),
+			cfg->no_huge ? "" : " (no hugepages? try --no-huge or reserve some)");
+		return ret;
+	}
+	snprintf(runtime_dir, len, "%s", rte_eal_get_runtime_dir());
+	return 0;
+}
+
+static unsigned int relays_add_static(const struct vfwd_config *cfg)
+{
+	unsigned int ok = 0;
+
+	for (unsigned int i = 0; i < cfg->nb_static; i++) {
+		int ret = relay_add(cfg->statics[i].id, cfg->statics[i].dev);
+
+		if (ret)
+			VLOG(ERR, "static VF %s=%u not added: %s; other relays continue",
+			     cfg->statics[i].dev, cfg->statics[i].id, strerror(-ret));
+		else
+			ok++;
+	}
+	return ok;
+}
+
+/* The control loop: one epoll over the signal fd (later: ZMQ, timers, vhost events). */
+static int control_loop(int sfd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = sfd};
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev)) {
+		VLOG(ERR, "cannot set up the control loop: %s", strerror(errno));
+		if (ep >= 0)
+			close(ep);
+		return -errno;
+	}
+	for (;;) {
+		struct signalfd_siginfo si;
+		int n = epoll_wait(ep, &ev, 1, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo == SIGUSR1) {
+			relay_log_all();
+			continue;
+		}
+		VLOG(NOTICE, "signal %u (%s) received: shutting down", si.ssi_signo,
+		     strsignal((int)si.ssi_signo));
+		break;
+	}
+	close(ep);
+	return 0;
+}
+
+static int signals_block(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	/* Before EAL: every thread it creates inherits the mask. */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+int daemon_run(const struct vfwd_config *cfg)
+{
+	char err[VFWD_ERR_LEN], runtime_dir[PATH_MAX] = "", cpus[256];
+	int pid_fd, sfd, ready_fd = -1, status = EXIT_FAILURE;
+	unsigned int added;
+
+	pid_fd = pidfile_acquire(cfg->pid_dir, err, sizeof(err));
+	if (pid_fd < 0) {
+		fprintf(stderr, "virtio-forwarder: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	if (!cfg->nodaemon) {
+		if (daemonize(&ready_fd)) {
+			fprintf(stderr, "virtio-forwarder: cannot daemonize: %s\n", strerror(errno));
+			goto out_pid;
+		}
+		pidfile_update(pid_fd);
+	}
+	sfd = signals_block();
+	if (sfd < 0) {
+		fprintf(stderr, "virtio-forwarder: cannot set up signals: %s\n", strerror(errno));
+		goto out_pid;
+	}
+	if (eal_start(cfg, runtime_dir, sizeof(runtime_dir)))
+		goto out_sig;
+	if (cfg->later[0])
+		VLOG(WARNING, "not supported yet, ignored: %s", cfg->later);
+	if (stats_telemetry_register())
+		VLOG(WARNING, "telemetry commands not registered");
+	if (relay_engine_start(&cfg->relay))
+		goto out_eal;
+	added = relays_add_static(cfg);
+	cpuset_format(&cfg->relay.workers, cpus, sizeof(cpus));
+	VLOG(NOTICE, "ready: %u of %u static relay(s), workers on CPU %s, %s sockets in %s", added,
+	     cfg->nb_static, cpus, cfg->relay.client_mode ? "client" : "server",
+	     cfg->relay.vhost_dir);
+	ready_report(&ready_fd, true);
+	if (control_loop(sfd) == 0)
+		status = EXIT_SUCCESS;
+	relay_engine_stop();
+	VLOG(NOTICE, "stopped");
+out_eal:
+	rte_eal_cleanup();
+	eal_runtime_dir_remove(runtime_dir);
+out_sig:
+	close(sfd);
+out_pid:
+	ready_report(&ready_fd, false);
+	pidfile_release(cfg->pid_dir, pid_fd);
+	return status;
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* daemon.h: public interface of the daemon component: configuration, options, process plumbing. */
+#ifndef VFWD_DAEMON_H
+#define VFWD_DAEMON_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "relay.h"
+
+#define VFWD_ERR_LEN 256
+
+struct vfwd_static_vf {
+	char dev[RELAY_DEV_LEN];
+	unsigned int id;
+};
+
+struct vfwd_config {
+	struct relay_params relay;
+	bool cpus_set;
+	bool nodaemon;
+	int loglevel; /* syslog 0..7 */
+	char pid_dir[PATH_MAX];
+	char huge_dir[PATH_MAX];
+	bool no_huge;
+	unsigned int mem_mb; /* 0: EAL default (hugepages) or 256 (--no-huge) */
+	char file_prefix[64];
+	struct vfwd_static_vf statics[RELAY_MAX];
+	unsigned int nb_static;
+	char later[256]; /* options accepted but belonging to later releases */
+};
+
+/* What opts_parse() asks the caller to do next. */
+enum opts_result {
+	OPTS_RUN = 0,  /* configuration complete */
+	OPTS_EXIT = 1, /* --help or --version printed: exit 0 */
+};
+
+void vfwd_config_default(struct vfwd_config *cfg);
+/*
+ * Parse the command line into @cfg (filled with defaults first). Returns
+ * OPTS_RUN, OPTS_EXIT, or -EINVAL with a one-line reason in @err.
+ * --help and --version print to @out.
+ */
+int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *err,
+	       size_t errlen);
+void opts_usage(FILE *out);
+
+/* "DEV=ID": the id follows the last '='. 0 or -EINVAL with @err set. */
+int devspec_parse(const char *s, struct vfwd_static_vf *vf, char *err, size_t errlen);
+/* "R:C[,C][;R:C[,C]...]" into @pins. 0 or -EINVAL with @err set. */
+int pins_parse(const char *s, struct relay_pin pins[RELAY_MAX], char *err, size_t errlen);
+
+/*
+ * Create and lock <dir>/virtio-forwarder.pid, write our pid. Returns the fd
+ * (keep it open) or -errno with @err set (-EBUSY: another instance runs).
+ */
+int pidfile_acquire(const char *dir, char *err, size_t errlen);
+void pidfile_release(const char *dir, int fd);
+
+/*
+ * Build EAL arguments from @cfg into @argv (at most @max entries, storage in
+ * @buf). Returns argc or -E2BIG.
+ */
+int eal_args_build(const struct vfwd_config *cfg, const char *argv0, char **argv, int max,
+		   char *buf, size_t buflen);
+/* Remove /var/run/dpdk/<prefix> (EAL leaves it behind). */
+void eal_runtime_dir_remove(const char *dir);
+
+/* Run the daemon with @cfg until SIGTERM/SIGINT; returns the exit status. */
+int daemon_run(const struct vfwd_config *cfg);
+
+#endif

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* main.c: virtio-forwarder entry point: parse options, run the daemon. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "daemon.h"
+
+int main(int argc, char **argv)
+{
+	static struct vfwd_config cfg;
+	char err[VFWD_ERR_LEN];
+	int ret = opts_parse(argc, argv, &cfg, stdout, err, sizeof(err));
+
+	if (ret == OPTS_EXIT)
+		return EXIT_SUCCESS;
+	if (ret < 0) {
+		fprintf(stderr, "virtio-forwarder: %s\n", err);
+		return 2;
+	}
+	return daemon_run(&cfg);
+}

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* options.c: the daemon's option table; parsing, --help and the man page option list come from it. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+typedef int (*opt_set_fn)(struct vfwd_config *cfg, const char *arg, char *err, size_t len);
+
+struct opt {
+	const char *name; /* long name */
+	int key;          /* short letter, or 0 for long-only */
+	int has_arg;      /* no_argument, required_argument, optional_argument */
+	const char *arg;  /* argument name in --help */
+	opt_set_fn set;
+	const char *help;
+};
+
+static int parse_ulong(const char *arg, unsigned long min, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (!arg || !isdigit((unsigned char)arg[0]))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(arg, &end, 0);
+	return errno || *end || *v < min || *v > max ? -EINVAL : 0;
+}
+
+static int bad(char *err, size_t len, const char *arg, const char *what)
+{
+	snprintf(err, len, "'%s' %s", arg ? arg : "", what);
+	return -EINVAL;
+}
+
+static int set_dir(char *dst, size_t dlen, const char *arg, char *err, size_t len)
+{
+	if (!arg || arg[0] != '/')
+		return bad(err, len, arg, "is not an absolute directory path");
+	if (strlen(arg) >= dlen)
+		return bad(err, len, arg, "is too long");
+	snprintf(dst, dlen, "%s", arg);
+	return 0;
+}
+
+static int set_cpus(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	if (cpuset_parse(arg, &cfg->relay.workers))
+		return bad(err, len, arg, "is not a CPU list (e.g. 1,2 or 1-3 or hex 0x6)");
+	cfg->cpus_set = true;
+	return 0;
+}
+
+static int set_main_lcore(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	unsigned long v;
+
+	if (parse_ulong(arg, 0, CPUSET_MAX - 1, &v))
+		return bad(err, len, arg, "is not a CPU number in 0..255");
+	cfg->relay.main_lcore = (unsigned int)v;
+	return 0;
+}
+
+static int set_nodaemon(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	(void)arg, (void)err, (void)len;
+	cfg->nodaemon = true;
+	return 0;
+}
+
+static int set_loglevel(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	unsigned long v;
+
+	if (parse_ulong(arg, 0, 7, &v))
+		return bad(err, len, arg, "is not a log level in 0..7 (syslog: 3 error, 6 info, 7 debug)");
+	cfg->loglevel = (int)v;
+	return 0;
+}
+
+static int set_pid_path(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	return set_dir(cfg->pid_dir, sizeof(cfg->pid_dir), arg, err, len);
+}
+
+static int set_huge_dir(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	return set_dir(cfg->huge_dir, sizeof(cfg->huge_dir), arg, err, len);
+}
+
+static int set_vhost_path(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	return set_dir(cfg->relay.vhost_dir, sizeof(cfg->relay.vhost_dir), arg, err, len);
+}
+
+static int set_vhost_socket(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	if (relay_pattern_check(arg) || strlen(arg) >= sizeof(cfg->relay.pattern))
+		return bad(err, len, arg,
+			   "is not a socket file name with exactly one %u (e.g. virtio-forwarder%u.sock)");
+	snprintf(cfg->relay.pattern, sizeof(cfg->relay.pattern), "%s", arg);
+	return 0;
+}
+
+static int set_user(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	struct passwd *pw = getpwnam(arg);
+	unsigned long v;
+
+	if (pw)
+		cfg->relay.sock_uid = pw->pw_uid;
+	else if (parse_ulong(arg, 0, 0x7fffffff, &v) == 0)
+		cfg->relay.sock_uid = (uid_t)v;
+	else
+		return bad(err, len, arg, "is not a known user");
+	return 0;
+}
+
+static int set_group(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	struct group *gr = getgrnam(arg);
+	unsigned long v;
+
+	if (gr)
+		cfg->relay.sock_gid = gr->gr_gid;
+	else if (parse_ulong(arg, 0, 0x7fffffff, &v) == 0)
+		cfg->relay.sock_gid = (gid_t)v;
+	else
+		return bad(err, len, arg, "is not a known group");
+	return 0;
+}
+
+static int set_client(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	(void)arg, (void)err, (void)len;
+	cfg->relay.client_mode = true;
+	return 0;
+}
+
+static int set_pins(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	return pins_parse(arg, cfg->relay.pins, err, len);
+}
+
+static int set_static_vf(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	struct vfwd_static_vf vf;
+
+	if (devspec_parse(arg, &vf, err, len))
+		return -EINVAL;
+	for (unsigned int i = 0; i < cfg->nb_static; i++)
+		if (cfg->statics[i].id == vf.id)
+			return bad(err, len, arg, "uses a relay id given twice");
+	if (cfg->nb_static >= RELAY_MAX)
+		return bad(err, len, arg, "is one VF too many (at most 64)");
+	cfg->statics[cfg->nb_static++] = vf;
+	return 0;
+}
+
+static int set_jumbo(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	(void)arg, (void)err, (void)len;
+	cfg->relay.jumbo = true;
+	return 0;
+}
+
+static int set_mrgbuf(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	(void)arg, (void)err, (void)len;
+	cfg->relay.mrgbuf = true;
+	return 0;
+}
+
+static int set_tso(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	(void)arg, (void)err, (void)len;
+	cfg->relay.tso = true;
+	return 0;
+}
+
+static int set_no_huge(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	(void)arg, (void)err, (void)len;
+	cfg->no_huge = true;
+	return 0;
+}
+
+static int set_mem(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	unsigned long v;
+
+	if (parse_ulong(arg, 16, 1024 * 1024, &v))
+		return bad(err, len, arg, "is not a memory size in MB (16..1048576)");
+	cfg->mem_mb = (unsigned int)v;
+	return 0;
+}
+
+static int set_file_prefix(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	size_t n = strlen(arg);
+
+	if (n == 0 || n >= sizeof(cfg->file_prefix) ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
+		return bad(err, len, arg, "is not a file prefix (letters, digits, '_', '.', '-', 1..63)");
+	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "%s", arg);
+	return 0;
+}
+
+/* Options of later releases: accepted, named in a start-up warning, not acted on. */
+static int set_later(struct vfwd_config *cfg, const char *arg, char *err, size_t len);
+
+static int set_help(struct vfwd_config *cfg, const char *arg, char *err, size_t len);
+static int set_version(struct vfwd_config *cfg, const char *arg, char *err, size_t len);
+
+/* clang-format off */
+static const struct opt opts[] = {
+	{"cpus", 'C', required_argument, "LIST", set_cpus,
+	 "worker CPUs: list 1,2 / ranges 1-3 / hex 0x6 (required)"},
+	{"master-lcore", 'M', required_argument, "CPU", set_main_lcore,
+	 "control (main) lcore, never a worker (default 0)"},
+	{"nodaemon", 'n', no_argument, NULL, set_nodaemon,
+	 "stay in the foreground, log to stdout"},
+	{"loglevel", 'l', required_argument, "0-7", set_loglevel,
+	 "syslog level: 3 errors ... 6 info (default) ... 7 debug"},
+	{"pid-path", 'p', required_argument, "DIR", set_pid_path,
+	 "directory of virtio-forwarder.pid (default /var/run)"},
+	{"huge-dir", 'H', required_argument, "DIR", set_huge_dir,
+	 "hugetlbfs mount point for DPDK memory (default: EAL's choice)"},
+	{"vhost-path", 'V', required_argument, "DIR", set_vhost_path,
+	 "vhost-user socket directory (default /tmp/virtio-forwarder)"},
+	{"vhost-socket", 'S', required_argument, "PATTERN", set_vhost_socket,
+	 "socket file name, one %u for the relay id (default virtio-forwarder%u.sock)"},
+	{"vhost-username", 'u', required_argument, "USER", set_user,
+	 "owner of server-mode sockets"},
+	{"vhost-groupname", 'g', required_argument, "GROUP", set_group,
+	 "group of server-mode sockets"},
+	{"vhostuser-client", 'i', no_argument, NULL, set_client,
+	 "vhost-user client mode: connect to sockets QEMU serves, reconnect"},
+	{"virtio-cpu", 'c', required_argument, "R:C[,C];...", set_pins,
+	 "pin relay R: first CPU serves VF->VM, second VM->VF (repeatable)"},
+	{"add-pci-vf", 'P', required_argument, "DEV=ID", set_static_vf,
+	 "relay ID over DEV: PCI address or DPDK device string (repeatable)"},
+	{"enable-jumbo", 'J', no_argument, NULL, set_jumbo,
+	 "jumbo frames: VF MTU 9000"},
+	{"enable-mrgbuf", 'R', no_argument, NULL, set_mrgbuf,
+	 "offer mergeable RX buffers to guests"},
+	{"enable-tso", 'T', no_argument, NULL, set_tso,
+	 "offer TSO and checksum offloads to guests"},
+	{"no-huge", 0, no_argument, NULL, set_no_huge,
+	 "run DPDK without hugepages (memfd memory)"},
+	{"mem", 0, required_argument, "MB", set_mem,
+	 "memory to reserve (default 256 with --no-huge, else on demand)"},
+	{"file-prefix", 0, required_argument, "NAME", set_file_prefix,
+	 "DPDK runtime prefix, /var/run/dpdk/NAME (default virtio-forwarder)"},
+	{"zmq-port-control-ep", 'Z', optional_argument, "EP", set_later,
+	 "port control endpoint (not supported yet)"},
+	{"zmq-stats-ep", 'z', optional_argument, "EP", set_later,
+	 "stats endpoint (not supported yet)"},
+	{"zmq-core-sched-ep", 's', optional_argument, "EP", set_later,
+	 "core scheduler endpoint (not supported yet)"},
+	{"zmq-config-ep", 'Y', optional_argument, "EP", set_later,
+	 "config endpoint (not supported yet)"},
+	{"vfio-vf-token", 't', required_argument, "UUID", set_later,
+	 "VFIO VF token (not supported yet)"},
+	{"dynamic-sockets", 'd', no_argument, NULL, set_later,
+	 "sockets only through ADD_SOCK (not supported yet)"},
+	{"same-numa", 'a', no_argument, NULL, set_later,
+	 "memory only on worker NUMA nodes (not supported yet)"},
+	{"version", 'v', no_argument, NULL, set_version, "print the version and exit"},
+	{"help", 'h', no_argument, NULL, set_help, "print this help and exit"},
+};
+/* clang-format on */
+
+#define NB_OPTS (sizeof(opts) / sizeof(opts[0]))
+#define LONG_ONLY_BASE 256
+
+static const struct opt *current; /* the option being handled, for set_later */
+static FILE *help_out;
+
+static int set_later(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	size_t n = strlen(cfg->later);
+
+	(void)arg, (void)err, (void)len;
+	if (!strstr(cfg->later, current->name))
+		snprintf(cfg->later + n, sizeof(cfg->later) - n, "%s--%s", n ? ", " : "",
+			 current->name);
+	return 0;
+}
+
+static int set_help(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	(void)cfg, (void)arg, (void)err, (void)len;
+	opts_usage(help_out);
+	return OPTS_EXIT;
+}
+
+static int set_version(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+{
+	(void)cfg, (void)arg, (void)err, (void)len;
+	fprintf(help_out, "virtio-forwarder %s\n", VFWD_VERSION);
+	return OPTS_EXIT;
+}
+
+void opts_usage(FILE *out)
+{
+	fprintf(out, "Usage: virtio-forwarder -C CPUS [options]\n"
+		     "Relays packets between VFs (DPDK ports) and VMs (vhost-user sockets).\n\n");
+	for (size_t i = 0; i < NB_OPTS; i++) {
+		const struct opt *o = &opts[i];
+		char left[64];
+		int n = 0;
+
+		if (o->key)
+			n = snprintf(left, sizeof(left), "-%c, ", o->key);
+		else
+			n = snprintf(left, sizeof(left), "    ");
+		snprintf(left + n, sizeof(left) - (size_t)n, "--%s%s%s%s", o->name,
+			 o->has_arg == optional_argument ? "[=" : o->has_arg ? " " : "",
+			 o->arg ? o->arg : "", o->has_arg == optional_argument ? "]" : "");
+		fprintf(out, "  %-34s %s\n", left, o->help);
+	}
+}
+
+void vfwd_config_default(struct vfwd_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	relay_params_default(&cfg->relay);
+	cfg->loglevel = 6;
+	snprintf(cfg->pid_dir, sizeof(cfg->pid_dir), "/var/run");
+	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "virtio-forwarder");
+}
+
+static int getopt_tables(struct option *lopts, char *shorts)
+{
+	size_t s = 0;
+
+	for (size_t i = 0; i < NB_OPTS; i++) {
+		lopts[i] = (struct option){opts[i].name, opts[i].has_arg, NULL,
+					   opts[i].key ? opts[i].key : LONG_ONLY_BASE + (int)i};
+		if (!opts[i].key)
+			continue;
+		shorts[s++] = (char)opts[i].key;
+		if (opts[i].has_arg == required_argument)
+			shorts[s++] = ':';
+		else if (opts[i].has_arg == optional_argument)
+			shorts[s++] = ':', shorts[s++] = ':';
+	}
+	shorts[s] = '\0';
+	lopts[NB_OPTS] = (struct option){0};
+	return 0;
+}
+
+static const struct opt *opt_find(int key)
+{
+	if (key >= LONG_ONLY_BASE && key < LONG_ONLY_BASE + (int)NB_OPTS)
+		return &opts[key - LONG_ONLY_BASE];
+	for (size_t i = 0; i < NB_OPTS; i++)
+		if (opts[i].key == key)
+			return &opts[i];
+	return NULL;
+}
+
+int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *err,
+	       size_t errlen)
+{
+	struct option lopts[NB_OPTS + 1];
+	char shorts[3 * NB_OPTS + 2], why[VFWD_ERR_LEN];
+	int c, ret;
+
+	vfwd_config_default(cfg);
+	getopt_tables(lopts, shorts);
+	help_out = out;
+	optind = 0; /* full reset: parse may run more than once (tests) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		const struct opt *o = opt_find(c);
+
+		if (!o) {
+			snprintf(err, errlen, "unknown option '%s' (see --help)",
+				 argv[optind - 1] ? argv[optind - 1] : "?");
+			if (optopt && c == '?' && optopt < 128 && opt_find(optopt))
+				snprintf(err, errlen, "option -%c needs an argument", optopt);
+			return -EINVAL;
+		}
+		current = o;
+		ret = o->set(cfg, optarg, why, sizeof(why));
+		if (ret < 0) {
+			snprintf(err, errlen, "option --%s: %s", o->name, why);
+			return ret;
+		}
+		if (ret == OPTS_EXIT)
+			return OPTS_EXIT;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return -EINVAL;
+	}
+	if (!cfg->cpus_set) {
+		snprintf(err, errlen, "no worker CPUs: give -C/--cpus (e.g. -C 1)");
+		return -EINVAL;
+	}
+	if (cpuset_has(&cfg->relay.workers, cfg->relay.main_lcore)) {
+		snprintf(err, errlen, "option --master-lcore: CPU %u is also a worker in --cpus",
+			 cfg->relay.main_lcore);
+		return -EINVAL;
+	}
+	return OPTS_RUN;
+}

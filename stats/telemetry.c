@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* telemetry.c: relay states and counters exported through DPDK telemetry (dpdk-telemetry.py). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_telemetry.h>
+
+#include "relay.h"
+#include "stats.h"
+
+static int tel_relays(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	unsigned int ids[RELAY_MAX], n = relay_list(ids);
+	struct relay_snapshot s;
+	char key[16];
+
+	RTE_SET_USED(cmd);
+	RTE_SET_USED(params);
+	rte_tel_data_start_dict(d);
+	for (unsigned int i = 0; i < n; i++) {
+		if (relay_snapshot_get(ids[i], &s))
+			continue;
+		snprintf(key, sizeof(key), "%u", s.id);
+		rte_tel_data_add_dict_string(d, key, relay_vf_state_name(s.state));
+	}
+	return 0;
+}
+
+static void dir_add(struct rte_tel_data *d, const char *name, const struct relay_counters *c,
+		    const char *const keys[8])
+{
+	struct rte_tel_data *sub = rte_tel_data_alloc();
+	const uint64_t v[8] = {c->rx_pkts,  c->rx_bytes,  c->tx_pkts,   c->tx_bytes,
+			       c->full_pkts, c->full_bytes, c->down_pkts, c->down_bytes};
+
+	if (!sub)
+		return;
+	rte_tel_data_start_dict(sub);
+	for (int i = 0; i < 8; i++)
+		rte_tel_data_add_dict_u64(sub, keys[i], v[i]);
+	rte_tel_data_add_dict_container(d, name, sub, 0);
+}
+
+static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const vf2vm[8] = {
+		"pkts_rx_from_vf",	      "bytes_rx_from_vf",	    "pkts_tx_to_vm",
+		"bytes_tx_to_vm",	      "pkts_dropped_vm_queue_full", "bytes_dropped_vm_queue_full",
+		"pkts_dropped_vm_not_connected", "bytes_dropped_vm_not_connected"};
+	static const char *const vm2vf[8] = {
+		"pkts_rx_from_vm",	      "bytes_rx_from_vm",	    "pkts_tx_to_vf",
+		"bytes_tx_to_vf",	      "pkts_dropped_vf_queue_full", "bytes_dropped_vf_queue_full",
+		"pkts_dropped_vf_not_connected", "bytes_dropped_vf_not_connected"};
+	struct relay_snapshot s;
+	unsigned long id;
+	char *end;
+
+	RTE_SET_USED(cmd);
+	if (!params || !*params)
+		return -EINVAL;
+	id = strtoul(params, &end, 10);
+	if (*end || id >= RELAY_MAX || relay_snapshot_get((unsigned int)id, &s))
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "id", (int)s.id);
+	rte_tel_data_add_dict_string(d, "vf", s.dev);
+	rte_tel_data_add_dict_string(d, "vhost_socket", s.path);
+	rte_tel_data_add_dict_string(d, "vf_state", relay_vf_state_name(s.state));
+	rte_tel_data_add_dict_string(d, "vm_state", relay_vm_state_name(s.state));
+	rte_tel_data_add_dict_int(d, "port", s.port);
+	rte_tel_data_add_dict_int(d, "socket_id", s.socket_id);
+	rte_tel_data_add_dict_int(d, "vid", s.vid);
+	rte_tel_data_add_dict_int(d, "queue_pairs", (int)(s.nr_vring / 2));
+	rte_tel_data_add_dict_int(d, "cpu_vf_to_vm", s.cpu[RELAY_VF_TO_VM]);
+	rte_tel_data_add_dict_int(d, "cpu_vm_to_vf", s.cpu[RELAY_VM_TO_VF]);
+	dir_add(d, "vf_to_vm", &s.c[RELAY_VF_TO_VM], vf2vm);
+	dir_add(d, "vm_to_vf", &s.c[RELAY_VM_TO_VF], vm2vf);
+	return 0;
+}
+
+int stats_telemetry_register(void)
+{
+	int ret;
+
+	ret = rte_telemetry_register_cmd("/virtio_forwarder/relays", tel_relays,
+					 "Relay ids and their states. No parameters");
+	if (ret == 0)
+		ret = rte_telemetry_register_cmd("/virtio_forwarder/relay", tel_relay,
+						 "One relay's states, CPUs and counters. "
+						 "Parameters: int relay_id");
+	return ret;
+}
