@@ -88,9 +88,10 @@ static void on_destroy_device(int vid)
 
 static int on_vring_state_changed(int vid, uint16_t queue, int enable)
 {
-	/* Queues enabled after new_device (multiqueue) must not kick us either. */
-	if (enable)
-		rte_vhost_enable_guest_notification(vid, queue, 0);
+	/*
+	 * rte_vhost holds the vring locks here: rte_vhost_enable_guest_notification()
+	 * would deadlock. Vrings enabled after new_device keep kicks on (harmless).
+	 */
 	VLOG(DEBUG, "vhost device %d: vring %u %s", vid, queue, enable ? "enabled" : "disabled");
 	return 0;
 }

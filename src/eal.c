@@ -71,8 +71,12 @@ int eal_args_build(const struct vfwd_config *cfg, const char *argv0, char **argv
 		ret |= arg_add(&a, "-m");
 		ret |= arg_add(&a, tmp);
 	}
-	/* EAL and drivers: warnings and worse unless debugging; ours follows -l. */
-	snprintf(tmp, sizeof(tmp), "--log-level=%d", cfg->loglevel >= 7 ? 8 : 5);
+	/* The global level caps every type: ours follows -l, EAL and drivers stay at notice. */
+	snprintf(tmp, sizeof(tmp), "--log-level=%d", cfg->loglevel + 1);
+	ret |= arg_add(&a, tmp);
+	snprintf(tmp, sizeof(tmp), "--log-level=lib.*:%d", cfg->loglevel >= 7 ? 8 : 5);
+	ret |= arg_add(&a, tmp);
+	snprintf(tmp, sizeof(tmp), "--log-level=pmd.*:%d", cfg->loglevel >= 7 ? 8 : 5);
 	ret |= arg_add(&a, tmp);
 	snprintf(tmp, sizeof(tmp), "--log-level=vfwd:%d", cfg->loglevel + 1);
 	ret |= arg_add(&a, tmp);
