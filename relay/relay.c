@@ -69,17 +69,6 @@ int relay_apply(struct relay *r, enum relay_event ev)
 	return 0;
 }
 
-void relay_params_default(struct relay_params *p)
-{
-	memset(p, 0, sizeof(*p));
-	snprintf(p->vhost_dir, sizeof(p->vhost_dir), "/tmp/virtio-forwarder");
-	snprintf(p->pattern, sizeof(p->pattern), "virtio-forwarder%%u.sock");
-	p->sock_uid = (uid_t)-1;
-	p->sock_gid = (gid_t)-1;
-	for (unsigned int i = 0; i < RELAY_MAX; i++)
-		p->pins[i].cpu[0] = p->pins[i].cpu[1] = -1;
-}
-
 static int pins_check(const struct relay_params *p)
 {
 	for (unsigned int i = 0; i < RELAY_MAX; i++)

@@ -62,6 +62,17 @@ const char *relay_event_name(enum relay_event ev)
 	return "unknown";
 }
 
+void relay_params_default(struct relay_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->vhost_dir, sizeof(p->vhost_dir), "/tmp/virtio-forwarder");
+	snprintf(p->pattern, sizeof(p->pattern), "virtio-forwarder%%u.sock");
+	p->sock_uid = (uid_t)-1;
+	p->sock_gid = (gid_t)-1;
+	for (unsigned int i = 0; i < RELAY_MAX; i++)
+		p->pins[i].cpu[0] = p->pins[i].cpu[1] = -1;
+}
+
 int relay_pattern_check(const char *pattern)
 {
 	unsigned int nu = 0;

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_options.c: the daemon's command line (src/options.c): every option, every bad value. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "unit.h"
+
+static struct vfwd_config cfg;
+static char err[VFWD_ERR_LEN];
+static char out_buf[8192];
+
+/* Parse a NULL-terminated argument list (argv[0] added), capturing --help output. */
+static int parse(const char *first, ...)
+{
+	char *argv[64] = {"virtio-forwarder"};
+	int argc = 1;
+	va_list ap;
+	FILE *out = fmemopen(out_buf, sizeof(out_buf), "w");
+	int ret;
+
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 63; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	memset(out_buf, 0, sizeof(out_buf));
+	ret = opts_parse(argc, argv, &cfg, out, err, sizeof(err));
+	fclose(out);
+	return ret;
+}
+
+#define ck_assert_bad(needle, ...)                                                                 \
+	do {                                                                                       \
+		ck_assert_int_eq(parse(__VA_ARGS__, NULL), -EINVAL);                               \
+		ck_assert_msg(strstr(err, needle), "error '%s' lacks '%s'", err, needle);          \
+	} while (0)
+
+START_TEST(defaults)
+{
+	ck_assert_int_eq(parse("-C", "1", NULL), OPTS_RUN);
+	ck_assert_uint_eq(cfg.relay.main_lcore, 0);
+	ck_assert(!cfg.nodaemon);
+	ck_assert_int_eq(cfg.loglevel, 6);
+	ck_assert_str_eq(cfg.pid_dir, "/var/run");
+	ck_assert_str_eq(cfg.relay.vhost_dir, "/tmp/virtio-forwarder");
+	ck_assert_str_eq(cfg.relay.pattern, "virtio-forwarder%u.sock");
+	ck_assert_str_eq(cfg.file_prefix, "virtio-forwarder");
+	ck_assert(!cfg.relay.client_mode && !cfg.relay.jumbo && !cfg.relay.mrgbuf && !cfg.relay.tso);
+	ck_assert(!cfg.no_huge);
+	ck_assert_uint_eq(cfg.mem_mb, 0);
+	ck_assert_uint_eq(cfg.nb_static, 0);
+	ck_assert_int_eq((int)cfg.relay.sock_uid, -1);
+	ck_assert_int_eq(cfg.relay.pins[5].cpu[0], -1);
+}
+END_TEST
+
+START_TEST(every_option_long_and_short)
+{
+	ck_assert_int_eq(parse("--cpus", "1-2", "--master-lcore", "0", "--nodaemon", "--loglevel",
+			       "7", "--pid-path", "/run/x", "--huge-dir", "/mnt/huge", "--vhost-path",
+			       "/tmp/s", "--vhost-socket", "vm%u.sock", "--vhost-username", "root",
+			       "--vhost-groupname", "root", "--vhostuser-client", "--virtio-cpu",
+			       "3:1,2", "--add-pci-vf", "02:08.0=3", "--enable-jumbo",
+			       "--enable-mrgbuf", "--enable-tso", "--no-huge", "--mem", "128",
+			       "--file-prefix", "p1", NULL),
+			 OPTS_RUN);
+	ck_assert_uint_eq(cpuset_count(&cfg.relay.workers), 2);
+	ck_assert(cfg.nodaemon);
+	ck_assert_int_eq(cfg.loglevel, 7);
+	ck_assert_str_eq(cfg.pid_dir, "/run/x");
+	ck_assert_str_eq(cfg.huge_dir, "/mnt/huge");
+	ck_assert_str_eq(cfg.relay.vhost_dir, "/tmp/s");
+	ck_assert_str_eq(cfg.relay.pattern, "vm%u.sock");
+	ck_assert_int_eq((int)cfg.relay.sock_uid, 0);
+	ck_assert_int_eq((int)cfg.relay.sock_gid, 0);
+	ck_assert(cfg.relay.client_mode && cfg.relay.jumbo && cfg.relay.mrgbuf && cfg.relay.tso);
+	ck_assert_int_eq(cfg.relay.pins[3].cpu[RELAY_VF_TO_VM], 1);
+	ck_assert_int_eq(cfg.relay.pins[3].cpu[RELAY_VM_TO_VF], 2);
+	ck_assert_uint_eq(cfg.nb_static, 1);
+	ck_assert_str_eq(cfg.statics[0].dev, "02:08.0");
+	ck_assert_uint_eq(cfg.statics[0].id, 3);
+	ck_assert(cfg.no_huge);
+	ck_assert_uint_eq(cfg.mem_mb, 128);
+	ck_assert_str_eq(cfg.file_prefix, "p1");
+
+	ck_assert_int_eq(parse("-C", "0x6", "-M", "0", "-n", "-l", "3", "-p", "/r", "-H", "/h",
+			       "-V", "/v", "-S", "%u", "-u", "0", "-g", "0", "-i", "-c", "1:2",
+			       "-P", "net_null0=1", "-P", "net_tap0,iface=t=2", "-J", "-R", "-T",
+			       NULL),
+			 OPTS_RUN);
+	ck_assert(cpuset_has(&cfg.relay.workers, 1) && cpuset_has(&cfg.relay.workers, 2));
+	ck_assert_int_eq(cfg.loglevel, 3);
+	ck_assert_uint_eq(cfg.nb_static, 2);
+	ck_assert_str_eq(cfg.statics[1].dev, "net_tap0,iface=t");
+	ck_assert_uint_eq(cfg.statics[1].id, 2);
+	ck_assert_int_eq(cfg.relay.pins[1].cpu[0], 2);
+	ck_assert_int_eq(cfg.relay.pins[1].cpu[1], 2);
+	ck_assert(cfg.relay.client_mode && cfg.relay.jumbo && cfg.relay.mrgbuf && cfg.relay.tso);
+}
+END_TEST
+
+START_TEST(later_options_are_reported)
+{
+	ck_assert_int_eq(parse("-C", "1", "-Z", "-z", "--zmq-config-ep=ipc:///x", "-s", "-t",
+			       "0", "-d", "-a", NULL),
+			 OPTS_RUN);
+	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-port-control-ep"));
+	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-stats-ep"));
+	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-config-ep"));
+	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-core-sched-ep"));
+	ck_assert_ptr_nonnull(strstr(cfg.later, "--vfio-vf-token"));
+	ck_assert_ptr_nonnull(strstr(cfg.later, "--dynamic-sockets"));
+	ck_assert_ptr_nonnull(strstr(cfg.later, "--same-numa"));
+}
+END_TEST
+
+START_TEST(help_and_version)
+{
+	ck_assert_int_eq(parse("--help", NULL), OPTS_EXIT);
+	ck_assert_ptr_nonnull(strstr(out_buf, "Usage: virtio-forwarder"));
+	ck_assert_ptr_nonnull(strstr(out_buf, "-C, --cpus LIST"));
+	ck_assert_ptr_nonnull(strstr(out_buf, "--file-prefix NAME"));
+	ck_assert_ptr_nonnull(strstr(out_buf, "-Z, --zmq-port-control-ep[=EP]"));
+	ck_assert_int_eq(parse("-v", NULL), OPTS_EXIT);
+	ck_assert_str_eq(out_buf, "virtio-forwarder " VFWD_VERSION "\n");
+}
+END_TEST
+
+START_TEST(bad_values_name_the_problem)
+{
+	ck_assert_bad("no worker CPUs", "-n");
+	ck_assert_bad("--cpus: 'x' is not a CPU list", "-C", "x");
+	ck_assert_bad("--cpus: '' is not a CPU list", "-C", "");
+	ck_assert_bad("--master-lcore: '-1' is not a CPU number", "-C", "1", "-M", "-1");
+	ck_assert_bad("--master-lcore: CPU 1 is also a worker", "-C", "1", "-M", "1");
+	ck_assert_bad("--loglevel: '8' is not a log level", "-C", "1", "-l", "8");
+	ck_assert_bad("--loglevel: 'info' is not a log level", "-C", "1", "-l", "info");
+	ck_assert_bad("--pid-path: 'run' is not an absolute", "-C", "1", "-p", "run");
+	ck_assert_bad("--huge-dir: 'h' is not an absolute", "-C", "1", "-H", "h");
+	ck_assert_bad("--vhost-path: '' is not an absolute", "-C", "1", "-V", "");
+	ck_assert_bad("--vhost-socket: 'vm.sock' is not a socket file name", "-C", "1", "-S",
+		      "vm.sock");
+	ck_assert_bad("--vhost-socket: '%s%u'", "-C", "1", "-S", "%s%u");
+	ck_assert_bad("--vhost-username: 'no-such-user-xyz' is not a known user", "-C", "1", "-u",
+		      "no-such-user-xyz");
+	ck_assert_bad("--vhost-groupname: 'no-such-group-xyz' is not a known group", "-C", "1",
+		      "-g", "no-such-group-xyz");
+	ck_assert_bad("--virtio-cpu: '1' is not a CPU pin list", "-C", "1", "-c", "1");
+	ck_assert_bad("--virtio-cpu: '64:1'", "-C", "1", "-c", "64:1");
+	ck_assert_bad("--virtio-cpu: '1:2,x'", "-C", "1", "-c", "1:2,x");
+	ck_assert_bad("--add-pci-vf: 'net_null0' is not DEV=ID", "-C", "1", "-P", "net_null0");
+	ck_assert_bad("--add-pci-vf: 'net_null0=64': relay id '64'", "-C", "1", "-P",
+		      "net_null0=64");
+	ck_assert_bad("uses a relay id given twice", "-C", "1", "-P", "a=1", "-P", "b=1");
+	ck_assert_bad("--mem: '8' is not a memory size", "-C", "1", "--mem", "8");
+	ck_assert_bad("--mem: 'lots'", "-C", "1", "--mem", "lots");
+	ck_assert_bad("--file-prefix: 'a/b' is not a file prefix", "-C", "1", "--file-prefix",
+		      "a/b");
+	ck_assert_bad("unknown option '--bogus'", "-C", "1", "--bogus");
+	ck_assert_bad("unexpected argument 'extra'", "-C", "1", "extra");
+	ck_assert_bad("option -C needs an argument", "-C");
+}
+END_TEST
+
+START_TEST(repeated_pins_accumulate)
+{
+	ck_assert_int_eq(parse("-C", "1-3", "-c", "1:1,2;2:3", "-c", "4:2", NULL), OPTS_RUN);
+	ck_assert_int_eq(cfg.relay.pins[1].cpu[0], 1);
+	ck_assert_int_eq(cfg.relay.pins[1].cpu[1], 2);
+	ck_assert_int_eq(cfg.relay.pins[2].cpu[0], 3);
+	ck_assert_int_eq(cfg.relay.pins[4].cpu[1], 2);
+	ck_assert_int_eq(cfg.relay.pins[0].cpu[0], -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("options");
+	TCase *tc = tcase_create("options");
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, every_option_long_and_short);
+	tcase_add_test(tc, later_options_are_reported);
+	tcase_add_test(tc, help_and_version);
+	tcase_add_test(tc, bad_values_name_the_problem);
+	tcase_add_test(tc, repeated_pins_accumulate);
+	suite_add_tcase(s, tc);
+	return unit_run(s);
+}
