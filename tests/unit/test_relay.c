@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_relay.c: the relay engine in-process on virtual devices (EAL --no-huge, net_null VFs). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_cycles.h>
+
+#include "daemon.h"
+#include "relay.h"
+#include "unit.h"
+
+static char dir[] = "/tmp/vfwd-relay-XXXXXX";
+static struct relay_params params;
+
+static void sock_path(unsigned int id, char *buf, size_t len)
+{
+	ck_assert_int_eq(relay_socket_path(dir, "vf%u.sock", id, buf, len), 0);
+}
+
+static bool exists(unsigned int id)
+{
+	char p[PATH_MAX];
+
+	sock_path(id, p, sizeof(p));
+	return access(p, F_OK) == 0;
+}
+
+static struct relay_snapshot snap(unsigned int id)
+{
+	struct relay_snapshot s;
+
+	ck_assert_int_eq(relay_snapshot_get(id, &s), 0);
+	return s;
+}
+
+START_TEST(pins_outside_workers_refused)
+{
+	struct relay_params p = params;
+
+	p.pins[2].cpu[RELAY_VM_TO_VF] = 0; /* the main lcore */
+	ck_assert_int_eq(relay_engine_start(&p), -EINVAL);
+	p = params;
+	cpuset_add(&p.workers, 0);
+	ck_assert_int_eq(relay_engine_start(&p), -EINVAL);
+}
+END_TEST
+
+START_TEST(add_remove_and_errors)
+{
+	unsigned int ids[RELAY_MAX];
+	uint16_t ports = rte_eth_dev_count_avail();
+	struct relay_snapshot s;
+
+	ck_assert_int_eq(relay_add(0, "net_null0"), 0);
+	s = snap(0);
+	ck_assert_str_eq(relay_vf_state_name(s.state), "DPDK_ADDED");
+	ck_assert_str_eq(relay_vm_state_name(s.state), "VIRTIO_UNINIT");
+	ck_assert_int_eq(s.cpu[RELAY_VF_TO_VM], 1);
+	ck_assert_int_eq(s.cpu[RELAY_VM_TO_VF], 1);
+	ck_assert_int_eq(s.vid, -1);
+	ck_assert(exists(0));
+
+	ck_assert_int_eq(relay_add(0, "net_null1"), -EEXIST);
+	ck_assert_int_eq(relay_add(1, "net_null0"), -EBUSY);
+	ck_assert_int_eq(relay_add(RELAY_MAX, "net_null1"), -ERANGE);
+	ck_assert_int_eq(relay_add(1, ""), -EINVAL);
+	ck_assert_int_lt(relay_add(2, "net_no_such_driver0"), 0);
+	ck_assert_int_lt(relay_add(2, "0000:ff:1f.6"), 0); /* no such PCI device */
+	ck_assert(!exists(2));
+	ck_assert_uint_eq(relay_list(ids), 1);
+	ck_assert_uint_eq(rte_eth_dev_count_avail(), ports + 1);
+
+	ck_assert_int_eq(relay_remove(0), 0);
+	ck_assert(!exists(0));
+	ck_assert_int_eq(relay_remove(0), -ENOENT);
+	ck_assert_int_eq(relay_snapshot_get(0, &s), -ENOENT);
+	ck_assert_uint_eq(rte_eth_dev_count_avail(), ports);
+	/* The device is free again. */
+	ck_assert_int_eq(relay_add(5, "net_null0"), 0);
+	ck_assert_int_eq(relay_remove(5), 0);
+}
+END_TEST
+
+START_TEST(stale_socket_replaced_other_files_kept)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char p[PATH_MAX];
+	int fd;
+
+	sock_path(3, sa.sun_path, sizeof(sa.sun_path));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd); /* a stale socket file, nobody listening */
+	ck_assert_int_eq(relay_add(3, "net_null3"), 0);
+	ck_assert_int_eq(relay_remove(3), 0);
+
+	sock_path(4, p, sizeof(p));
+	fd = open(p, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(relay_add(4, "net_null4"), -EEXIST);
+	ck_assert_int_eq(access(p, F_OK), 0); /* not ours: left alone */
+	ck_assert_int_eq(relay_snapshot_get(4, &(struct relay_snapshot){0}), -ENOENT);
+	unlink(p);
+}
+END_TEST
+
+/* Every received frame is counted once: sent, dropped full, or dropped not connected. */
+START_TEST(counts_not_connected_drops)
+{
+	struct relay_snapshot s;
+
+	ck_assert_int_eq(relay_add(6, "net_null6,size=100"), 0);
+	rte_delay_us_sleep(100 * 1000);
+	s = snap(6);
+	ck_assert_uint_gt(s.c[RELAY_VF_TO_VM].rx_pkts, 0);
+	ck_assert_uint_le(s.c[RELAY_VF_TO_VM].down_pkts, s.c[RELAY_VF_TO_VM].rx_pkts);
+	ck_assert_uint_ge(s.c[RELAY_VF_TO_VM].down_pkts + RELAY_BURST,
+			  s.c[RELAY_VF_TO_VM].rx_pkts);
+	ck_assert_uint_eq(s.c[RELAY_VF_TO_VM].tx_pkts, 0);
+	ck_assert_uint_eq(s.c[RELAY_VF_TO_VM].full_pkts, 0);
+	ck_assert_uint_eq(s.c[RELAY_VM_TO_VF].rx_pkts, 0);
+	ck_assert_int_eq(relay_remove(6), 0);
+}
+END_TEST
+
+/* Relays come and go while another carries traffic: its counters keep moving. */
+START_TEST(churn_does_not_disturb_others)
+{
+	uint64_t before, after;
+
+	ck_assert_int_eq(relay_add(10, "net_null10"), 0);
+	rte_delay_us_sleep(20 * 1000);
+	before = snap(10).c[RELAY_VF_TO_VM].rx_pkts;
+	for (unsigned int i = 0; i < 20; i++) {
+		ck_assert_int_eq(relay_add(11 + i % 3, "net_null11"), 0);
+		after = snap(10).c[RELAY_VF_TO_VM].rx_pkts;
+		ck_assert_uint_gt(after, before);
+		before = after;
+		ck_assert_int_eq(relay_remove(11 + i % 3), 0);
+	}
+	ck_assert_str_eq(relay_vf_state_name(snap(10).state), "DPDK_ADDED");
+	ck_assert_int_eq(relay_remove(10), 0);
+}
+END_TEST
+
+static void engine_setup(void)
+{
+	ck_assert_int_eq(relay_engine_start(&params), 0);
+}
+
+static void engine_teardown(void)
+{
+	relay_engine_stop();
+}
+
+int main(void)
+{
+	char prefix[64], *argv[16];
+	int argc = 0, ret;
+	Suite *s = suite_create("relay");
+	TCase *start = tcase_create("engine_start"), *tc = tcase_create("engine");
+
+	char runtime_dir[PATH_MAX];
+
+	if (!mkdtemp(dir))
+		return EXIT_FAILURE;
+	snprintf(prefix, sizeof(prefix), "--file-prefix=vfwd-unit-%d", getpid());
+	argv[argc++] = "test_relay";
+	argv[argc++] = "-l0,1";
+	argv[argc++] = "--no-huge";
+	argv[argc++] = "-m128";
+	argv[argc++] = "-a";
+	argv[argc++] = "ffff:ff:1f.7";
+	argv[argc++] = "--log-level=4";
+	argv[argc++] = prefix;
+	if (rte_eal_init(argc, argv) < 0) {
+		fprintf(stderr, "test_relay: EAL init failed\n");
+		return EXIT_FAILURE;
+	}
+	relay_params_default(&params);
+	cpuset_add(&params.workers, 1);
+	snprintf(params.vhost_dir, sizeof(params.vhost_dir), "%s", dir);
+	snprintf(params.pattern, sizeof(params.pattern), "vf%%u.sock");
+
+	tcase_add_test(start, pins_outside_workers_refused);
+	tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, add_remove_and_errors);
+	tcase_add_test(tc, stale_socket_replaced_other_files_kept);
+	tcase_add_test(tc, counts_not_connected_drops);
+	tcase_add_test(tc, churn_does_not_disturb_others);
+	suite_add_tcase(s, start);
+	suite_add_tcase(s, tc);
+	/* One process: EAL cannot be initialised twice. */
+	setenv("CK_FORK", "no", 1);
+	ret = unit_run(s);
+	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+	rte_eal_cleanup();
+	eal_runtime_dir_remove(runtime_dir);
+	rmdir(dir);
+	return ret;
+}
