@@ -1,0 +1,381 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""harness.py: runs the daemon, testpmd guests, veth pairs and netns for integration tests.
+
+Everything started here is bounded in time (coreutils `timeout`) and torn
+down at exit, on success or failure: processes by pid, netns, veths, DPDK
+runtime directories, temporary files.
+"""
+import atexit
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.environ.get("VFWD_BIN", os.path.join(HERE, "../../build/src/virtio-forwarder"))
+TESTPMD = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
+ETH_TEST = 0x88B5  # IEEE local experimental ethertype: no stack answers it
+RUN_ID = "%d" % os.getpid()
+
+_cleanups = []
+
+
+def log(msg):
+    print("[%s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
+
+
+def on_exit(fn, *args, **kw):
+    """Register a cleanup; run in reverse order at exit."""
+    _cleanups.append((fn, args, kw))
+
+
+def _run_cleanups():
+    while _cleanups:
+        fn, args, kw = _cleanups.pop()
+        try:
+            fn(*args, **kw)
+        except Exception as e:  # cleanup must go on
+            print("cleanup %s failed: %s" % (fn.__name__, e), file=sys.stderr)
+
+
+atexit.register(_run_cleanups)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+
+
+_logs = []
+
+
+def run(main):
+    """Run a test's main: on failure print the traceback and the tail of every log."""
+    try:
+        main()
+    except SystemExit:
+        raise
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        for name, path in _logs:
+            try:
+                with open(path, errors="replace") as f:
+                    tail = f.read()[-6000:]
+            except OSError:
+                continue
+            print("----- %s (%s), last lines -----\n%s" % (name, path, tail))
+        print("FAIL", flush=True)
+        sys.exit(1)
+
+
+def skip(reason):
+    """A test that cannot run says so loudly; it fails unless VFWD_ALLOW_SKIP is set."""
+    print("=" * 70)
+    print("SKIPPED: %s" % reason)
+    print("=" * 70, flush=True)
+    if os.environ.get("VFWD_ALLOW_SKIP"):
+        sys.exit(77)
+    print("failing: set VFWD_ALLOW_SKIP=1 to allow skipped tests")
+    sys.exit(1)
+
+
+def require_env():
+    if os.geteuid() != 0:
+        skip("integration tests need root (netns, veth, /var/run/dpdk)")
+    for tool in (BIN, TESTPMD):
+        if not os.access(tool, os.X_OK):
+            skip("%s not found; run scripts/setup.sh and build" % tool)
+    if not shutil.which("ip"):
+        skip("iproute2 missing; run scripts/setup.sh")
+
+
+def check(cond, msg):
+    if not cond:
+        raise AssertionError(msg)
+    log("ok: " + msg)
+
+
+def sh(*cmd, ok=True):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+    if ok and r.returncode:
+        raise RuntimeError("%s failed: %s" % (" ".join(cmd), r.stdout))
+    return r
+
+
+def wait_for(fn, timeout, what, interval=0.05):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        last = fn()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError("timed out after %.1fs waiting for %s (last: %r)" % (timeout, what, last))
+
+
+def tmpdir(tag):
+    d = tempfile.mkdtemp(prefix="vfwd-%s-" % tag)
+    on_exit(shutil.rmtree, d, True)
+    return d
+
+
+def _kill(proc, name):
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(10)
+        log("killed leftover %s (pid %d)" % (name, proc.pid))
+
+
+def dpdk_dir(prefix):
+    return "/var/run/dpdk/%s" % prefix
+
+
+# ---- network plumbing ---------------------------------------------------------------------
+
+def netns(name):
+    sh("ip", "netns", "add", name)
+    on_exit(sh, "ip", "netns", "del", name, ok=False)
+    sh("ip", "-n", name, "link", "set", "lo", "up")
+    return name
+
+
+def veth(root_if, ns, ns_if, addr=None):
+    """A veth pair: root_if stays in the root netns (the VF stand-in), ns_if goes into ns."""
+    sh("ip", "link", "add", root_if, "type", "veth", "peer", "name", ns_if)
+    on_exit(sh, "ip", "link", "del", root_if, ok=False)
+    sh("ip", "link", "set", ns_if, "netns", ns)
+    for args in (("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % root_if),):
+        sh(*args, ok=False)
+    sh("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % ns_if,
+       ok=False)
+    sh("ip", "link", "set", root_if, "up")
+    if addr:
+        sh("ip", "-n", ns, "addr", "add", addr, "dev", ns_if)
+    sh("ip", "-n", ns, "link", "set", ns_if, "up")
+
+
+# ---- frames and pcap files ----------------------------------------------------------------
+
+def make_frames(n, tag, sizes=(60, 64, 128, 333, 512, 1000, 1514)):
+    """n test frames (ETH_TEST), each carrying tag and sequence number, varied sizes."""
+    rnd = random.Random(tag * 7919 + n)
+    frames = []
+    for i in range(n):
+        size = sizes[i % len(sizes)]
+        hdr = bytes.fromhex("020000000002") + bytes([2, 0, 0, 0, tag & 0xFF, 1])
+        hdr += struct.pack("!HII", ETH_TEST, tag, i)
+        body = bytes(rnd.getrandbits(8) for _ in range(size - len(hdr)))
+        frames.append(hdr + body)
+    return frames
+
+
+def frame_tag(f):
+    if len(f) < 22 or struct.unpack("!H", f[12:14])[0] != ETH_TEST:
+        return None
+    return struct.unpack("!II", f[14:22])
+
+
+def pcap_write(path, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for fr in frames:
+            f.write(struct.pack("<IIII", 0, 0, len(fr), len(fr)) + fr)
+
+
+def pcap_read(path):
+    frames = []
+    if not os.path.exists(path):
+        return frames
+    with open(path, "rb") as f:
+        data = f.read()
+    off = 24
+    while off + 16 <= len(data):
+        _, _, incl, _ = struct.unpack("<IIII", data[off:off + 16])
+        frames.append(data[off + 16:off + 16 + incl])
+        off += 16 + incl
+    return frames
+
+
+def test_frames(frames, tag=None):
+    """Only our ETH_TEST frames (optionally of one tag), in order."""
+    return [f for f in frames if frame_tag(f) and (tag is None or frame_tag(f)[0] == tag)]
+
+
+class Capture:
+    """Frames of ETH_TEST arriving on ns_if, captured by rawio.py inside the netns."""
+
+    def __init__(self, ns, ifname, seconds, out):
+        self.out = out
+        self.proc = subprocess.Popen(
+            ["timeout", str(seconds + 5), "ip", "netns", "exec", ns, sys.executable,
+             os.path.join(HERE, "rawio.py"), "recv", ifname, str(seconds), out],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        on_exit(_kill, self.proc, "capture")
+        wait_for(lambda: self.proc.stdout.readline().startswith("listening"), 5, "capture ready")
+
+    def frames(self, expect=None, timeout=10):
+        """Wait until `expect` frames arrived (or the capture ends), return them."""
+        end = time.time() + timeout
+        while time.time() < end and self.proc.poll() is None:
+            if expect is not None and len(pcap_read(self.out)) >= expect:
+                break
+            time.sleep(0.1)
+        return pcap_read(self.out)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        return pcap_read(self.out)
+
+
+def send_frames(ns, ifname, frames, workdir, gap_us=0):
+    path = os.path.join(workdir, "send-%d.pcap" % random.randrange(1 << 30))
+    pcap_write(path, frames)
+    sh("timeout", "30", "ip", "netns", "exec", ns, sys.executable, os.path.join(HERE, "rawio.py"),
+       "send", ifname, path, str(gap_us))
+
+
+# ---- the daemon ---------------------------------------------------------------------------
+
+class Daemon:
+    """virtio-forwarder as a process, foreground, --no-huge, its own prefix and directories."""
+
+    def __init__(self, name, args, client=False, cpus="1"):
+        self.name = name
+        self.dir = tmpdir("d-" + name)
+        self.sock_dir = os.path.join(self.dir, "sock")
+        self.pid_dir = os.path.join(self.dir, "run")
+        os.makedirs(self.pid_dir)
+        self.prefix = "vfwd-t%s-%s" % (RUN_ID, name)
+        self.logfile = os.path.join(self.dir, "daemon.log")
+        self.args = args + (["-i"] if client else [])
+        self.cpus = cpus
+        self.proc = None
+
+    def cmd(self):
+        return [BIN, "-n", "-C", self.cpus, "-M", "0", "--no-huge", "--mem", "256",
+                "--file-prefix", self.prefix, "-p", self.pid_dir, "-V", self.sock_dir,
+                "-l", "7"] + self.args
+
+    def start(self, wait_ready=True):
+        log("daemon %s: %s" % (self.name, " ".join(self.cmd())))
+        self.log_fd = open(self.logfile, "ab")
+        _logs.append(("daemon " + self.name, self.logfile))
+        self.proc = subprocess.Popen(["timeout", "-s", "KILL", "600"] + self.cmd(),
+                                     stdout=self.log_fd, stderr=subprocess.STDOUT)
+        on_exit(self.kill)
+        on_exit(shutil.rmtree, dpdk_dir(self.prefix), True)
+        if wait_ready:
+            wait_for(lambda: "ready:" in self.log() or self.proc.poll() is not None, 20,
+                     "daemon ready")
+            if self.proc.poll() is not None:
+                raise AssertionError("daemon exited at start:\n" + self.log())
+        return self
+
+    def log(self):
+        with open(self.logfile, errors="replace") as f:
+            return f.read()
+
+    def sock(self, relay_id):
+        return os.path.join(self.sock_dir, "virtio-forwarder%d.sock" % relay_id)
+
+    def pid(self):
+        # timeout(1) is our direct child; the daemon is its child
+        return int(sh("pgrep", "-P", str(self.proc.pid)).stdout.split()[0])
+
+    def telemetry(self, cmd):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.settimeout(5)
+        try:
+            s.connect(os.path.join(dpdk_dir(self.prefix), "dpdk_telemetry.v2"))
+            s.recv(4096)
+            s.send(cmd.encode())
+            return json.loads(s.recv(65536).decode())
+        finally:
+            s.close()
+
+    def relay(self, rid):
+        return self.telemetry("/virtio_forwarder/relay,%d" % rid)["/virtio_forwarder/relay"]
+
+    def wait_state(self, rid, state, timeout=15):
+        return wait_for(lambda: self.relay(rid).get("vf_state") == state and self.relay(rid),
+                        timeout, "relay %d in %s" % (rid, state))
+
+    def stop(self, sig=signal.SIGTERM, timeout=5):
+        """Signal the daemon; return (exit status, seconds it took)."""
+        t0 = time.time()
+        os.kill(self.pid(), sig)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("daemon did not exit within %ss of signal %d" % (timeout, sig))
+        return rc, time.time() - t0
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            for p in sh("pgrep", "-P", str(self.proc.pid), ok=False).stdout.split():
+                os.kill(int(p), signal.SIGKILL)
+            self.proc.kill()
+            self.proc.wait(10)
+            log("killed daemon %s" % self.name)
+
+
+# ---- guests: dpdk-testpmd with virtio_user ------------------------------------------------
+
+class Guest:
+    """dpdk-testpmd acting as a VM: virtio_user ports, optional pcap ports, one forwarding mode."""
+
+    def __init__(self, name, vdevs, fwd="io", extra=()):
+        self.name = name
+        self.dir = tmpdir("g-" + name)
+        self.prefix = "vfwd-g%s-%s" % (RUN_ID, name)
+        self.vdevs = vdevs
+        self.fwd = fwd
+        self.extra = list(extra)
+        self.logfile = os.path.join(self.dir, "testpmd.log")
+        self.proc = None
+        self.runs = 0
+
+    def start(self, wait_ready=True):
+        nports = len(self.vdevs)
+        cmd = ["timeout", "-s", "KILL", "300", "stdbuf", "-oL", TESTPMD, "-l", "0,1", "--main-lcore", "1",
+               "--no-pci", "--no-huge", "-m", "512", "--file-prefix", self.prefix]
+        for v in self.vdevs:
+            cmd += ["--vdev", v]
+        cmd += ["--", "--forward-mode=" + self.fwd, "--total-num-mbufs=%d" % (2048 * nports),
+                "-a", "--stats-period", "0", "--no-flush-rx"] + self.extra
+        self.runs += 1
+        self.logfile = os.path.join(self.dir, "testpmd-%d.log" % self.runs)
+        log("guest %s: %s" % (self.name, " ".join(cmd[6:])))
+        _logs.append(("guest %s run %d" % (self.name, self.runs), self.logfile))
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=open(self.logfile, "wb"),
+                                     stderr=subprocess.STDOUT)
+        on_exit(_kill, self.proc, "guest " + self.name)
+        on_exit(shutil.rmtree, dpdk_dir(self.prefix), True)
+        if wait_ready:
+            wait_for(lambda: "Press enter to exit" in self.log() or self.proc.poll() is not None,
+                     30, "guest %s forwarding" % self.name)
+            if self.proc.poll() is not None:
+                raise AssertionError("guest %s exited at start:\n%s" % (self.name, self.log()))
+        return self
+
+    def log(self):
+        with open(self.logfile, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        """Enter ends testpmd cleanly: ports closed, pcap files flushed."""
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(b"\n")
+                self.proc.stdin.flush()
+                self.proc.wait(15)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                _kill(self.proc, "guest " + self.name)
+        shutil.rmtree(dpdk_dir(self.prefix), True)
+        return self.log()
