@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# setup.sh: install every Debian 12 package the build, the demo and the tests need.
+# Idempotent and non-interactive; run as root (or through sudo).
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	gcc make cmake pkg-config
+	libdpdk-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsystemd-dev check
+	# run: DPDK runtime with its PMDs (af_packet, pcap, null, tap, vhost, virtio_user) and testpmd
+	dpdk
+	# tests and demo
+	python3 iproute2 iputils-ping procps coreutils
+)
+
+if [ "$(id -u)" != 0 ]; then
+	exec sudo "$0" "$@"
+fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} = 0 ]; then
+	echo "setup: all ${#PACKAGES[@]} packages present"
+	exit 0
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,13 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Runs last: the suite left no process, netns, veth, DPDK runtime dir or temporary directory.
+left=0
+report() { echo "LEFTOVER: $*"; left=1; }
+pgrep -x virtio-forwarde >/dev/null && report "virtio-forwarder process(es): $(pgrep -x virtio-forwarde)"
+pgrep -f 'dpdk-testpmd.*vfwd-g' >/dev/null && report "testpmd guest(s): $(pgrep -f 'dpdk-testpmd.*vfwd-g')"
+for d in /var/run/dpdk/vfwd-*; do [ -e "$d" ] && report "runtime dir $d"; done
+ip netns list 2>/dev/null | grep -q '^vfwd-' && report "netns: $(ip netns list | grep '^vfwd-')"
+ip -o link show 2>/dev/null | grep -Eq ': (vx|vp|vr|vi)[ab]' && report "veth: $(ip -o link show | grep -Eo ': (vx|vp|vr|vi)[ab][^@:]*')"
+for d in /tmp/vfwd-d-* /tmp/vfwd-g-* /tmp/vfwd-relay-* /tmp/vfwd-pid-*; do [ -e "$d" ] && report "temporary $d"; done
+[ $left = 0 ] && echo "nothing left behind"
+exit $left
