@@ -73,16 +73,19 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 	memset(conf, 0, sizeof(*conf));
 	*data_room = RTE_MBUF_DEFAULT_BUF_SIZE;
 	if (p->jumbo) {
-		uint32_t mtu = RTE_MIN((uint32_t)VF_JUMBO_MTU, (uint32_t)info->max_mtu);
+		uint32_t frame_mtu = info->max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN;
+		uint32_t mtu = RTE_MIN(RTE_MIN((uint32_t)VF_JUMBO_MTU, (uint32_t)info->max_mtu),
+				       frame_mtu);
 
 		conf->rxmode.mtu = mtu;
 		if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 			conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 		else /* no scatter: one mbuf must hold a whole jumbo frame */
-			*data_room = RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN +
-				     RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN;
+			*data_room = RTE_MAX(*data_room, RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN +
+								 RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN);
 		if (mtu < VF_JUMBO_MTU)
-			VLOG(WARNING, "relay %u: %s supports MTU %u at most", r->id, r->name, mtu);
+			VLOG(WARNING, "relay %u: jumbo frames asked but %s supports MTU %u at most",
+			     r->id, r->name, mtu);
 	}
 	if (p->tso)
 		conf->txmode.offloads |=
@@ -160,8 +163,13 @@ int vf_open(struct relay *r, const struct relay_params *p)
 		vf_close(r);
 		return ret;
 	}
-	VLOG(INFO, "relay %u: VF %s is port %u on NUMA socket %d", r->id, r->dev, r->port,
-	     r->socket_id);
+	{
+		uint16_t mtu = 0;
+
+		rte_eth_dev_get_mtu(r->port, &mtu);
+		VLOG(INFO, "relay %u: VF %s is port %u on NUMA socket %d, MTU %u", r->id, r->dev,
+		     r->port, r->socket_id, mtu);
+	}
 	return 0;
 }
 

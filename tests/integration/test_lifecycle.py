@@ -80,6 +80,9 @@ def bad_static_vf_and_ownership():
     check("ready: 1 of 2 static relay(s)" in d.log(), "daemon up with the good relay")
     check("static VF net_no_such_pmd0=1 not added" in d.log(), "bad static VF named in the log")
     check(d.relay(0)["vf_state"] == "DPDK_ADDED", "good relay in DPDK_ADDED")
+    ports = d.telemetry("/ethdev/list")["/ethdev/list"]
+    check(ports == [d.relay(0)["port"]],
+          "EAL probed nothing by itself: the only ethdev is the relay's VF (%s)" % ports)
     st = os.stat(d.sock(0))
     check(st.st_uid == pwd.getpwnam(user).pw_uid and st.st_gid == grp.getgrnam(group).gr_gid,
           "server socket owned by %s:%s" % (user, group))

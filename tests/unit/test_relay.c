@@ -152,6 +152,37 @@ START_TEST(churn_does_not_disturb_others)
 }
 END_TEST
 
+/* Two workers (lcores 1 and 2): directions go to the least-loaded one unless pinned. */
+START_TEST(placement_least_loaded_and_pins)
+{
+	struct relay_params p = params;
+	struct relay_snapshot s;
+
+	relay_engine_stop();
+	cpuset_add(&p.workers, 2);
+	p.pins[9].cpu[RELAY_VF_TO_VM] = 2;
+	p.pins[9].cpu[RELAY_VM_TO_VF] = 2;
+	ck_assert_int_eq(relay_engine_start(&p), 0);
+	ck_assert_int_eq(relay_add(7, "net_null7,no-rx=1"), 0);
+	s = snap(7);
+	ck_assert_int_ne(s.cpu[RELAY_VF_TO_VM], s.cpu[RELAY_VM_TO_VF]);
+	ck_assert_int_eq(relay_add(8, "net_null8,no-rx=1"), 0);
+	s = snap(8);
+	ck_assert_int_ne(s.cpu[RELAY_VF_TO_VM], s.cpu[RELAY_VM_TO_VF]);
+	ck_assert_int_eq(relay_add(9, "net_null9,no-rx=1"), 0);
+	s = snap(9);
+	ck_assert_int_eq(s.cpu[RELAY_VF_TO_VM], 2);
+	ck_assert_int_eq(s.cpu[RELAY_VM_TO_VF], 2);
+	/* Lcore 1 now serves 2 directions, lcore 2 serves 4: the next two go to 1. */
+	ck_assert_int_eq(relay_add(10, "net_null10,no-rx=1"), 0);
+	s = snap(10);
+	ck_assert_int_eq(s.cpu[RELAY_VF_TO_VM], 1);
+	ck_assert_int_eq(s.cpu[RELAY_VM_TO_VF], 1);
+	for (unsigned int id = 7; id <= 10; id++)
+		ck_assert_int_eq(relay_remove(id), 0);
+}
+END_TEST
+
 static void engine_setup(void)
 {
 	ck_assert_int_eq(relay_engine_start(&params), 0);
@@ -175,7 +206,7 @@ int main(void)
 		return EXIT_FAILURE;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=vfwd-unit-%d", getpid());
 	argv[argc++] = "test_relay";
-	argv[argc++] = "-l0,1";
+	argv[argc++] = "--lcores=0@0,1@1,2@1"; /* three lcores on two CPUs */
 	argv[argc++] = "--no-huge";
 	argv[argc++] = "-m128";
 	argv[argc++] = "-a";
@@ -198,6 +229,7 @@ int main(void)
 	tcase_add_test(tc, stale_socket_replaced_other_files_kept);
 	tcase_add_test(tc, counts_not_connected_drops);
 	tcase_add_test(tc, churn_does_not_disturb_others);
+	tcase_add_test(tc, placement_least_loaded_and_pins);
 	suite_add_tcase(s, start);
 	suite_add_tcase(s, tc);
 	/* One process: EAL cannot be initialised twice. */
