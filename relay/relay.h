@@ -9,10 +9,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define RELAY_MAX       64  /* relay ids 0..63 */
-#define RELAY_BURST     32  /* packets per burst, both directions */
-#define CPUSET_MAX      256 /* highest CPU number + 1 we accept */
-#define RELAY_DEV_LEN   256 /* DPDK device string or PCI address */
+#define RELAY_MAX	  64  /* relay ids 0..63 */
+#define RELAY_BURST	  32  /* packets per burst, both directions */
+#define CPUSET_MAX	  256 /* highest CPU number + 1 we accept */
+#define RELAY_DEV_LEN	  256 /* DPDK device string or PCI address */
 #define RELAY_PATTERN_LEN 128
 
 /* ---- CPU sets (cpuset.c) ------------------------------------------------ */
@@ -40,9 +40,9 @@ int cpuset_format(const struct cpuset *set, char *buf, size_t len);
 /* One relay's life; the VF-side and guest-side state names derive from it. */
 enum relay_state {
 	RELAY_UNINIT = 0, /* being set up */
-	RELAY_ADDED,      /* VF started, no guest connected */
-	RELAY_READY,      /* VF started, guest connected */
-	RELAY_REMOVING,   /* being torn down */
+	RELAY_ADDED,	  /* VF started, no guest connected */
+	RELAY_READY,	  /* VF started, guest connected */
+	RELAY_REMOVING,	  /* being torn down */
 };
 
 enum relay_event {
@@ -65,8 +65,7 @@ const char *relay_event_name(enum relay_event ev);
  * by @id. Returns 0, -EINVAL (pattern without exactly one %u, or another
  * '%' conversion) or -ENAMETOOLONG.
  */
-int relay_socket_path(const char *dir, const char *pattern, unsigned int id, char *buf,
-		      size_t len);
+int relay_socket_path(const char *dir, const char *pattern, unsigned int id, char *buf, size_t len);
 /* 0 when @pattern holds exactly one "%u" and no other conversion, else -EINVAL. */
 int relay_pattern_check(const char *pattern);
 
@@ -88,16 +87,16 @@ struct relay_pin {
 };
 
 struct relay_params {
-	struct cpuset workers;  /* one worker lcore per CPU */
+	struct cpuset workers; /* one worker lcore per CPU */
 	unsigned int main_lcore;
 	char vhost_dir[PATH_MAX];
 	char pattern[RELAY_PATTERN_LEN];
 	bool client_mode; /* connect to sockets QEMU serves */
-	uid_t sock_uid;   /* (uid_t)-1: leave */
-	gid_t sock_gid;   /* (gid_t)-1: leave */
-	bool jumbo;       /* 9000 MTU on VFs */
-	bool mrgbuf;      /* offer VIRTIO_NET_F_MRG_RXBUF */
-	bool tso;         /* offer TSO and checksum offloads */
+	uid_t sock_uid;	  /* (uid_t)-1: leave */
+	gid_t sock_gid;	  /* (gid_t)-1: leave */
+	bool jumbo;	  /* 9000 MTU on VFs */
+	bool mrgbuf;	  /* offer VIRTIO_NET_F_MRG_RXBUF */
+	bool tso;	  /* offer TSO and checksum offloads */
 	struct relay_pin pins[RELAY_MAX];
 };
 
@@ -116,7 +115,7 @@ struct relay_snapshot {
 	char path[PATH_MAX];
 	int port;
 	int socket_id;
-	int vid;            /* -1 when no guest */
+	int vid;	       /* -1 when no guest */
 	unsigned int nr_vring; /* guest vrings when connected */
 	int cpu[2];
 	struct relay_counters c[2];
@@ -151,7 +150,7 @@ void relay_log_all(void);
 
 /* Log type shared by the engine and the daemon. */
 extern int vfwd_logtype;
-#define VLOG(level, fmt, ...)                                                              \
+#define VLOG(level, fmt, ...)                                                                      \
 	rte_log(RTE_LOG_##level, vfwd_logtype, "vfwd: " fmt "\n", ##__VA_ARGS__)
 
 #endif

@@ -25,9 +25,9 @@ struct relay_dir {
 struct relay {
 	struct relay_dir dir[2];
 	/* Written by vhost callbacks (release), read by workers (acquire). */
-	int vid;           /* -1: no guest */
+	int vid;	   /* -1: no guest */
 	uint32_t nr_vring; /* vrings of the connected guest */
-	int state;         /* enum relay_state, changed only through relay_apply() */
+	int state;	   /* enum relay_state, changed only through relay_apply() */
 	/* Control thread only after relay_add() returns. */
 	unsigned int id;
 	uint16_t port;
@@ -38,7 +38,7 @@ struct relay {
 	struct rte_mempool *pool;
 	char dev[RELAY_DEV_LEN];  /* as given */
 	char name[RELAY_DEV_LEN]; /* ethdev / bus device name */
-	char path[PATH_MAX];      /* vhost-user socket */
+	char path[PATH_MAX];	  /* vhost-user socket */
 };
 
 /* engine (relay.c) */

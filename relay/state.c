@@ -21,7 +21,7 @@ int relay_state_next(enum relay_state s, enum relay_event ev)
 		return s == RELAY_REMOVING ? RELAY_REMOVING : -EINVAL;
 	case RELAY_EV_REMOVE:
 		return s == RELAY_UNINIT || s == RELAY_ADDED || s == RELAY_READY ? RELAY_REMOVING
-										  : -EINVAL;
+										 : -EINVAL;
 	}
 	return -EINVAL;
 }
@@ -90,8 +90,7 @@ int relay_pattern_check(const char *pattern)
 	return nu == 1 ? 0 : -EINVAL;
 }
 
-int relay_socket_path(const char *dir, const char *pattern, unsigned int id, char *buf,
-		      size_t len)
+int relay_socket_path(const char *dir, const char *pattern, unsigned int id, char *buf, size_t len)
 {
 	const char *pct;
 	int n;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* vf.c: the VF side of a relay: probe (PCI hot-plug or DPDK device string), mempool, ethdev set-up. */
+/* vf.c: the VF side of a relay: probe (PCI hot-plug or device string), mempool, ethdev set-up. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,10 +12,10 @@
 
 #include "relay_int.h"
 
-#define VF_RX_DESC   512
-#define VF_TX_DESC   512
+#define VF_RX_DESC    512
+#define VF_TX_DESC    512
 #define VF_POOL_CACHE RELAY_BURST
-#define VF_JUMBO_MTU 9000
+#define VF_JUMBO_MTU  9000
 
 /*
  * mbufs a relay can hold at once: a full VF RX ring, a full VF TX ring (frames
@@ -25,8 +25,8 @@
  */
 static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd)
 {
-	unsigned int n = nb_rxd + nb_txd + 2 * RELAY_BURST +
-			 rte_lcore_count() * VF_POOL_CACHE * 3 / 2;
+	unsigned int n =
+		nb_rxd + nb_txd + 2 * RELAY_BURST + rte_lcore_count() * VF_POOL_CACHE * 3 / 2;
 
 	return rte_align32pow2(n + 1) - 1;
 }
@@ -50,8 +50,7 @@ static int vf_probe(struct relay *r)
 	}
 	ret = rte_dev_probe(r->is_pci ? r->name : r->dev);
 	if (ret) {
-		VLOG(ERR, "relay %u: cannot probe device '%s': %s%s", r->id, r->dev,
-		     strerror(-ret),
+		VLOG(ERR, "relay %u: cannot probe device '%s': %s%s", r->id, r->dev, strerror(-ret),
 		     r->is_pci ? " (is it bound to vfio-pci?)" : " (is the device string valid?)");
 		return ret;
 	}
@@ -81,8 +80,9 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 		if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 			conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 		else /* no scatter: one mbuf must hold a whole jumbo frame */
-			*data_room = RTE_MAX(*data_room, RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN +
-								 RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN);
+			*data_room =
+				RTE_MAX(*data_room, RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN +
+							    RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN);
 		if (mtu < VF_JUMBO_MTU)
 			VLOG(WARNING, "relay %u: jumbo frames asked but %s supports MTU %u at most",
 			     r->id, r->name, mtu);
@@ -128,8 +128,7 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	VLOG(DEBUG, "relay %u: pool of %u mbufs (%u bytes data room)", r->id,
 	     pool_size(nb_rxd, nb_txd), data_room);
 	what = "set up rx queue";
-	ret = rte_eth_rx_queue_setup(r->port, 0, nb_rxd, (unsigned int)r->socket_id, NULL,
-				     r->pool);
+	ret = rte_eth_rx_queue_setup(r->port, 0, nb_rxd, (unsigned int)r->socket_id, NULL, r->pool);
 	if (ret)
 		goto out_err;
 	what = "set up tx queue";
@@ -138,8 +137,8 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 		goto out_err;
 	ret = rte_eth_promiscuous_enable(r->port);
 	if (ret && ret != -ENOTSUP)
-		VLOG(WARNING, "relay %u: cannot enable promiscuous mode on %s: %s", r->id,
-		     r->name, strerror(-ret));
+		VLOG(WARNING, "relay %u: cannot enable promiscuous mode on %s: %s", r->id, r->name,
+		     strerror(-ret));
 	what = "start";
 	ret = rte_eth_dev_start(r->port);
 	if (ret)

@@ -29,8 +29,9 @@ static struct relay *relay_of_vid(int vid)
 
 static void features_log(const struct relay *r, uint64_t f)
 {
-	VLOG(INFO, "relay %u: negotiated features 0x%" PRIx64 " (mrg_rxbuf %s, tso %s, csum %s, "
-		   "ctrl_rx %s, mq %s, packed %s)",
+	VLOG(INFO,
+	     "relay %u: negotiated features 0x%" PRIx64 " (mrg_rxbuf %s, tso %s, csum %s, "
+	     "ctrl_rx %s, mq %s, packed %s)",
 	     r->id, f, f & (1ULL << VIRTIO_NET_F_MRG_RXBUF) ? "on" : "off",
 	     f & (1ULL << VIRTIO_NET_F_HOST_TSO4) ? "on" : "off",
 	     f & (1ULL << VIRTIO_NET_F_CSUM) ? "on" : "off",

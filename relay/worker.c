@@ -24,7 +24,7 @@ struct work_list {
 struct worker {
 	struct work_list *list; /* published with release, read with acquire */
 	unsigned int lcore;
-	unsigned int tid; /* QSBR thread id */
+	unsigned int tid;  /* QSBR thread id */
 	unsigned int load; /* directions assigned (control thread) */
 } __rte_cache_aligned;
 

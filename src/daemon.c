@@ -181,7 +181,8 @@ int daemon_run(const struct vfwd_config *cfg)
 	}
 	if (!cfg->nodaemon) {
 		if (daemonize(&ready_fd)) {
-			fprintf(stderr, "virtio-forwarder: cannot daemonize: %s\n", strerror(errno));
+			fprintf(stderr, "virtio-forwarder: cannot daemonize: %s\n",
+				strerror(errno));
 			goto out_pid;
 		}
 		pidfile_update(pid_fd);

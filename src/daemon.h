@@ -42,8 +42,7 @@ void vfwd_config_default(struct vfwd_config *cfg);
  * OPTS_RUN, OPTS_EXIT, or -EINVAL with a one-line reason in @err.
  * --help and --version print to @out.
  */
-int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *err,
-	       size_t errlen);
+int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *err, size_t errlen);
 void opts_usage(FILE *out);
 
 /* "DEV=ID": the id follows the last '='. 0 or -EINVAL with @err set. */

@@ -26,8 +26,8 @@ int devspec_parse(const char *s, struct vfwd_static_vf *vf, char *err, size_t er
 	unsigned long id;
 
 	if (!eq || eq == s) {
-		snprintf(err, errlen, "'%s' is not DEV=ID (e.g. 0000:02:08.0=1 or net_tap0,iface=t0=1)",
-			 s);
+		snprintf(err, errlen,
+			 "'%s' is not DEV=ID (e.g. 0000:02:08.0=1 or net_tap0,iface=t0=1)", s);
 		return -EINVAL;
 	}
 	if (parse_uint(eq + 1, strlen(eq + 1), RELAY_MAX - 1, &id)) {
@@ -86,6 +86,7 @@ int pins_parse(const char *s, struct relay_pin pins[RELAY_MAX], char *err, size_
 out_bad:
 	snprintf(err, errlen,
 		 "'%s' is not a CPU pin list: use <relay>:<cpu>[,<cpu>] separated by ';', "
-		 "relay 0..%d, cpu 0..%d", s, RELAY_MAX - 1, CPUSET_MAX - 1);
+		 "relay 0..%d, cpu 0..%d",
+		 s, RELAY_MAX - 1, CPUSET_MAX - 1);
 	return -EINVAL;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* options.c: the daemon's option table; parsing, --help and the man page option list come from it. */
+/* options.c: the option table; parsing, --help and the man page option list come from it. */
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -14,8 +14,8 @@ typedef int (*opt_set_fn)(struct vfwd_config *cfg, const char *arg, char *err, s
 
 struct opt {
 	const char *name; /* long name */
-	int key;          /* short letter, or 0 for long-only */
-	int has_arg;      /* no_argument, required_argument, optional_argument */
+	int key;	  /* short letter, or 0 for long-only */
+	int has_arg;	  /* no_argument, required_argument, optional_argument */
 	const char *arg;  /* argument name in --help */
 	opt_set_fn set;
 	const char *help;
@@ -78,7 +78,8 @@ static int set_loglevel(struct vfwd_config *cfg, const char *arg, char *err, siz
 	unsigned long v;
 
 	if (parse_ulong(arg, 0, 7, &v))
-		return bad(err, len, arg, "is not a log level in 0..7 (syslog: 3 error, 6 info, 7 debug)");
+		return bad(err, len, arg,
+			   "is not a log level in 0..7 (syslog: 3 error, 6 info, 7 debug)");
 	cfg->loglevel = (int)v;
 	return 0;
 }
@@ -102,7 +103,8 @@ static int set_vhost_socket(struct vfwd_config *cfg, const char *arg, char *err,
 {
 	if (relay_pattern_check(arg) || strlen(arg) >= sizeof(cfg->relay.pattern))
 		return bad(err, len, arg,
-			   "is not a socket file name with exactly one %u (e.g. virtio-forwarder%u.sock)");
+			   "is not a socket file name with exactly one %u (e.g. "
+			   "virtio-forwarder%u.sock)");
 	snprintf(cfg->relay.pattern, sizeof(cfg->relay.pattern), "%s", arg);
 	return 0;
 }
@@ -206,7 +208,8 @@ static int set_file_prefix(struct vfwd_config *cfg, const char *arg, char *err, 
 
 	if (n == 0 || n >= sizeof(cfg->file_prefix) ||
 	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n)
-		return bad(err, len, arg, "is not a file prefix (letters, digits, '_', '.', '-', 1..63)");
+		return bad(err, len, arg,
+			   "is not a file prefix (letters, digits, '_', '.', '-', 1..63)");
 	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "%s", arg);
 	return 0;
 }
@@ -276,7 +279,7 @@ static const struct opt opts[] = {
 };
 /* clang-format on */
 
-#define NB_OPTS (sizeof(opts) / sizeof(opts[0]))
+#define NB_OPTS	       (sizeof(opts) / sizeof(opts[0]))
 #define LONG_ONLY_BASE 256
 
 static const struct opt *current; /* the option being handled, for set_later */
@@ -321,7 +324,9 @@ void opts_usage(FILE *out)
 		else
 			n = snprintf(left, sizeof(left), "    ");
 		snprintf(left + n, sizeof(left) - (size_t)n, "--%s%s%s%s", o->name,
-			 o->has_arg == optional_argument ? "[=" : o->has_arg ? " " : "",
+			 o->has_arg == optional_argument ? "[="
+			 : o->has_arg			 ? " "
+							 : "",
 			 o->arg ? o->arg : "", o->has_arg == optional_argument ? "]" : "");
 		fprintf(out, "  %-34s %s\n", left, o->help);
 	}
@@ -366,8 +371,7 @@ static const struct opt *opt_find(int key)
 	return NULL;
 }
 
-int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *err,
-	       size_t errlen)
+int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *err, size_t errlen)
 {
 	struct option lopts[NB_OPTS + 1];
 	char shorts[3 * NB_OPTS + 2], why[VFWD_ERR_LEN];

@@ -33,7 +33,7 @@ static void dir_add(struct rte_tel_data *d, const char *name, const struct relay
 		    const char *const keys[8])
 {
 	struct rte_tel_data *sub = rte_tel_data_alloc();
-	const uint64_t v[8] = {c->rx_pkts,  c->rx_bytes,  c->tx_pkts,   c->tx_bytes,
+	const uint64_t v[8] = {c->rx_pkts,   c->rx_bytes,   c->tx_pkts,	  c->tx_bytes,
 			       c->full_pkts, c->full_bytes, c->down_pkts, c->down_bytes};
 
 	if (!sub)
@@ -46,14 +46,22 @@ static void dir_add(struct rte_tel_data *d, const char *name, const struct relay
 
 static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static const char *const vf2vm[8] = {
-		"pkts_rx_from_vf",	      "bytes_rx_from_vf",	    "pkts_tx_to_vm",
-		"bytes_tx_to_vm",	      "pkts_dropped_vm_queue_full", "bytes_dropped_vm_queue_full",
-		"pkts_dropped_vm_not_connected", "bytes_dropped_vm_not_connected"};
-	static const char *const vm2vf[8] = {
-		"pkts_rx_from_vm",	      "bytes_rx_from_vm",	    "pkts_tx_to_vf",
-		"bytes_tx_to_vf",	      "pkts_dropped_vf_queue_full", "bytes_dropped_vf_queue_full",
-		"pkts_dropped_vf_not_connected", "bytes_dropped_vf_not_connected"};
+	static const char *const vf2vm[8] = {"pkts_rx_from_vf",
+					     "bytes_rx_from_vf",
+					     "pkts_tx_to_vm",
+					     "bytes_tx_to_vm",
+					     "pkts_dropped_vm_queue_full",
+					     "bytes_dropped_vm_queue_full",
+					     "pkts_dropped_vm_not_connected",
+					     "bytes_dropped_vm_not_connected"};
+	static const char *const vm2vf[8] = {"pkts_rx_from_vm",
+					     "bytes_rx_from_vm",
+					     "pkts_tx_to_vf",
+					     "bytes_tx_to_vf",
+					     "pkts_dropped_vf_queue_full",
+					     "bytes_dropped_vf_queue_full",
+					     "pkts_dropped_vf_not_connected",
+					     "bytes_dropped_vf_not_connected"};
 	struct relay_snapshot s;
 	unsigned long id;
 	char *end;

@@ -22,9 +22,8 @@ START_TEST(devid_id_after_last_equals)
 	ck_assert_int_eq(devspec_parse("net_af_packet0,iface=veth0=63", &vf, err, sizeof(err)), 0);
 	ck_assert_str_eq(vf.dev, "net_af_packet0,iface=veth0");
 	ck_assert_uint_eq(vf.id, 63);
-	ck_assert_int_eq(devspec_parse("net_pcap0,rx_pcap=/a=b.pcap,tx_pcap=c=0", &vf, err,
-				       sizeof(err)),
-			 0);
+	ck_assert_int_eq(
+		devspec_parse("net_pcap0,rx_pcap=/a=b.pcap,tx_pcap=c=0", &vf, err, sizeof(err)), 0);
 	ck_assert_str_eq(vf.dev, "net_pcap0,rx_pcap=/a=b.pcap,tx_pcap=c");
 	ck_assert_uint_eq(vf.id, 0);
 }
@@ -32,8 +31,8 @@ END_TEST
 
 START_TEST(devid_rejects)
 {
-	static const char *const bad[] = {"net_null0", "=1",	   "a=",     "a=64", "a=-1",
-					  "a=1x",      "a= 1", "a=99999999999999999999"};
+	static const char *const bad[] = {"net_null0", "=1",   "a=",   "a=64",
+					  "a=-1",      "a=1x", "a= 1", "a=99999999999999999999"};
 	struct vfwd_static_vf vf;
 	char err[VFWD_ERR_LEN];
 

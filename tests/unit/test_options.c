@@ -49,7 +49,8 @@ START_TEST(defaults)
 	ck_assert_str_eq(cfg.relay.vhost_dir, "/tmp/virtio-forwarder");
 	ck_assert_str_eq(cfg.relay.pattern, "virtio-forwarder%u.sock");
 	ck_assert_str_eq(cfg.file_prefix, "virtio-forwarder");
-	ck_assert(!cfg.relay.client_mode && !cfg.relay.jumbo && !cfg.relay.mrgbuf && !cfg.relay.tso);
+	ck_assert(!cfg.relay.client_mode && !cfg.relay.jumbo && !cfg.relay.mrgbuf &&
+		  !cfg.relay.tso);
 	ck_assert(!cfg.no_huge);
 	ck_assert_uint_eq(cfg.mem_mb, 0);
 	ck_assert_uint_eq(cfg.nb_static, 0);
@@ -61,12 +62,12 @@ END_TEST
 START_TEST(every_option_long_and_short)
 {
 	ck_assert_int_eq(parse("--cpus", "1-2", "--master-lcore", "0", "--nodaemon", "--loglevel",
-			       "7", "--pid-path", "/run/x", "--huge-dir", "/mnt/huge", "--vhost-path",
-			       "/tmp/s", "--vhost-socket", "vm%u.sock", "--vhost-username", "root",
-			       "--vhost-groupname", "root", "--vhostuser-client", "--virtio-cpu",
-			       "3:1,2", "--add-pci-vf", "02:08.0=3", "--enable-jumbo",
-			       "--enable-mrgbuf", "--enable-tso", "--no-huge", "--mem", "128",
-			       "--file-prefix", "p1", NULL),
+			       "7", "--pid-path", "/run/x", "--huge-dir", "/mnt/huge",
+			       "--vhost-path", "/tmp/s", "--vhost-socket", "vm%u.sock",
+			       "--vhost-username", "root", "--vhost-groupname", "root",
+			       "--vhostuser-client", "--virtio-cpu", "3:1,2", "--add-pci-vf",
+			       "02:08.0=3", "--enable-jumbo", "--enable-mrgbuf", "--enable-tso",
+			       "--no-huge", "--mem", "128", "--file-prefix", "p1", NULL),
 			 OPTS_RUN);
 	ck_assert_uint_eq(cpuset_count(&cfg.relay.workers), 2);
 	ck_assert(cfg.nodaemon);
@@ -105,8 +106,8 @@ END_TEST
 
 START_TEST(later_options_are_reported)
 {
-	ck_assert_int_eq(parse("-C", "1", "-Z", "-z", "--zmq-config-ep=ipc:///x", "-s", "-t",
-			       "0", "-d", "-a", NULL),
+	ck_assert_int_eq(parse("-C", "1", "-Z", "-z", "--zmq-config-ep=ipc:///x", "-s", "-t", "0",
+			       "-d", "-a", NULL),
 			 OPTS_RUN);
 	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-port-control-ep"));
 	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-stats-ep"));

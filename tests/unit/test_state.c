@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_state.c: relay state machine, state names, socket name pattern, PCI names (relay/state.c). */
+/* test_state.c: relay state machine, state names, socket pattern, PCI names (relay/state.c). */
 #include "unit.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -61,7 +61,8 @@ START_TEST(socket_pattern)
 {
 	char buf[64];
 
-	ck_assert_int_eq(relay_socket_path("/tmp/vf", "virtio-forwarder%u.sock", 7, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(
+		relay_socket_path("/tmp/vf", "virtio-forwarder%u.sock", 7, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "/tmp/vf/virtio-forwarder7.sock");
 	ck_assert_int_eq(relay_socket_path("/d", "%u", 63, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "/d/63");
@@ -94,8 +95,8 @@ START_TEST(pci_names)
 	ck_assert(relay_pci_normalize("0001:AF:1f.7", out, sizeof(out)));
 	ck_assert_str_eq(out, "0001:af:1f.7");
 	ck_assert(!relay_pci_normalize("net_tap0,iface=x", out, sizeof(out)));
-	ck_assert(!relay_pci_normalize("02:20.0", out, sizeof(out)));   /* slot > 0x1f */
-	ck_assert(!relay_pci_normalize("02:08.8", out, sizeof(out)));   /* function > 7 */
+	ck_assert(!relay_pci_normalize("02:20.0", out, sizeof(out))); /* slot > 0x1f */
+	ck_assert(!relay_pci_normalize("02:08.8", out, sizeof(out))); /* function > 7 */
 	ck_assert(!relay_pci_normalize("2:08.0", out, sizeof(out)));
 	ck_assert(!relay_pci_normalize("000:02:08.0", out, sizeof(out)));
 	ck_assert(!relay_pci_normalize("0000:02:08.0x", out, sizeof(out)));
