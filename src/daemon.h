@@ -44,6 +44,8 @@ void vfwd_config_default(struct vfwd_config *cfg);
  */
 int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *err, size_t errlen);
 void opts_usage(FILE *out);
+/* The man page virtio-forwarder(8), its option list generated from the same table. */
+void opts_manpage(FILE *out);
 
 /* "DEV=ID": the id follows the last '='. 0 or -EINVAL with @err set. */
 int devspec_parse(const char *s, struct vfwd_static_vf *vf, char *err, size_t errlen);

@@ -332,6 +332,51 @@ void opts_usage(FILE *out)
 	}
 }
 
+/* Man page text around the generated option list (roff). */
+static const char man_head[] =
+	".TH VIRTIO-FORWARDER 8 \"\" \"virtio-forwarder " VFWD_VERSION "\" \"System Administration\"\n"
+	".SH NAME\nvirtio-forwarder \\- relay packets between SR-IOV VFs and VMs' vhost-user sockets\n"
+	".SH SYNOPSIS\n.B virtio-forwarder\n.B \\-C\n.I CPUS\n[\\fIOPTIONS\\fR]\n"
+	".SH DESCRIPTION\n"
+	"Each relay pairs one VF (a DPDK port: a PCI address probed by hot-plug, or any DPDK\n"
+	"device string) with one vhost-user socket that a VM's virtio-net connects to.\n"
+	"Relay \\fIN\\fR uses the socket \\fIvhost-path\\fR/\\fIpattern\\fR with %u replaced by\n"
+	"\\fIN\\fR (default /tmp/virtio-forwarder/virtio-forwarderN.sock). Worker threads, one per\n"
+	"CPU of \\fB\\-C\\fR, move packets both ways; the main lcore runs the control loop.\n"
+	"Without \\fB\\-n\\fR the daemon forks and the parent exits once relays are set up.\n"
+	".SH OPTIONS\n";
+static const char man_tail[] =
+	".SH SIGNALS\n"
+	".TP\n.B SIGTERM, SIGINT\nStop workers, close VFs, remove server sockets and the pid file, exit 0.\n"
+	".TP\n.B SIGUSR1\nLog every relay's state and counters.\n"
+	".SH FILES\n"
+	".TP\n.I /var/run/virtio-forwarder.pid\nLocked pid file: one daemon per pid directory.\n"
+	".TP\n.I /var/run/dpdk/<file-prefix>/dpdk_telemetry.v2\n"
+	"DPDK telemetry: \\fB/virtio_forwarder/relays\\fR and \\fB/virtio_forwarder/relay,N\\fR\n"
+	"(try \\fBdpdk-telemetry.py -f virtio-forwarder\\fR).\n"
+	".SH EXAMPLE\n"
+	".nf\nvirtio-forwarder -C 1,2 -P 0000:02:08.0=1 -u libvirt-qemu -g kvm\n"
+	"virtio-forwarder -n -C 1 --no-huge -P net_tap0,iface=vf0=0\n.fi\n"
+	".SH SEE ALSO\n.BR dpdk-testpmd (1)\n";
+
+void opts_manpage(FILE *out)
+{
+	fputs(man_head, out);
+	for (size_t i = 0; i < NB_OPTS; i++) {
+		const struct opt *o = &opts[i];
+
+		fputs(".TP\n", out);
+		if (o->key)
+			fprintf(out, "\\fB\\-%c\\fR, ", o->key);
+		fprintf(out, "\\fB\\-\\-%s\\fR", o->name);
+		if (o->arg)
+			fprintf(out, o->has_arg == optional_argument ? "[=\\fI%s\\fR]" : " \\fI%s\\fR",
+				o->arg);
+		fprintf(out, "\n%s\n", o->help);
+	}
+	fputs(man_tail, out);
+}
+
 void vfwd_config_default(struct vfwd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

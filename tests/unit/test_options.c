@@ -131,6 +131,30 @@ START_TEST(help_and_version)
 }
 END_TEST
 
+/* The man page is generated from the option table: every option has an entry. */
+START_TEST(manpage_lists_every_option)
+{
+	static char man[16384];
+	FILE *f = fmemopen(man, sizeof(man), "w");
+	static const char *const names[] = {
+		"cpus",		   "master-lcore",    "nodaemon",	 "loglevel",	"pid-path",
+		"huge-dir",	   "vhost-path",      "vhost-socket",	 "vhost-username",
+		"vhost-groupname", "vhostuser-client", "virtio-cpu",	 "add-pci-vf",	"enable-jumbo",
+		"enable-mrgbuf",   "enable-tso",      "no-huge",	 "mem",		"file-prefix",
+		"version",	   "help"};
+	char needle[64];
+
+	opts_manpage(f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(man, ".TH VIRTIO-FORWARDER 8"));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(needle, sizeof(needle), "\\fB\\-\\-%s\\fR", names[i]);
+		ck_assert_msg(strstr(man, needle), "man page lacks --%s", names[i]);
+	}
+	ck_assert_ptr_nonnull(strstr(man, ".SH SIGNALS"));
+}
+END_TEST
+
 START_TEST(bad_values_name_the_problem)
 {
 	ck_assert_bad("no worker CPUs", "-n");
@@ -187,6 +211,7 @@ int main(void)
 	tcase_add_test(tc, every_option_long_and_short);
 	tcase_add_test(tc, later_options_are_reported);
 	tcase_add_test(tc, help_and_version);
+	tcase_add_test(tc, manpage_lists_every_option);
 	tcase_add_test(tc, bad_values_name_the_problem);
 	tcase_add_test(tc, repeated_pins_accumulate);
 	suite_add_tcase(s, tc);
