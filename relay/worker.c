@@ -48,21 +48,45 @@ static inline uint64_t burst_bytes(struct rte_mbuf **pkts, uint16_t n)
 	return b;
 }
 
+/* Count a received burst; returns its bytes. */
+static inline uint64_t count_rx(struct relay_counters *c, struct rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t bytes = burst_bytes(pkts, n);
+
+	ctr_add(&c->rx_pkts, n);
+	ctr_add(&c->rx_bytes, bytes);
+	return bytes;
+}
+
+/*
+ * Count the outcome of offering @n frames (@bytes in all) to the far side,
+ * which took the first @sent. pkts[sent..n) are still ours: queue-full drops.
+ */
+static inline void count_tx(struct relay_counters *c, struct rte_mbuf **pkts, uint16_t n,
+			    uint16_t sent, uint64_t bytes)
+{
+	uint64_t unsent_bytes = burst_bytes(pkts + sent, n - sent);
+
+	ctr_add(&c->tx_pkts, sent);
+	ctr_add(&c->tx_bytes, bytes - unsent_bytes);
+	if (sent < n) {
+		ctr_add(&c->full_pkts, n - sent);
+		ctr_add(&c->full_bytes, unsent_bytes);
+	}
+}
+
 static void poll_vf_to_vm(struct relay_dir *d)
 {
 	struct relay *r = d->relay;
 	struct rte_mbuf *pkts[RELAY_BURST];
-	uint64_t bytes, unsent_bytes;
 	uint16_t n, sent;
+	uint64_t bytes;
 	int vid;
 
 	n = rte_eth_rx_burst(r->port, 0, pkts, RELAY_BURST);
 	if (n == 0)
 		return;
-	bytes = burst_bytes(pkts, n);
-	ctr_add(&d->c.rx_pkts, n);
-	ctr_add(&d->c.rx_bytes, bytes);
-
+	bytes = count_rx(&d->c, pkts, n);
 	vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
 	if (vid < 0) {
 		ctr_add(&d->c.down_pkts, n);
@@ -72,13 +96,7 @@ static void poll_vf_to_vm(struct relay_dir *d)
 	}
 	/* Enqueue copies into guest buffers: every mbuf stays ours to free. */
 	sent = rte_vhost_enqueue_burst(vid, 0, pkts, n);
-	unsent_bytes = burst_bytes(pkts + sent, n - sent);
-	ctr_add(&d->c.tx_pkts, sent);
-	ctr_add(&d->c.tx_bytes, bytes - unsent_bytes);
-	if (sent < n) {
-		ctr_add(&d->c.full_pkts, n - sent);
-		ctr_add(&d->c.full_bytes, unsent_bytes);
-	}
+	count_tx(&d->c, pkts, n, sent, bytes);
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 
@@ -95,25 +113,19 @@ static void poll_vm_to_vf(struct relay_dir *d)
 	nr_vring = __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED);
 	/* Guest TX queues are the odd vrings; vhost skips disabled ones. */
 	for (uint32_t q = 1; q < nr_vring; q += 2) {
-		uint64_t bytes, unsent_bytes;
 		uint16_t n, sent;
+		uint64_t bytes;
 
 		n = rte_vhost_dequeue_burst(vid, (uint16_t)q, r->pool, pkts, RELAY_BURST);
 		if (n == 0)
 			continue;
-		bytes = burst_bytes(pkts, n);
-		ctr_add(&d->c.rx_pkts, n);
-		ctr_add(&d->c.rx_bytes, bytes);
-		/* Sent mbufs belong to the PMD once tx_burst returns: count the rest first. */
+		bytes = count_rx(&d->c, pkts, n);
+		/* Sent mbufs belong to the PMD once tx_burst returns; count_tx reads only the rest.
+		 */
 		sent = rte_eth_tx_burst(r->port, 0, pkts, n);
-		unsent_bytes = burst_bytes(pkts + sent, n - sent);
-		ctr_add(&d->c.tx_pkts, sent);
-		ctr_add(&d->c.tx_bytes, bytes - unsent_bytes);
-		if (sent < n) {
-			ctr_add(&d->c.full_pkts, n - sent);
-			ctr_add(&d->c.full_bytes, unsent_bytes);
+		count_tx(&d->c, pkts, n, sent, bytes);
+		if (sent < n)
 			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
-		}
 	}
 }
 

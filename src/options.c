@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* options.c: the option table; parsing, --help and the man page option list come from it. */
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -10,7 +11,9 @@
 
 #include "daemon.h"
 
-typedef int (*opt_set_fn)(struct vfwd_config *cfg, const char *arg, char *err, size_t len);
+struct opt;
+typedef int (*opt_set_fn)(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+			  size_t len);
 
 struct opt {
 	const char *name; /* long name */
@@ -19,6 +22,8 @@ struct opt {
 	const char *arg;  /* argument name in --help */
 	opt_set_fn set;
 	const char *help;
+	size_t off;  /* field of struct vfwd_config for the generic setters */
+	size_t size; /* its size (paths) */
 };
 
 static int parse_ulong(const char *arg, unsigned long min, unsigned long max, unsigned long *v)
@@ -38,17 +43,28 @@ static int bad(char *err, size_t len, const char *arg, const char *what)
 	return -EINVAL;
 }
 
-static int set_dir(char *dst, size_t dlen, const char *arg, char *err, size_t len)
+/* Generic: an absolute directory path into the field at o->off. */
+static int set_path(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		    size_t len)
 {
 	if (!arg || arg[0] != '/')
 		return bad(err, len, arg, "is not an absolute directory path");
-	if (strlen(arg) >= dlen)
+	if (strlen(arg) >= o->size)
 		return bad(err, len, arg, "is too long");
-	snprintf(dst, dlen, "%s", arg);
+	snprintf((char *)cfg + o->off, o->size, "%s", arg);
 	return 0;
 }
 
-static int set_cpus(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+/* Generic: a flag option sets the bool at o->off. */
+static int set_flag(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		    size_t len)
+{
+	*(bool *)((char *)cfg + o->off) = true;
+	return 0;
+}
+
+static int set_cpus(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		    size_t len)
 {
 	if (cpuset_parse(arg, &cfg->relay.workers))
 		return bad(err, len, arg, "is not a CPU list (e.g. 1,2 or 1-3 or hex 0x6)");
@@ -56,7 +72,8 @@ static int set_cpus(struct vfwd_config *cfg, const char *arg, char *err, size_t 
 	return 0;
 }
 
-static int set_main_lcore(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+static int set_main_lcore(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+			  size_t len)
 {
 	unsigned long v;
 
@@ -66,14 +83,8 @@ static int set_main_lcore(struct vfwd_config *cfg, const char *arg, char *err, s
 	return 0;
 }
 
-static int set_nodaemon(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
-{
-	(void)arg, (void)err, (void)len;
-	cfg->nodaemon = true;
-	return 0;
-}
-
-static int set_loglevel(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+static int set_loglevel(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+			size_t len)
 {
 	unsigned long v;
 
@@ -84,22 +95,8 @@ static int set_loglevel(struct vfwd_config *cfg, const char *arg, char *err, siz
 	return 0;
 }
 
-static int set_pid_path(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
-{
-	return set_dir(cfg->pid_dir, sizeof(cfg->pid_dir), arg, err, len);
-}
-
-static int set_huge_dir(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
-{
-	return set_dir(cfg->huge_dir, sizeof(cfg->huge_dir), arg, err, len);
-}
-
-static int set_vhost_path(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
-{
-	return set_dir(cfg->relay.vhost_dir, sizeof(cfg->relay.vhost_dir), arg, err, len);
-}
-
-static int set_vhost_socket(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+static int set_vhost_socket(const struct opt *o, struct vfwd_config *cfg, const char *arg,
+			    char *err, size_t len)
 {
 	if (relay_pattern_check(arg) || strlen(arg) >= sizeof(cfg->relay.pattern))
 		return bad(err, len, arg,
@@ -109,47 +106,34 @@ static int set_vhost_socket(struct vfwd_config *cfg, const char *arg, char *err,
 	return 0;
 }
 
-static int set_user(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+/* -u and -g: a name or a number. */
+static int set_owner(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		     size_t len)
 {
-	struct passwd *pw = getpwnam(arg);
+	bool user = o->key == 'u';
+	struct passwd *pw = user ? getpwnam(arg) : NULL;
+	struct group *gr = user ? NULL : getgrnam(arg);
 	unsigned long v;
 
-	if (pw)
-		cfg->relay.sock_uid = pw->pw_uid;
-	else if (parse_ulong(arg, 0, 0x7fffffff, &v) == 0)
+	if (pw || gr)
+		v = pw ? pw->pw_uid : gr->gr_gid;
+	else if (parse_ulong(arg, 0, 0x7fffffff, &v))
+		return bad(err, len, arg, user ? "is not a known user" : "is not a known group");
+	if (user)
 		cfg->relay.sock_uid = (uid_t)v;
 	else
-		return bad(err, len, arg, "is not a known user");
-	return 0;
-}
-
-static int set_group(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
-{
-	struct group *gr = getgrnam(arg);
-	unsigned long v;
-
-	if (gr)
-		cfg->relay.sock_gid = gr->gr_gid;
-	else if (parse_ulong(arg, 0, 0x7fffffff, &v) == 0)
 		cfg->relay.sock_gid = (gid_t)v;
-	else
-		return bad(err, len, arg, "is not a known group");
 	return 0;
 }
 
-static int set_client(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
-{
-	(void)arg, (void)err, (void)len;
-	cfg->relay.client_mode = true;
-	return 0;
-}
-
-static int set_pins(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+static int set_pins(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		    size_t len)
 {
 	return pins_parse(arg, cfg->relay.pins, err, len);
 }
 
-static int set_static_vf(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+static int set_static_vf(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+			 size_t len)
 {
 	struct vfwd_static_vf vf;
 
@@ -164,35 +148,8 @@ static int set_static_vf(struct vfwd_config *cfg, const char *arg, char *err, si
 	return 0;
 }
 
-static int set_jumbo(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
-{
-	(void)arg, (void)err, (void)len;
-	cfg->relay.jumbo = true;
-	return 0;
-}
-
-static int set_mrgbuf(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
-{
-	(void)arg, (void)err, (void)len;
-	cfg->relay.mrgbuf = true;
-	return 0;
-}
-
-static int set_tso(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
-{
-	(void)arg, (void)err, (void)len;
-	cfg->relay.tso = true;
-	return 0;
-}
-
-static int set_no_huge(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
-{
-	(void)arg, (void)err, (void)len;
-	cfg->no_huge = true;
-	return 0;
-}
-
-static int set_mem(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+static int set_mem(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		   size_t len)
 {
 	unsigned long v;
 
@@ -202,7 +159,8 @@ static int set_mem(struct vfwd_config *cfg, const char *arg, char *err, size_t l
 	return 0;
 }
 
-static int set_file_prefix(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+static int set_file_prefix(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+			   size_t len)
 {
 	size_t n = strlen(arg);
 
@@ -215,10 +173,19 @@ static int set_file_prefix(struct vfwd_config *cfg, const char *arg, char *err, 
 }
 
 /* Options of later releases: accepted, named in a start-up warning, not acted on. */
-static int set_later(struct vfwd_config *cfg, const char *arg, char *err, size_t len);
+static int set_later(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		     size_t len);
 
-static int set_help(struct vfwd_config *cfg, const char *arg, char *err, size_t len);
-static int set_version(struct vfwd_config *cfg, const char *arg, char *err, size_t len);
+static int set_help(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		    size_t len);
+static int set_version(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		       size_t len);
+
+/* Generic setters bound to a field of struct vfwd_config. */
+#define CFG_BOOL(f) .set = set_flag, .off = offsetof(struct vfwd_config, f)
+#define CFG_PATH(f)                                                                                \
+	.set = set_path, .off = offsetof(struct vfwd_config, f),                                   \
+	.size = sizeof(((struct vfwd_config *)0)->f)
 
 /* clang-format off */
 static const struct opt opts[] = {
@@ -226,36 +193,36 @@ static const struct opt opts[] = {
 	 "worker CPUs: list 1,2 / ranges 1-3 / hex 0x6 (required)"},
 	{"master-lcore", 'M', required_argument, "CPU", set_main_lcore,
 	 "control (main) lcore, never a worker (default 0)"},
-	{"nodaemon", 'n', no_argument, NULL, set_nodaemon,
-	 "stay in the foreground, log to stdout"},
+	{"nodaemon", 'n', no_argument, NULL, CFG_BOOL(nodaemon),
+	 .help = "stay in the foreground, log to stdout"},
 	{"loglevel", 'l', required_argument, "0-7", set_loglevel,
 	 "syslog level: 3 errors ... 6 info (default) ... 7 debug"},
-	{"pid-path", 'p', required_argument, "DIR", set_pid_path,
-	 "directory of virtio-forwarder.pid (default /var/run)"},
-	{"huge-dir", 'H', required_argument, "DIR", set_huge_dir,
-	 "hugetlbfs mount point for DPDK memory (default: EAL's choice)"},
-	{"vhost-path", 'V', required_argument, "DIR", set_vhost_path,
-	 "vhost-user socket directory (default /tmp/virtio-forwarder)"},
+	{"pid-path", 'p', required_argument, "DIR", CFG_PATH(pid_dir),
+	 .help = "directory of virtio-forwarder.pid (default /var/run)"},
+	{"huge-dir", 'H', required_argument, "DIR", CFG_PATH(huge_dir),
+	 .help = "hugetlbfs mount point for DPDK memory (default: EAL's choice)"},
+	{"vhost-path", 'V', required_argument, "DIR", CFG_PATH(relay.vhost_dir),
+	 .help = "vhost-user socket directory (default /tmp/virtio-forwarder)"},
 	{"vhost-socket", 'S', required_argument, "PATTERN", set_vhost_socket,
 	 "socket file name, one %u for the relay id (default virtio-forwarder%u.sock)"},
-	{"vhost-username", 'u', required_argument, "USER", set_user,
+	{"vhost-username", 'u', required_argument, "USER", set_owner,
 	 "owner of server-mode sockets"},
-	{"vhost-groupname", 'g', required_argument, "GROUP", set_group,
+	{"vhost-groupname", 'g', required_argument, "GROUP", set_owner,
 	 "group of server-mode sockets"},
-	{"vhostuser-client", 'i', no_argument, NULL, set_client,
-	 "vhost-user client mode: connect to sockets QEMU serves, reconnect"},
+	{"vhostuser-client", 'i', no_argument, NULL, CFG_BOOL(relay.client_mode),
+	 .help = "vhost-user client mode: connect to sockets QEMU serves, reconnect"},
 	{"virtio-cpu", 'c', required_argument, "R:C[,C];...", set_pins,
 	 "pin relay R: first CPU serves VF->VM, second VM->VF (repeatable)"},
 	{"add-pci-vf", 'P', required_argument, "DEV=ID", set_static_vf,
 	 "relay ID over DEV: PCI address or DPDK device string (repeatable)"},
-	{"enable-jumbo", 'J', no_argument, NULL, set_jumbo,
-	 "jumbo frames: VF MTU 9000"},
-	{"enable-mrgbuf", 'R', no_argument, NULL, set_mrgbuf,
-	 "offer mergeable RX buffers to guests"},
-	{"enable-tso", 'T', no_argument, NULL, set_tso,
-	 "offer TSO and checksum offloads to guests"},
-	{"no-huge", 0, no_argument, NULL, set_no_huge,
-	 "run DPDK without hugepages (memfd memory)"},
+	{"enable-jumbo", 'J', no_argument, NULL, CFG_BOOL(relay.jumbo),
+	 .help = "jumbo frames: VF MTU 9000"},
+	{"enable-mrgbuf", 'R', no_argument, NULL, CFG_BOOL(relay.mrgbuf),
+	 .help = "offer mergeable RX buffers to guests"},
+	{"enable-tso", 'T', no_argument, NULL, CFG_BOOL(relay.tso),
+	 .help = "offer TSO and checksum offloads to guests"},
+	{"no-huge", 0, no_argument, NULL, CFG_BOOL(no_huge),
+	 .help = "run DPDK without hugepages (memfd memory)"},
 	{"mem", 0, required_argument, "MB", set_mem,
 	 "memory to reserve (default 256 with --no-huge, else on demand)"},
 	{"file-prefix", 0, required_argument, "NAME", set_file_prefix,
@@ -282,30 +249,28 @@ static const struct opt opts[] = {
 #define NB_OPTS	       (sizeof(opts) / sizeof(opts[0]))
 #define LONG_ONLY_BASE 256
 
-static const struct opt *current; /* the option being handled, for set_later */
 static FILE *help_out;
 
-static int set_later(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+static int set_later(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		     size_t len)
 {
 	size_t n = strlen(cfg->later);
 
-	(void)arg, (void)err, (void)len;
-	if (!strstr(cfg->later, current->name))
-		snprintf(cfg->later + n, sizeof(cfg->later) - n, "%s--%s", n ? ", " : "",
-			 current->name);
+	if (!strstr(cfg->later, o->name))
+		snprintf(cfg->later + n, sizeof(cfg->later) - n, "%s--%s", n ? ", " : "", o->name);
 	return 0;
 }
 
-static int set_help(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+static int set_help(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		    size_t len)
 {
-	(void)cfg, (void)arg, (void)err, (void)len;
 	opts_usage(help_out);
 	return OPTS_EXIT;
 }
 
-static int set_version(struct vfwd_config *cfg, const char *arg, char *err, size_t len)
+static int set_version(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		       size_t len)
 {
-	(void)cfg, (void)arg, (void)err, (void)len;
 	fprintf(help_out, "virtio-forwarder %s\n", VFWD_VERSION);
 	return OPTS_EXIT;
 }
@@ -334,20 +299,24 @@ void opts_usage(FILE *out)
 
 /* Man page text around the generated option list (roff). */
 static const char man_head[] =
-	".TH VIRTIO-FORWARDER 8 \"\" \"virtio-forwarder " VFWD_VERSION "\" \"System Administration\"\n"
-	".SH NAME\nvirtio-forwarder \\- relay packets between SR-IOV VFs and VMs' vhost-user sockets\n"
+	".TH VIRTIO-FORWARDER 8 \"\" \"virtio-forwarder " VFWD_VERSION
+	"\" \"System Administration\"\n"
+	".SH NAME\nvirtio-forwarder \\- relay packets between SR-IOV VFs and VMs' vhost-user "
+	"sockets\n"
 	".SH SYNOPSIS\n.B virtio-forwarder\n.B \\-C\n.I CPUS\n[\\fIOPTIONS\\fR]\n"
 	".SH DESCRIPTION\n"
 	"Each relay pairs one VF (a DPDK port: a PCI address probed by hot-plug, or any DPDK\n"
 	"device string) with one vhost-user socket that a VM's virtio-net connects to.\n"
 	"Relay \\fIN\\fR uses the socket \\fIvhost-path\\fR/\\fIpattern\\fR with %u replaced by\n"
-	"\\fIN\\fR (default /tmp/virtio-forwarder/virtio-forwarderN.sock). Worker threads, one per\n"
+	"\\fIN\\fR (default /tmp/virtio-forwarder/virtio-forwarderN.sock). Worker threads, one "
+	"per\n"
 	"CPU of \\fB\\-C\\fR, move packets both ways; the main lcore runs the control loop.\n"
 	"Without \\fB\\-n\\fR the daemon forks and the parent exits once relays are set up.\n"
 	".SH OPTIONS\n";
 static const char man_tail[] =
 	".SH SIGNALS\n"
-	".TP\n.B SIGTERM, SIGINT\nStop workers, close VFs, remove server sockets and the pid file, exit 0.\n"
+	".TP\n.B SIGTERM, SIGINT\nStop workers, close VFs, remove server sockets and the pid file, "
+	"exit 0.\n"
 	".TP\n.B SIGUSR1\nLog every relay's state and counters.\n"
 	".SH FILES\n"
 	".TP\n.I /var/run/virtio-forwarder.pid\nLocked pid file: one daemon per pid directory.\n"
@@ -370,7 +339,8 @@ void opts_manpage(FILE *out)
 			fprintf(out, "\\fB\\-%c\\fR, ", o->key);
 		fprintf(out, "\\fB\\-\\-%s\\fR", o->name);
 		if (o->arg)
-			fprintf(out, o->has_arg == optional_argument ? "[=\\fI%s\\fR]" : " \\fI%s\\fR",
+			fprintf(out,
+				o->has_arg == optional_argument ? "[=\\fI%s\\fR]" : " \\fI%s\\fR",
 				o->arg);
 		fprintf(out, "\n%s\n", o->help);
 	}
@@ -437,8 +407,7 @@ int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *
 				snprintf(err, errlen, "option -%c needs an argument", optopt);
 			return -EINVAL;
 		}
-		current = o;
-		ret = o->set(cfg, optarg, why, sizeof(why));
+		ret = o->set(o, cfg, optarg, why, sizeof(why));
 		if (ret < 0) {
 			snprintf(err, errlen, "option --%s: %s", o->name, why);
 			return ret;
