@@ -8,8 +8,10 @@ PACKAGES=(
 	# build
 	gcc make cmake pkg-config
 	libdpdk-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsystemd-dev check
-	# run: DPDK runtime with its PMDs (af_packet, pcap, null, tap, vhost, virtio_user) and testpmd
-	dpdk
+	# run: DPDK runtime with its PMDs (af_packet, pcap, null, tap, vhost, virtio_user); dpdk-dev
+	# holds dpdk-testpmd (the test guest) and dpdk-telemetry.py
+	dpdk dpdk-dev librte-bus-pci23 librte-bus-vdev23 librte-mempool-ring23
+	librte-net-af-packet23 librte-net-pcap23 librte-net-null23 librte-net-tap23 librte-net-virtio23
 	# tests and demo
 	python3 iproute2 iputils-ping procps coreutils
 )
