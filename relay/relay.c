@@ -280,6 +280,10 @@ int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
 	out->socket_id = r->socket_id;
 	out->vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
 	out->nr_vring = __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED);
+	if (r->pool) {
+		out->mbufs = r->pool->size;
+		out->mbufs_in_use = rte_mempool_in_use_count(r->pool);
+	}
 	for (int d = 0; d < 2; d++) {
 		out->cpu[d] = r->dir[d].cpu;
 		counters_read(&r->dir[d].c, &out->c[d]);

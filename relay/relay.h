@@ -115,8 +115,10 @@ struct relay_snapshot {
 	char path[PATH_MAX];
 	int port;
 	int socket_id;
-	int vid;	       /* -1 when no guest */
-	unsigned int nr_vring; /* guest vrings when connected */
+	int vid;		   /* -1 when no guest */
+	unsigned int nr_vring;	   /* guest vrings when connected */
+	unsigned int mbufs;	   /* relay mempool size */
+	unsigned int mbufs_in_use; /* taken from it now (rings, bursts, lcore caches) */
 	int cpu[2];
 	struct relay_counters c[2];
 };

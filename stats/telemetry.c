@@ -82,6 +82,8 @@ static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_int(d, "socket_id", s.socket_id);
 	rte_tel_data_add_dict_int(d, "vid", s.vid);
 	rte_tel_data_add_dict_int(d, "queue_pairs", (int)(s.nr_vring / 2));
+	rte_tel_data_add_dict_int(d, "mbufs", (int)s.mbufs);
+	rte_tel_data_add_dict_int(d, "mbufs_in_use", (int)s.mbufs_in_use);
 	rte_tel_data_add_dict_int(d, "cpu_vf_to_vm", s.cpu[RELAY_VF_TO_VM]);
 	rte_tel_data_add_dict_int(d, "cpu_vm_to_vf", s.cpu[RELAY_VM_TO_VF]);
 	dir_add(d, "vf_to_vm", &s.c[RELAY_VF_TO_VM], vf2vm);

@@ -124,10 +124,14 @@ def tmpdir(tag):
 
 
 def _kill(proc, name):
+    """Kill a process started with start_new_session: its whole group (timeout and child)."""
     if proc.poll() is None:
-        proc.kill()
-        proc.wait(10)
-        log("killed leftover %s (pid %d)" % (name, proc.pid))
+        log("killing leftover %s (pid %d)" % (name, proc.pid))
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(10)
 
 
 def dpdk_dir(prefix):
@@ -213,7 +217,7 @@ class Capture:
         self.proc = subprocess.Popen(
             ["timeout", str(seconds + 5), "ip", "netns", "exec", ns, sys.executable,
              os.path.join(HERE, "rawio.py"), "recv", ifname, str(seconds), out],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
         on_exit(_kill, self.proc, "capture")
         wait_for(lambda: self.proc.stdout.readline().startswith("listening"), 5, "capture ready")
 
@@ -266,7 +270,8 @@ class Daemon:
         self.log_fd = open(self.logfile, "ab")
         _logs.append(("daemon " + self.name, self.logfile))
         self.proc = subprocess.Popen(["timeout", "-s", "KILL", "600"] + self.cmd(),
-                                     stdout=self.log_fd, stderr=subprocess.STDOUT)
+                                     stdout=self.log_fd, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
         on_exit(self.kill)
         on_exit(shutil.rmtree, dpdk_dir(self.prefix), True)
         if wait_ready:
@@ -317,12 +322,8 @@ class Daemon:
         return rc, time.time() - t0
 
     def kill(self):
-        if self.proc and self.proc.poll() is None:
-            for p in sh("pgrep", "-P", str(self.proc.pid), ok=False).stdout.split():
-                os.kill(int(p), signal.SIGKILL)
-            self.proc.kill()
-            self.proc.wait(10)
-            log("killed daemon %s" % self.name)
+        if self.proc:
+            _kill(self.proc, "daemon " + self.name)
 
 
 # ---- guests: dpdk-testpmd with virtio_user ------------------------------------------------
@@ -354,7 +355,7 @@ class Guest:
         log("guest %s: %s" % (self.name, " ".join(cmd[6:])))
         _logs.append(("guest %s run %d" % (self.name, self.runs), self.logfile))
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=open(self.logfile, "wb"),
-                                     stderr=subprocess.STDOUT)
+                                     stderr=subprocess.STDOUT, start_new_session=True)
         on_exit(_kill, self.proc, "guest " + self.name)
         on_exit(shutil.rmtree, dpdk_dir(self.prefix), True)
         if wait_ready:
@@ -367,6 +368,12 @@ class Guest:
     def log(self):
         with open(self.logfile, errors="replace") as f:
             return f.read()
+
+    def kill(self, sig=signal.SIGKILL):
+        """Signal testpmd itself (the child of timeout), e.g. to make it die without goodbye."""
+        for p in sh("pgrep", "-P", str(self.proc.pid), ok=False).stdout.split():
+            os.kill(int(p), sig)
+        self.proc.wait(10)
 
     def stop(self):
         """Enter ends testpmd cleanly: ports closed, pcap files flushed."""
