@@ -248,7 +248,7 @@ def send_frames(ns, ifname, frames, workdir, gap_us=0):
 class Daemon:
     """virtio-forwarder as a process, foreground, --no-huge, its own prefix and directories."""
 
-    def __init__(self, name, args, client=False, cpus="1"):
+    def __init__(self, name, args, client=False, cpus="1", huge_dir=None):
         self.name = name
         self.dir = tmpdir("d-" + name)
         self.sock_dir = os.path.join(self.dir, "sock")
@@ -258,12 +258,14 @@ class Daemon:
         self.logfile = os.path.join(self.dir, "daemon.log")
         self.args = args + (["-i"] if client else [])
         self.cpus = cpus
+        self.huge_dir = huge_dir  # None: --no-huge
         self.proc = None
 
     def cmd(self):
-        return [BIN, "-n", "-C", self.cpus, "-M", "0", "--no-huge", "--mem", "256",
-                "--file-prefix", self.prefix, "-p", self.pid_dir, "-V", self.sock_dir,
-                "-l", "7"] + self.args
+        mem = ["-H", self.huge_dir] if self.huge_dir else ["--no-huge", "--mem", "256"]
+        return [BIN, "-n", "-C", self.cpus, "-M", "0"] + mem + [
+            "--file-prefix", self.prefix, "-p", self.pid_dir, "-V", self.sock_dir,
+            "-l", "7"] + self.args
 
     def start(self, wait_ready=True):
         log("daemon %s: %s" % (self.name, " ".join(self.cmd())))

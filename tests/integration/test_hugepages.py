@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Hugepage mode: the daemon on a hugetlbfs of its own (-H), memory taken on demand (a few pages,
+not the reference's 1375), guest traffic through it, and every page given back at exit
+(--huge-unlink: no hugepage file outlives the daemon). The test reserves and releases its pages.
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Daemon, Guest, check, log, on_exit, require_env, run, sh, skip, tmpdir, wait_for
+
+PAGES = 128  # 256 MB of 2M pages
+
+
+def meminfo(key):
+    for line in open("/proc/meminfo"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def set_pages(n):
+    with open("/proc/sys/vm/nr_hugepages", "w") as f:
+        f.write(str(n))
+
+
+def main():
+    require_env()
+    before = int(open("/proc/sys/vm/nr_hugepages").read())
+    set_pages(before + PAGES)
+    on_exit(set_pages, before)
+    if meminfo("HugePages_Total") < before + PAGES:
+        skip("cannot reserve %d hugepages (got %d)" % (PAGES, meminfo("HugePages_Total")))
+    mnt = tmpdir("huge")
+    sh("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "nodev", mnt)
+    on_exit(sh, "umount", mnt, ok=False)
+    free0 = meminfo("HugePages_Free")
+
+    d = Daemon("huge", ["-P", "net_null0,size=64=0", "-P", "net_null1,no-rx=1=1"], huge_dir=mnt)
+    d.start()
+    check("--no-huge" not in d.cmd(), "daemon runs on hugepages from %s" % mnt)
+    used = free0 - meminfo("HugePages_Free")
+    check(0 < used <= 64, "daemon with 2 relays uses %d hugepages (%d MB)" % (used, used * 2))
+    check(os.listdir(mnt) == [], "no hugepage files left in %s while running (--huge-unlink)" % mnt)
+    guest = Guest("huge", ["virtio_user0,path=%s" % d.sock(0)], fwd="macswap").start()
+    d.wait_state(0, "DPDK_READY")
+    time.sleep(0.5)
+    r = d.relay(0)
+    check(r["vf_to_vm"]["pkts_tx_to_vm"] > 0 and r["vm_to_vf"]["pkts_tx_to_vf"] > 0,
+          "traffic both ways through a hugepage-backed relay")
+    guest.stop()
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
+    check(wait_for(lambda: meminfo("HugePages_Free") == free0, 5, "hugepages returned"),
+          "all %d hugepages free again after exit" % free0)
+    log("PASS")
+
+
+if __name__ == "__main__":
+    run(main)
