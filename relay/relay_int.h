@@ -7,6 +7,7 @@
 #include <rte_log.h>
 #include <rte_mempool.h>
 
+#include "dpdk_compat.h"
 #include "relay.h"
 
 struct relay;

@@ -8,6 +8,7 @@
 #include <rte_common.h>
 #include <rte_telemetry.h>
 
+#include "dpdk_compat.h"
 #include "relay.h"
 #include "stats.h"
 
@@ -40,7 +41,7 @@ static void dir_add(struct rte_tel_data *d, const char *name, const struct relay
 		return;
 	rte_tel_data_start_dict(sub);
 	for (int i = 0; i < 8; i++)
-		rte_tel_data_add_dict_u64(sub, keys[i], v[i]);
+		vfwd_tel_add_dict_u64(sub, keys[i], v[i]);
 	rte_tel_data_add_dict_container(d, name, sub, 0);
 }
 
