@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* relay.c: the relay table and its life cycle: add, remove, snapshots; engine start and stop. */
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,23 @@ static struct {
 	pthread_mutex_t lock;
 	bool started;
 } eng = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static _Thread_local char last_error[256];
+
+void relay_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	VLOG(ERR, "%s", last_error);
+}
+
+const char *relay_last_error(void)
+{
+	return last_error;
+}
 
 const struct relay_params *engine_params(void)
 {
@@ -76,7 +94,7 @@ static int pins_check(const struct relay_params *p)
 			int c = p->pins[i].cpu[d];
 
 			if (c >= 0 && !cpuset_has(&p->workers, (unsigned int)c)) {
-				VLOG(ERR, "relay %u is pinned to CPU %d, which is not a worker CPU",
+				RERR("relay %u is pinned to CPU %d, which is not a worker CPU",
 				     i, c);
 				return -EINVAL;
 			}
@@ -89,7 +107,7 @@ int relay_engine_start(const struct relay_params *p)
 	int ret;
 
 	if (cpuset_count(&p->workers) == 0 || cpuset_has(&p->workers, p->main_lcore)) {
-		VLOG(ERR, "worker CPUs must be given and must not include the main lcore %u",
+		RERR("worker CPUs must be given and must not include the main lcore %u",
 		     p->main_lcore);
 		return -EINVAL;
 	}
@@ -98,7 +116,7 @@ int relay_engine_start(const struct relay_params *p)
 		return ret;
 	if (mkdir(p->vhost_dir, 0755) && errno != EEXIST) {
 		ret = -errno;
-		VLOG(ERR, "cannot create socket directory %s: %s", p->vhost_dir, strerror(errno));
+		RERR("cannot create socket directory %s: %s", p->vhost_dir, strerror(errno));
 		return ret;
 	}
 	eng.params = *p;
@@ -149,23 +167,24 @@ int relay_add(unsigned int id, const char *dev)
 	struct relay *r;
 	int ret;
 
+	last_error[0] = '\0';
 	if (!eng.started)
 		return -ENODEV;
 	if (id >= RELAY_MAX) {
-		VLOG(ERR, "relay id %u out of range 0..%u", id, RELAY_MAX - 1);
+		RERR("relay id %u out of range 0..%u", id, RELAY_MAX - 1);
 		return -ERANGE;
 	}
 	if (!dev || !*dev || strlen(dev) >= RELAY_DEV_LEN) {
-		VLOG(ERR, "relay %u: device missing or longer than %u bytes", id,
+		RERR("relay %u: device missing or longer than %u bytes", id,
 		     RELAY_DEV_LEN - 1);
 		return -EINVAL;
 	}
 	if (eng.table[id]) {
-		VLOG(ERR, "relay %u already exists (device %s)", id, eng.table[id]->dev);
+		RERR("relay %u already exists (device %s)", id, eng.table[id]->dev);
 		return -EEXIST;
 	}
 	if (dev_in_use(dev)) {
-		VLOG(ERR, "relay %u: device %s already belongs to another relay", id, dev);
+		RERR("relay %u: device %s already belongs to another relay", id, dev);
 		return -EBUSY;
 	}
 	r = rte_zmalloc("relay", sizeof(*r), RTE_CACHE_LINE_SIZE);
@@ -174,7 +193,10 @@ int relay_add(unsigned int id, const char *dev)
 	r->id = id;
 	r->vid = -1;
 	r->state = RELAY_UNINIT;
-	snprintf(r->dev, sizeof(r->dev), "%s", dev);
+	if (!relay_pci_normalize(dev, r->dev, sizeof(r->dev)))
+		snprintf(r->dev, sizeof(r->dev), "%s", dev);
+	snprintf(r->devargs, sizeof(r->devargs), "%s",
+		 relay_alias_resolve(eng.params.aliases, eng.params.nb_aliases, r->dev));
 	for (int d = 0; d < 2; d++) {
 		r->dir[d].relay = r;
 		r->dir[d].id = (enum relay_dir_id)d;
@@ -222,8 +244,11 @@ int relay_remove(unsigned int id)
 {
 	struct relay *r;
 
-	if (id >= RELAY_MAX || !eng.table[id])
+	last_error[0] = '\0';
+	if (id >= RELAY_MAX || !eng.table[id]) {
+		RERR("relay %u does not exist", id);
 		return -ENOENT;
+	}
 	r = eng.table[id];
 	relay_apply(r, RELAY_EV_REMOVE);
 	for (int d = 0; d < 2; d++)
@@ -236,6 +261,18 @@ int relay_remove(unsigned int id)
 	relay_free(r);
 	VLOG(NOTICE, "relay %u removed", id);
 	return 0;
+}
+
+int relay_find_by_path(const char *path)
+{
+	const struct relay *r;
+	int id;
+
+	engine_lock();
+	r = engine_find_by_path(path);
+	id = r ? (int)r->id : -ENOENT;
+	engine_unlock();
+	return id;
 }
 
 unsigned int relay_list(unsigned int out[RELAY_MAX])

@@ -86,6 +86,12 @@ struct relay_pin {
 	int cpu[2]; /* per direction; -1 = least-loaded worker */
 };
 
+/* A PCI address that stands for a DPDK device string (--device-alias PCI=DEV). */
+struct relay_alias {
+	char pci[16]; /* normalised dddd:bb:ss.f */
+	char dev[RELAY_DEV_LEN];
+};
+
 struct relay_params {
 	struct cpuset workers; /* one worker lcore per CPU */
 	unsigned int main_lcore;
@@ -98,6 +104,8 @@ struct relay_params {
 	bool mrgbuf;	  /* offer VIRTIO_NET_F_MRG_RXBUF */
 	bool tso;	  /* offer TSO and checksum offloads */
 	struct relay_pin pins[RELAY_MAX];
+	struct relay_alias aliases[RELAY_MAX];
+	unsigned int nb_aliases;
 };
 
 /* Per-direction counters: pkts/bytes received, sent, dropped (far queue full, far side down). */
@@ -141,6 +149,20 @@ void relay_engine_stop(void);
  * Control thread only.
  */
 int relay_add(unsigned int id, const char *dev);
+/*
+ * Why the last relay_add()/relay_remove() on this thread failed, one line
+ * naming what was wrong ("" after success).
+ */
+const char *relay_last_error(void);
+/* Id of the relay whose socket is @path, or -ENOENT. Any thread. */
+int relay_find_by_path(const char *path);
+/*
+ * The device string @dev stands for: its alias when @dev is an aliased PCI
+ * address (any spelling), else @dev itself. Pure.
+ */
+const char *relay_alias_resolve(const struct relay_alias *aliases, unsigned int n,
+				const char *dev);
+
 /* Tear relay @id down (guest detached, grace period, VF closed). 0, -ENOENT. */
 int relay_remove(unsigned int id);
 /* Fill @out with ids of existing relays; returns how many. Any thread. */

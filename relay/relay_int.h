@@ -37,10 +37,15 @@ struct relay {
 	bool sock_open;
 	bool is_pci;
 	struct rte_mempool *pool;
-	char dev[RELAY_DEV_LEN];  /* as given */
+	char dev[RELAY_DEV_LEN];  /* as requested (PCI addresses normalised) */
+	char devargs[RELAY_DEV_LEN]; /* what is probed: dev, or its alias */
 	char name[RELAY_DEV_LEN]; /* ethdev / bus device name */
 	char path[PATH_MAX];	  /* vhost-user socket */
 };
+
+/* Log an error and keep it as this thread's relay_last_error(). */
+void relay_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define RERR(fmt, ...) relay_error(fmt, ##__VA_ARGS__)
 
 /* engine (relay.c) */
 const struct relay_params *engine_params(void);

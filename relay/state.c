@@ -142,3 +142,16 @@ bool relay_pci_normalize(const char *s, char *out, size_t len)
 		return false;
 	return snprintf(out, len, "%04x:%02x:%02x.%x", dom, bus, slot, fn) < (int)len;
 }
+
+const char *relay_alias_resolve(const struct relay_alias *aliases, unsigned int n,
+				const char *dev)
+{
+	char pci[16];
+
+	if (!relay_pci_normalize(dev, pci, sizeof(pci)))
+		return dev;
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(aliases[i].pci, pci))
+			return aliases[i].dev;
+	return dev;
+}

@@ -37,25 +37,25 @@ static int vf_probe(struct relay *r)
 	size_t len;
 	int ret;
 
-	r->is_pci = relay_pci_normalize(r->dev, pci, sizeof(pci));
+	r->is_pci = relay_pci_normalize(r->devargs, pci, sizeof(pci));
 	if (r->is_pci) {
 		snprintf(r->name, sizeof(r->name), "%s", pci);
 	} else {
-		len = strcspn(r->dev, ",");
-		snprintf(r->name, sizeof(r->name), "%.*s", (int)len, r->dev);
+		len = strcspn(r->devargs, ",");
+		snprintf(r->name, sizeof(r->name), "%.*s", (int)len, r->devargs);
 	}
 	if (rte_eth_dev_get_port_by_name(r->name, &r->port) == 0) {
-		VLOG(ERR, "relay %u: device %s is already in use", r->id, r->name);
+		RERR("relay %u: device %s is already in use", r->id, r->name);
 		return -EBUSY;
 	}
-	ret = rte_dev_probe(r->is_pci ? r->name : r->dev);
+	ret = rte_dev_probe(r->is_pci ? r->name : r->devargs);
 	if (ret) {
-		VLOG(ERR, "relay %u: cannot probe device '%s': %s%s", r->id, r->dev, strerror(-ret),
+		RERR("relay %u: cannot probe device '%s': %s%s", r->id, r->devargs, strerror(-ret),
 		     r->is_pci ? " (is it bound to vfio-pci?)" : " (is the device string valid?)");
 		return ret;
 	}
 	if (rte_eth_dev_get_port_by_name(r->name, &r->port)) {
-		VLOG(ERR, "relay %u: device '%s' probed but is not an ethdev", r->id, r->dev);
+		RERR("relay %u: device '%s' probed but is not an ethdev", r->id, r->devargs);
 		rte_eal_hotplug_remove(r->is_pci ? "pci" : "vdev", r->name);
 		return -ENODEV;
 	}
@@ -145,7 +145,7 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 		goto out_err;
 	return 0;
 out_err:
-	VLOG(ERR, "relay %u: cannot %s VF %s: %s", r->id, what, r->name, strerror(-ret));
+	RERR("relay %u: cannot %s VF %s: %s", r->id, what, r->name, strerror(-ret));
 	return ret;
 }
 

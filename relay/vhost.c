@@ -119,17 +119,21 @@ static int stale_socket_remove(const struct relay *r)
 	if (lstat(r->path, &st)) {
 		if (errno == ENOENT)
 			return 0;
-		VLOG(ERR, "relay %u: cannot stat %s: %s", r->id, r->path, strerror(errno));
-		return -errno;
+		int err = errno;
+
+		RERR("relay %u: cannot stat %s: %s", r->id, r->path, strerror(err));
+		return -err;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		VLOG(ERR, "relay %u: %s exists and is not a socket; not replacing it", r->id,
+		RERR("relay %u: %s exists and is not a socket; not replacing it", r->id,
 		     r->path);
 		return -EEXIST;
 	}
 	if (unlink(r->path)) {
-		VLOG(ERR, "relay %u: cannot remove stale %s: %s", r->id, r->path, strerror(errno));
-		return -errno;
+		int err = errno;
+
+		RERR("relay %u: cannot remove stale %s: %s", r->id, r->path, strerror(err));
+		return -err;
 	}
 	VLOG(INFO, "relay %u: replaced stale socket %s", r->id, r->path);
 	return 0;
@@ -185,7 +189,7 @@ int vhost_open(struct relay *r, const struct relay_params *p)
 out_unregister:
 	vhost_close(r, p);
 out_err:
-	VLOG(ERR, "relay %u: cannot %s vhost-user socket %s%s%s", r->id, what, r->path,
+	RERR("relay %u: cannot %s vhost-user socket %s%s%s", r->id, what, r->path,
 	     ret < 0 ? ": " : "", ret < 0 ? strerror(-ret) : "");
 	return ret < 0 ? ret : -EIO;
 }

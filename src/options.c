@@ -148,6 +148,31 @@ static int set_static_vf(const struct opt *o, struct vfwd_config *cfg, const cha
 	return 0;
 }
 
+/* --device-alias PCI=DEVSTRING, split at the first '='. */
+static int set_alias(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		     size_t len)
+{
+	struct relay_params *p = &cfg->relay;
+	const char *eq = strchr(arg, '=');
+	char pci[32];
+
+	if (!eq || (size_t)(eq - arg) >= sizeof(pci))
+		return bad(err, len, arg, "is not PCI=DEVSTRING (e.g. 02:08.0=net_tap0,iface=vf0)");
+	snprintf(pci, sizeof(pci), "%.*s", (int)(eq - arg), arg);
+	if (!relay_pci_normalize(pci, p->aliases[p->nb_aliases].pci, sizeof(p->aliases[0].pci)))
+		return bad(err, len, arg,
+			   "does not start with a PCI address (dddd:bb:ss.f or bb:ss.f)");
+	if (!eq[1] || strlen(eq + 1) >= sizeof(p->aliases[0].dev))
+		return bad(err, len, arg, "has an empty or too long device string");
+	for (unsigned int i = 0; i < p->nb_aliases; i++)
+		if (!strcmp(p->aliases[i].pci, p->aliases[p->nb_aliases].pci))
+			return bad(err, len, arg, "aliases a PCI address given twice");
+	if (p->nb_aliases >= RELAY_MAX)
+		return bad(err, len, arg, "is one alias too many (at most 64)");
+	snprintf(p->aliases[p->nb_aliases++].dev, sizeof(p->aliases[0].dev), "%s", eq + 1);
+	return 0;
+}
+
 static int set_mem(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
 		   size_t len)
 {
@@ -221,6 +246,8 @@ static const struct opt opts[] = {
 	 .help = "offer mergeable RX buffers to guests"},
 	{"enable-tso", 'T', no_argument, NULL, CFG_BOOL(relay.tso),
 	 .help = "offer TSO and checksum offloads to guests"},
+	{"device-alias", 0, required_argument, "PCI=DEV", set_alias,
+	 "requests naming PCI use DPDK device string DEV instead (repeatable)"},
 	{"no-huge", 0, no_argument, NULL, CFG_BOOL(no_huge),
 	 .help = "run DPDK without hugepages (memfd memory)"},
 	{"mem", 0, required_argument, "MB", set_mem,

@@ -136,12 +136,28 @@ START_TEST(manpage_lists_every_option)
 {
 	static char man[16384];
 	FILE *f = fmemopen(man, sizeof(man), "w");
-	static const char *const names[] = {
-		"cpus",		   "master-lcore",    "nodaemon",	 "loglevel",	"pid-path",
-		"huge-dir",	   "vhost-path",      "vhost-socket",	 "vhost-username",
-		"vhost-groupname", "vhostuser-client", "virtio-cpu",	 "add-pci-vf",	"enable-jumbo",
-		"enable-mrgbuf",   "enable-tso",      "no-huge",	 "mem",		"file-prefix",
-		"version",	   "help"};
+	static const char *const names[] = {"cpus",
+					    "master-lcore",
+					    "nodaemon",
+					    "loglevel",
+					    "pid-path",
+					    "huge-dir",
+					    "vhost-path",
+					    "vhost-socket",
+					    "vhost-username",
+					    "vhost-groupname",
+					    "vhostuser-client",
+					    "virtio-cpu",
+					    "add-pci-vf",
+					    "enable-jumbo",
+					    "enable-mrgbuf",
+					    "enable-tso",
+					    "no-huge",
+					    "device-alias",
+					    "mem",
+					    "file-prefix",
+					    "version",
+					    "help"};
 	char needle[64];
 
 	opts_manpage(f);
@@ -191,6 +207,30 @@ START_TEST(bad_values_name_the_problem)
 }
 END_TEST
 
+START_TEST(device_aliases)
+{
+	ck_assert_int_eq(parse("-C", "1", "--device-alias", "02:08.0=net_tap0,iface=a=b",
+			       "--device-alias", "0000:02:08.1=net_null0", NULL),
+			 OPTS_RUN);
+	ck_assert_uint_eq(cfg.relay.nb_aliases, 2);
+	ck_assert_str_eq(cfg.relay.aliases[0].pci, "0000:02:08.0");
+	ck_assert_str_eq(cfg.relay.aliases[0].dev, "net_tap0,iface=a=b");
+	ck_assert_str_eq(relay_alias_resolve(cfg.relay.aliases, 2, "02:08.1"), "net_null0");
+	ck_assert_str_eq(relay_alias_resolve(cfg.relay.aliases, 2, "0000:02:08.0"),
+			 "net_tap0,iface=a=b");
+	ck_assert_str_eq(relay_alias_resolve(cfg.relay.aliases, 2, "02:08.2"), "02:08.2");
+	ck_assert_str_eq(relay_alias_resolve(cfg.relay.aliases, 2, "net_null0"), "net_null0");
+	ck_assert_bad("--device-alias: 'net_null0' is not PCI=DEVSTRING", "-C", "1",
+		      "--device-alias", "net_null0");
+	ck_assert_bad("does not start with a PCI address", "-C", "1", "--device-alias",
+		      "eth0=net_null0");
+	ck_assert_bad("has an empty or too long device string", "-C", "1", "--device-alias",
+		      "02:08.0=");
+	ck_assert_bad("aliases a PCI address given twice", "-C", "1", "--device-alias", "02:08.0=a",
+		      "--device-alias", "0000:02:08.0=b");
+}
+END_TEST
+
 START_TEST(repeated_pins_accumulate)
 {
 	ck_assert_int_eq(parse("-C", "1-3", "-c", "1:1,2;2:3", "-c", "4:2", NULL), OPTS_RUN);
@@ -214,6 +254,7 @@ int main(void)
 	tcase_add_test(tc, manpage_lists_every_option);
 	tcase_add_test(tc, bad_values_name_the_problem);
 	tcase_add_test(tc, repeated_pins_accumulate);
+	tcase_add_test(tc, device_aliases);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
