@@ -263,6 +263,13 @@ int relay_remove(unsigned int id)
 	return 0;
 }
 
+int relay_socket_name(unsigned int id, char *buf, size_t len)
+{
+	if (id >= RELAY_MAX)
+		return -ERANGE;
+	return relay_socket_path(eng.params.vhost_dir, eng.params.pattern, id, buf, len);
+}
+
 int relay_find_by_path(const char *path)
 {
 	const struct relay *r;
@@ -312,6 +319,7 @@ int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
 	out->id = id;
 	out->state = (enum relay_state)__atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
 	snprintf(out->dev, sizeof(out->dev), "%s", r->dev);
+	snprintf(out->devargs, sizeof(out->devargs), "%s", r->devargs);
 	snprintf(out->path, sizeof(out->path), "%s", r->path);
 	out->port = r->port;
 	out->socket_id = r->socket_id;

@@ -119,7 +119,8 @@ struct relay_counters {
 struct relay_snapshot {
 	unsigned int id;
 	enum relay_state state;
-	char dev[RELAY_DEV_LEN];
+	char dev[RELAY_DEV_LEN];     /* as requested (PCI normalised) */
+	char devargs[RELAY_DEV_LEN]; /* as probed (alias resolved) */
 	char path[PATH_MAX];
 	int port;
 	int socket_id;
@@ -154,6 +155,8 @@ int relay_add(unsigned int id, const char *dev);
  * naming what was wrong ("" after success).
  */
 const char *relay_last_error(void);
+/* Socket path relay @id has or would have. 0, -ERANGE or -ENAMETOOLONG. Any thread. */
+int relay_socket_name(unsigned int id, char *buf, size_t len);
 /* Id of the relay whose socket is @path, or -ENOENT. Any thread. */
 int relay_find_by_path(const char *path);
 /*

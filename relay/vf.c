@@ -50,8 +50,14 @@ static int vf_probe(struct relay *r)
 	}
 	ret = rte_dev_probe(r->is_pci ? r->name : r->devargs);
 	if (ret) {
-		RERR("relay %u: cannot probe device '%s': %s%s", r->id, r->devargs, strerror(-ret),
-		     r->is_pci ? " (is it bound to vfio-pci?)" : " (is the device string valid?)");
+		if (r->is_pci)
+			RERR("relay %u: cannot probe PCI device %s: %s (does it exist, bound to "
+			     "vfio-pci?)",
+			     r->id, r->name, strerror(-ret));
+		else
+			RERR("relay %u: DPDK rejected device string '%s' (unknown driver or bad "
+			     "arguments: %s)",
+			     r->id, r->devargs, strerror(-ret));
 		return ret;
 	}
 	if (rte_eth_dev_get_port_by_name(r->name, &r->port)) {

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,38 +118,16 @@ static unsigned int relays_add_static(const struct vfwd_config *cfg)
 	return ok;
 }
 
-/* The control loop: one epoll over the signal fd (later: ZMQ, timers, vhost events). */
-static int control_loop(int sfd)
+/* Signals reaching the control loop: SIGUSR1 logs counters, the others stop. */
+static bool on_signal(int signo, void *arg)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.fd = sfd};
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev)) {
-		VLOG(ERR, "cannot set up the control loop: %s", strerror(errno));
-		if (ep >= 0)
-			close(ep);
-		return -errno;
+	(void)arg;
+	if (signo == SIGUSR1) {
+		relay_log_all();
+		return false;
 	}
-	for (;;) {
-		struct signalfd_siginfo si;
-		int n = epoll_wait(ep, &ev, 1, -1);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo == SIGUSR1) {
-			relay_log_all();
-			continue;
-		}
-		VLOG(NOTICE, "signal %u (%s) received: shutting down", si.ssi_signo,
-		     strsignal((int)si.ssi_signo));
-		break;
-	}
-	close(ep);
-	return 0;
+	VLOG(NOTICE, "signal %d (%s) received: shutting down", signo, strsignal(signo));
+	return true;
 }
 
 static int signals_block(void)
@@ -172,6 +149,8 @@ int daemon_run(const struct vfwd_config *cfg)
 {
 	char err[VFWD_ERR_LEN], runtime_dir[PATH_MAX] = "", cpus[256];
 	int pid_fd, sfd, ready_fd = -1, status = EXIT_FAILURE;
+	struct ctl_config ctl_cfg = cfg->ctl;
+	struct ctl *ctl = NULL;
 	unsigned int added;
 
 	pid_fd = pidfile_acquire(cfg->pid_dir, err, sizeof(err));
@@ -201,13 +180,21 @@ int daemon_run(const struct vfwd_config *cfg)
 	if (relay_engine_start(&cfg->relay))
 		goto out_eal;
 	added = relays_add_static(cfg);
+	ctl_cfg.ipc_gid = cfg->relay.sock_gid;
+	ctl = ctl_open(&ctl_cfg);
+	if (!ctl) {
+		VLOG(ERR, "cannot start the control services: %s", strerror(errno));
+		goto out_engine;
+	}
 	cpuset_format(&cfg->relay.workers, cpus, sizeof(cpus));
 	VLOG(NOTICE, "ready: %u of %u static relay(s), workers on CPU %s, %s sockets in %s", added,
 	     cfg->nb_static, cpus, cfg->relay.client_mode ? "client" : "server",
 	     cfg->relay.vhost_dir);
 	ready_report(&ready_fd, true);
-	if (control_loop(sfd) == 0)
+	if (ctl_run(ctl, sfd, on_signal, NULL) == 0)
 		status = EXIT_SUCCESS;
+	ctl_close(ctl);
+out_engine:
 	relay_engine_stop();
 	VLOG(NOTICE, "stopped");
 out_eal:

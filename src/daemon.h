@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "ctl.h"
 #include "relay.h"
 
 #define VFWD_ERR_LEN 256
@@ -17,6 +18,7 @@ struct vfwd_static_vf {
 
 struct vfwd_config {
 	struct relay_params relay;
+	struct ctl_config ctl;
 	bool cpus_set;
 	bool nodaemon;
 	int loglevel; /* syslog 0..7 */

@@ -197,9 +197,35 @@ static int set_file_prefix(const struct opt *o, struct vfwd_config *cfg, const c
 	return 0;
 }
 
-/* Options of later releases: accepted, named in a start-up warning, not acted on. */
 static int set_later(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
 		     size_t len);
+
+/* -Z/-z/-Y [EP]: enable a ZeroMQ service, on its default endpoint without a value. */
+static int set_endpoint(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+			size_t len)
+{
+	const char *def = o->key == 'Z'	  ? CTL_EP_PORT_CONTROL
+			  : o->key == 'z' ? CTL_EP_STATS
+					  : CTL_EP_CONFIG;
+
+	if (!arg)
+		arg = def;
+	if (!strstr(arg, "://") || strlen(arg) >= o->size)
+		return bad(err, len, arg,
+			   "is not a ZeroMQ endpoint (e.g. ipc:///run/x or tcp://127.0.0.1:5555)");
+	snprintf((char *)cfg + o->off, o->size, "%s", arg);
+	return 0;
+}
+
+/* -d: accepted, answered "not supported yet" by ADD_SOCK; still named in the start-up warning. */
+static int set_dynamic(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		       size_t len)
+{
+	cfg->ctl.dynamic_sockets = true;
+	return set_later(o, cfg, arg, err, len);
+}
+
+/* Options of later releases: accepted, named in a start-up warning, not acted on. */
 
 static int set_help(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
 		    size_t len);
@@ -208,6 +234,9 @@ static int set_version(const struct opt *o, struct vfwd_config *cfg, const char 
 
 /* Generic setters bound to a field of struct vfwd_config. */
 #define CFG_BOOL(f) .set = set_flag, .off = offsetof(struct vfwd_config, f)
+#define CFG_EP(f)                                                                                  \
+	.set = set_endpoint, .off = offsetof(struct vfwd_config, f),                               \
+	.size = sizeof(((struct vfwd_config *)0)->f)
 #define CFG_PATH(f)                                                                                \
 	.set = set_path, .off = offsetof(struct vfwd_config, f),                                   \
 	.size = sizeof(((struct vfwd_config *)0)->f)
@@ -254,17 +283,17 @@ static const struct opt opts[] = {
 	 "memory to reserve (default 256 with --no-huge, else on demand)"},
 	{"file-prefix", 0, required_argument, "NAME", set_file_prefix,
 	 "DPDK runtime prefix, /var/run/dpdk/NAME (default virtio-forwarder)"},
-	{"zmq-port-control-ep", 'Z', optional_argument, "EP", set_later,
-	 "port control endpoint (not supported yet)"},
-	{"zmq-stats-ep", 'z', optional_argument, "EP", set_later,
-	 "stats endpoint (not supported yet)"},
+	{"zmq-port-control-ep", 'Z', optional_argument, "EP", CFG_EP(ctl.port_control_ep),
+	 .help = "port control service (default " CTL_EP_PORT_CONTROL ")"},
+	{"zmq-stats-ep", 'z', optional_argument, "EP", CFG_EP(ctl.stats_ep),
+	 .help = "stats service (default " CTL_EP_STATS ")"},
 	{"zmq-core-sched-ep", 's', optional_argument, "EP", set_later,
 	 "core scheduler endpoint (not supported yet)"},
-	{"zmq-config-ep", 'Y', optional_argument, "EP", set_later,
-	 "config endpoint (not supported yet)"},
+	{"zmq-config-ep", 'Y', optional_argument, "EP", CFG_EP(ctl.config_ep),
+	 .help = "config service (default " CTL_EP_CONFIG ")"},
 	{"vfio-vf-token", 't', required_argument, "UUID", set_later,
 	 "VFIO VF token (not supported yet)"},
-	{"dynamic-sockets", 'd', no_argument, NULL, set_later,
+	{"dynamic-sockets", 'd', no_argument, NULL, set_dynamic,
 	 "sockets only through ADD_SOCK (not supported yet)"},
 	{"same-numa", 'a', no_argument, NULL, set_later,
 	 "memory only on worker NUMA nodes (not supported yet)"},
@@ -378,6 +407,7 @@ void vfwd_config_default(struct vfwd_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	relay_params_default(&cfg->relay);
+	cfg->ctl.ipc_gid = (gid_t)-1;
 	cfg->loglevel = 6;
 	snprintf(cfg->pid_dir, sizeof(cfg->pid_dir), "/var/run");
 	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "virtio-forwarder");

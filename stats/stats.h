@@ -9,4 +9,32 @@
  */
 int stats_telemetry_register(void);
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "relay.h"
+
+/* Counters of one relay at one instant. */
+struct stats_sample {
+	bool valid;
+	uint64_t t_ns;
+	struct relay_counters c[2];
+};
+
+/* Rates of one direction: packets and bytes received and sent per second. */
+struct stats_rates {
+	float rx_pps, rx_bps, tx_pps, tx_bps;
+};
+
+/* Take a sample of relay @id at @now_ns (invalid when the relay does not exist). */
+void stats_sample_take(unsigned int id, uint64_t now_ns, struct stats_sample *s);
+/*
+ * Rates from @a to @b (later). All zero when either is invalid, no time passed,
+ * or a counter went backwards (the relay was re-created in between). Pure.
+ */
+void stats_rates_compute(const struct stats_sample *a, const struct stats_sample *b,
+			 struct stats_rates out[2]);
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t stats_now_ns(void);
+
 #endif

@@ -106,16 +106,34 @@ END_TEST
 
 START_TEST(later_options_are_reported)
 {
-	ck_assert_int_eq(parse("-C", "1", "-Z", "-z", "--zmq-config-ep=ipc:///x", "-s", "-t", "0",
-			       "-d", "-a", NULL),
-			 OPTS_RUN);
-	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-port-control-ep"));
-	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-stats-ep"));
-	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-config-ep"));
+	ck_assert_int_eq(parse("-C", "1", "-s", "-t", "0", "-d", "-a", NULL), OPTS_RUN);
 	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-core-sched-ep"));
 	ck_assert_ptr_nonnull(strstr(cfg.later, "--vfio-vf-token"));
 	ck_assert_ptr_nonnull(strstr(cfg.later, "--dynamic-sockets"));
 	ck_assert_ptr_nonnull(strstr(cfg.later, "--same-numa"));
+	ck_assert(cfg.ctl.dynamic_sockets);
+}
+END_TEST
+
+START_TEST(zmq_endpoints)
+{
+	ck_assert_int_eq(parse("-C", "1", NULL), OPTS_RUN);
+	ck_assert_str_eq(cfg.ctl.port_control_ep, "");
+	ck_assert_str_eq(cfg.ctl.stats_ep, "");
+	ck_assert_str_eq(cfg.ctl.config_ep, "");
+	ck_assert_int_eq(parse("-C", "1", "-Z", "-z", "-Y", NULL), OPTS_RUN);
+	ck_assert_str_eq(cfg.ctl.port_control_ep, "ipc:///var/run/virtio-forwarder/port_control");
+	ck_assert_str_eq(cfg.ctl.stats_ep, "ipc:///var/run/virtio-forwarder/stats");
+	ck_assert_str_eq(cfg.ctl.config_ep, "ipc:///var/run/virtio-forwarder/config");
+	ck_assert_int_eq(parse("-C", "1", "-Zipc:///tmp/pc", "--zmq-stats-ep=tcp://127.0.0.1:7000",
+			       "--zmq-config-ep=ipc:///tmp/cf", NULL),
+			 OPTS_RUN);
+	ck_assert_str_eq(cfg.ctl.port_control_ep, "ipc:///tmp/pc");
+	ck_assert_str_eq(cfg.ctl.stats_ep, "tcp://127.0.0.1:7000");
+	ck_assert_str_eq(cfg.ctl.config_ep, "ipc:///tmp/cf");
+	ck_assert_str_eq(cfg.later, "");
+	ck_assert_bad("--zmq-stats-ep: '/tmp/x' is not a ZeroMQ endpoint", "-C", "1",
+		      "--zmq-stats-ep=/tmp/x");
 }
 END_TEST
 
@@ -250,6 +268,7 @@ int main(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, every_option_long_and_short);
 	tcase_add_test(tc, later_options_are_reported);
+	tcase_add_test(tc, zmq_endpoints);
 	tcase_add_test(tc, help_and_version);
 	tcase_add_test(tc, manpage_lists_every_option);
 	tcase_add_test(tc, bad_values_name_the_problem);

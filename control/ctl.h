@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* ctl.h: public interface of the control plane: ZeroMQ services, request handlers, client library. */
+#ifndef VFWD_CTL_H
+#define VFWD_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define CTL_EP_LEN       256
+#define CTL_MAX_REQUEST  (64 * 1024) /* larger requests get an error reply */
+#define CTL_TIMEOUT_MS   2000        /* clients' default */
+#define CTL_MAX_DELAY_MS 60000       /* longest stats rate window */
+
+#define CTL_EP_PORT_CONTROL "ipc:///var/run/virtio-forwarder/port_control"
+#define CTL_EP_STATS        "ipc:///var/run/virtio-forwarder/stats"
+#define CTL_EP_CORE_SCHED   "ipc:///var/run/virtio-forwarder/core_sched"
+#define CTL_EP_CONFIG       "ipc:///var/run/virtio-forwarder/config"
+
+struct ctl_config {
+	char port_control_ep[CTL_EP_LEN]; /* "" = service off */
+	char stats_ep[CTL_EP_LEN];
+	char config_ep[CTL_EP_LEN];
+	gid_t ipc_gid;        /* (gid_t)-1: leave the group */
+	bool dynamic_sockets; /* ADD_SOCK / REMOVE_SOCK allowed */
+};
+
+/* ---- request handlers (handlers.c, stats_service.c): bytes in, bytes out --------- */
+
+/*
+ * Handle one serialized PortControlRequest; write a serialized
+ * PortControlResponse into a malloc'ed *out. Returns its length, or -ENOMEM
+ * (nothing to send). Every bad request gets an ERROR reply naming what was
+ * wrong. Control thread.
+ */
+ssize_t ctl_port_control(const struct ctl_config *cfg, const uint8_t *req, size_t len,
+			 uint8_t **out);
+/* The same for ConfigRequest -> ConfigResponse. */
+ssize_t ctl_config_handle(const uint8_t *req, size_t len, uint8_t **out);
+
+struct ctl_rates;
+/* Rolling per-relay rate samples (stats_service.c). */
+struct ctl_rates *ctl_rates_new(void);
+void ctl_rates_free(struct ctl_rates *r);
+/* Take the periodic sample (call about once a second). */
+void ctl_rates_sample(struct ctl_rates *r, uint64_t now_ns);
+
+/* A parsed stats request waiting for its rate window to end. */
+struct ctl_stats_req;
+/*
+ * Parse a StatsRequest. On success returns it with *delay_ms set (0: answer
+ * now from the rolling window). On a bad request returns NULL and writes the
+ * error reply into *out / *out_len.
+ */
+struct ctl_stats_req *ctl_stats_parse(const uint8_t *req, size_t len, uint64_t now_ns,
+				      uint32_t *delay_ms, uint8_t **out, ssize_t *out_len);
+/* Build the StatsResponse for @q at @now_ns (frees @q). Returns length or -ENOMEM. */
+ssize_t ctl_stats_answer(struct ctl_stats_req *q, const struct ctl_rates *r, uint64_t now_ns,
+			 uint8_t **out);
+void ctl_stats_req_free(struct ctl_stats_req *q);
+
+/* ---- the service loop (service.c) --------------------------------------------- */
+
+struct ctl;
+/* Bind the enabled endpoints (creating IPC directories, mode 0660). NULL + errno. */
+struct ctl *ctl_open(const struct ctl_config *cfg);
+void ctl_close(struct ctl *c);
+/*
+ * Serve requests until a signal on @sfd asks to stop. @on_signal is called
+ * for each signal and returns true to stop. Returns 0, or -errno.
+ */
+int ctl_run(struct ctl *c, int sfd, bool (*on_signal)(int signo, void *arg), void *arg);
+
+/* ---- client library (client.c), shared by every tool -------------------------- */
+
+/*
+ * Send @req to @ep and wait up to @timeout_ms for the reply (malloc'ed into
+ * *reply). Returns the reply length, or -errno with a one-line reason in @err
+ * ("daemon not reachable at EP" on timeout).
+ */
+ssize_t ctl_request(const char *ep, const void *req, size_t len, int timeout_ms, void **reply,
+		    char *err, size_t errlen);
+
+/* "dddd:bb:ss.f" of a PciAddress-like quadruple. */
+void ctl_pci_format(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t fn, char *buf,
+		    size_t len);
+
+#endif

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* handlers.c: port-control and config requests: validate, act on the relay table, reply. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_log.h>
+#include <rte_version.h>
+
+#include "ctl.h"
+#include "relay.h"
+#include "virtioforwarder.pb-c.h"
+
+#define MAX_BOND_MEMBERS 8
+
+typedef Virtioforwarder__PortControlRequest PcReq;
+typedef Virtioforwarder__PortControlResponse PcResp;
+
+/* Outcome of one request: 0, or an errno with the check that failed and why. */
+struct outcome {
+	int code;
+	const char *source;
+	char why[320];
+};
+
+static int fail(struct outcome *o, int code, const char *source, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(struct outcome *o, int code, const char *source, const char *fmt, ...)
+{
+	va_list ap;
+
+	o->code = code;
+	o->source = source;
+	va_start(ap, fmt);
+	vsnprintf(o->why, sizeof(o->why), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void ctl_pci_format(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t fn, char *buf,
+		    size_t len)
+{
+	snprintf(buf, len, "%04x:%02x:%02x.%x", domain, bus, slot, fn);
+}
+
+/* The one VF a request names: a PCI address, else a device string. */
+static int req_device(const PcReq *rq, char *dev, size_t len, struct outcome *o)
+{
+	size_t n = rq->n_pci_addrs ? rq->n_pci_addrs : rq->n_device;
+
+	if (n > MAX_BOND_MEMBERS)
+		return fail(o, -E2BIG, "pci_addrs", "%zu addresses given; a bond has at most %d", n,
+			    MAX_BOND_MEMBERS);
+	if (n > 1)
+		return fail(o, -EOPNOTSUPP, "pci_addrs",
+			    "bonds of %zu VFs are not supported yet; give one address", n);
+	if (rq->n_pci_addrs == 1) {
+		const Virtioforwarder__PciAddress *a = rq->pci_addrs[0];
+
+		if (a->domain > 0xffff || a->bus > 0xff || a->slot > 0x1f || a->function > 7)
+			return fail(o, -EINVAL, "pci_addrs",
+				    "PCI address %x:%x:%x.%x out of range (dddd:bb:ss.f, slot <= 1f, "
+				    "function <= 7)",
+				    a->domain, a->bus, a->slot, a->function);
+		ctl_pci_format(a->domain, a->bus, a->slot, a->function, dev, len);
+		return 0;
+	}
+	if (rq->n_device == 1) {
+		if (!rq->device[0][0] || strlen(rq->device[0]) >= len)
+			return fail(o, -EINVAL, "device", "device string empty or longer than %zu",
+				    len - 1);
+		snprintf(dev, len, "%s", rq->device[0]);
+		return 0;
+	}
+	return fail(o, -EINVAL, "pci_addrs", "no VF given: set pci_addrs (or device)");
+}
+
+static int req_relay_id(const PcReq *rq, struct outcome *o)
+{
+	if (!rq->has_virtio_id)
+		return fail(o, -EINVAL, "virtio_id", "virtio_id missing");
+	if (rq->virtio_id >= RELAY_MAX)
+		return fail(o, -ERANGE, "virtio_id", "virtio_id %u out of range 0..%d",
+			    rq->virtio_id, RELAY_MAX - 1);
+	return 0;
+}
+
+static bool same_dev(const char *a, const char *b)
+{
+	char na[RELAY_DEV_LEN], nb[RELAY_DEV_LEN];
+
+	if (relay_pci_normalize(a, na, sizeof(na)) && relay_pci_normalize(b, nb, sizeof(nb)))
+		return !strcmp(na, nb);
+	return !strcmp(a, b);
+}
+
+static int op_add(const PcReq *rq, struct outcome *o)
+{
+	struct relay_snapshot s;
+	char dev[RELAY_DEV_LEN];
+	int ret;
+
+	if (req_relay_id(rq, o) || req_device(rq, dev, sizeof(dev), o))
+		return o->code;
+	if (relay_snapshot_get(rq->virtio_id, &s) == 0) {
+		if (!same_dev(s.dev, dev))
+			return fail(o, -EBUSY, "virtio_id", "relay %u is busy with VF %s",
+				    rq->virtio_id, s.dev);
+		if (rq->conditional)
+			return 0; /* identical pairing: nothing to do */
+		return fail(o, -EEXIST, "virtio_id", "relay %u already relays %s (conditional off)",
+			    rq->virtio_id, dev);
+	}
+	ret = relay_add(rq->virtio_id, dev);
+	if (ret)
+		return fail(o, ret, "relay_add", "%s", relay_last_error());
+	return 0;
+}
+
+static int op_remove(const PcReq *rq, struct outcome *o)
+{
+	struct relay_snapshot s;
+	char dev[RELAY_DEV_LEN];
+	int ret;
+
+	if (req_relay_id(rq, o) || req_device(rq, dev, sizeof(dev), o))
+		return o->code;
+	if (relay_snapshot_get(rq->virtio_id, &s)) {
+		if (rq->conditional)
+			return 0; /* already gone */
+		return fail(o, -ENOENT, "virtio_id", "relay %u does not exist", rq->virtio_id);
+	}
+	if (!same_dev(s.dev, dev))
+		return fail(o, -EINVAL, "pci_addrs", "relay %u relays %s, not %s", rq->virtio_id,
+			    s.dev, dev);
+	ret = relay_remove(rq->virtio_id);
+	if (ret)
+		return fail(o, ret, "relay_remove", "%s", relay_last_error());
+	return 0;
+}
+
+static int op_query_pci(const PcReq *rq, struct outcome *o, char *answer, size_t len)
+{
+	struct relay_snapshot s;
+	int id;
+
+	if (!rq->vhost_path || !rq->vhost_path[0])
+		return fail(o, -EINVAL, "vhost_path", "QUERY_PCI needs vhost_path");
+	id = relay_find_by_path(rq->vhost_path);
+	if (id < 0 || relay_snapshot_get((unsigned int)id, &s))
+		return fail(o, -ENOENT, "vhost_path", "no relay has socket %s", rq->vhost_path);
+	snprintf(answer, len, "%s", s.dev);
+	return 0;
+}
+
+static void dispatch(const struct ctl_config *cfg, const PcReq *rq, struct outcome *o,
+		     char *answer, size_t len)
+{
+	switch (rq->op) {
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD:
+		op_add(rq, o);
+		break;
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__REMOVE:
+		op_remove(rq, o);
+		break;
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD_SOCK:
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__REMOVE_SOCK:
+		if (!cfg->dynamic_sockets)
+			fail(o, -EPERM, "op",
+			     "ADD_SOCK/REMOVE_SOCK need the daemon started with --dynamic-sockets");
+		else
+			fail(o, -EOPNOTSUPP, "op", "dynamic sockets are not supported yet");
+		break;
+	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__QUERY_PCI:
+		op_query_pci(rq, o, answer, len);
+		break;
+	default:
+		fail(o, -EOPNOTSUPP, "op", "unknown op %d (0 ADD, 1 REMOVE, 2 ADD_SOCK, 3 REMOVE_SOCK, "
+					   "4 QUERY_PCI)",
+		     (int)rq->op);
+	}
+}
+
+static const char *op_name(int op)
+{
+	static const char *const names[] = {"ADD", "REMOVE", "ADD_SOCK", "REMOVE_SOCK", "QUERY_PCI"};
+
+	return op >= 0 && op < 5 ? names[op] : "unknown op";
+}
+
+static ssize_t pack_reply(const ProtobufCMessage *m, uint8_t **out)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+
+	*out = malloc(n ? n : 1);
+	if (!*out)
+		return -ENOMEM;
+	return (ssize_t)protobuf_c_message_pack(m, *out);
+}
+
+ssize_t ctl_port_control(const struct ctl_config *cfg, const uint8_t *req, size_t len,
+			 uint8_t **out)
+{
+	PcResp resp = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__INIT;
+	struct outcome o = {0};
+	char answer[RELAY_DEV_LEN] = "", text[400];
+	PcReq *rq = NULL;
+	ssize_t n;
+
+	if (len == 0)
+		fail(&o, -EBADMSG, "request", "empty message");
+	else if (len > CTL_MAX_REQUEST)
+		fail(&o, -EMSGSIZE, "request", "request of %zu bytes exceeds %d", len,
+		     CTL_MAX_REQUEST);
+	else if (!(rq = virtioforwarder__port_control_request__unpack(NULL, len, req)))
+		fail(&o, -EBADMSG, "request", "not a valid PortControlRequest (%zu bytes)", len);
+	else
+		dispatch(cfg, rq, &o, answer, sizeof(answer));
+
+	if (o.code) {
+		resp.status = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__ERROR;
+		resp.has_error_code = 1;
+		resp.error_code = o.code;
+		snprintf(text, sizeof(text), "%s: %s", o.source, o.why);
+		resp.error_code_source = text;
+		VLOG(WARNING, "port control %s refused: %s (%s)", rq ? op_name(rq->op) : "request",
+		     text, strerror(-o.code));
+	} else {
+		resp.status = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK;
+		if (answer[0])
+			resp.query_string = answer;
+		if (rq->has_virtio_id)
+			VLOG(INFO, "port control %s relay %u: OK", op_name(rq->op), rq->virtio_id);
+		else
+			VLOG(INFO, "port control %s %s: OK", op_name(rq->op),
+			     rq->vhost_path ? rq->vhost_path : "");
+	}
+	n = pack_reply(&resp.base, out);
+	if (rq)
+		virtioforwarder__port_control_request__free_unpacked(rq, NULL);
+	return n;
+}
+
+ssize_t ctl_config_handle(const uint8_t *req, size_t len, uint8_t **out)
+{
+	Virtioforwarder__ConfigResponse resp = VIRTIOFORWARDER__CONFIG_RESPONSE__INIT;
+	Virtioforwarder__RelayCPU cpus[RELAY_MAX], *ptrs[RELAY_MAX];
+	Virtioforwarder__ConfigRequest *rq = NULL;
+	unsigned int ids[RELAY_MAX], n = 0;
+	struct relay_snapshot s;
+	ssize_t ret;
+
+	if (len <= CTL_MAX_REQUEST)
+		rq = virtioforwarder__config_request__unpack(NULL, len, req);
+	if (!rq) {
+		resp.status = VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__EBADR;
+		VLOG(WARNING, "config: bad request of %zu bytes", len);
+		return pack_reply(&resp.base, out);
+	}
+	virtioforwarder__config_request__free_unpacked(rq, NULL);
+	resp.status = VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK;
+	resp.daemon_version = "virtio-forwarder " VFWD_VERSION;
+	resp.dpdk_version = (char *)rte_version();
+	resp.features = "device-strings,device-aliases,telemetry,stats-json,stats-prometheus,"
+			"rolling-rates";
+	for (unsigned int i = 0, k = relay_list(ids); i < k; i++) {
+		if (relay_snapshot_get(ids[i], &s))
+			continue;
+		virtioforwarder__relay_cpu__init(&cpus[n]);
+		cpus[n].relay_number = (int32_t)s.id;
+		cpus[n].vf2virtio_cpu = s.cpu[RELAY_VF_TO_VM];
+		cpus[n].virtio2vf_cpu = s.cpu[RELAY_VM_TO_VF];
+		ptrs[n] = &cpus[n];
+		n++;
+	}
+	resp.n_relay_cpu_map = n;
+	resp.relay_cpu_map = ptrs;
+	ret = pack_reply(&resp.base, out);
+	return ret;
+}

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* service.c: the control thread's event loop: ZeroMQ services, signals, rate sampling. */
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+#include <zmq.h>
+
+#include "ctl.h"
+#include "relay.h"
+#include "stats.h"
+
+#define MAX_PENDING    64
+#define SAMPLE_NS      1000000000ull
+#define HARD_MAX_MSG   (1024 * 1024) /* beyond this libzmq drops the peer */
+#define IDENTITY_MAX   256
+
+/* A stats request waiting for the end of its rate window (stats is a ROUTER socket). */
+struct pending {
+	uint64_t deadline_ns;
+	size_t id_len;
+	uint8_t id[IDENTITY_MAX];
+	struct ctl_stats_req *q;
+};
+
+struct ctl {
+	struct ctl_config cfg;
+	void *zctx;
+	void *port_control, *stats, *config; /* REP, ROUTER, REP; NULL when off */
+	struct ctl_rates *rates;
+	uint64_t next_sample_ns;
+	struct pending pend[MAX_PENDING];
+	unsigned int nb_pend;
+};
+
+/* ipc://PATH: create the directory, then restrict the socket to owner and group. */
+static int ipc_prepare(const char *ep, char *path, size_t len)
+{
+	char dir[CTL_EP_LEN];
+
+	path[0] = '\0';
+	if (strncmp(ep, "ipc://", 6))
+		return 0;
+	snprintf(path, len, "%s", ep + 6);
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+static void *service_bind(struct ctl *c, const char *ep, int type, const char *name)
+{
+	int zero = 0, ret;
+	int64_t max = HARD_MAX_MSG;
+	char path[CTL_EP_LEN];
+	void *s;
+
+	if (!ep[0])
+		return NULL;
+	ret = ipc_prepare(ep, path, sizeof(path));
+	if (ret) {
+		VLOG(ERR, "%s: cannot create the directory of %s: %s", name, ep, strerror(-ret));
+		errno = -ret;
+		return NULL;
+	}
+	s = zmq_socket(c->zctx, type);
+	if (!s)
+		return NULL;
+	zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max));
+	if (zmq_bind(s, ep)) {
+		ret = errno;
+		VLOG(ERR, "%s: cannot bind %s: %s", name, ep, zmq_strerror(ret));
+		zmq_close(s);
+		errno = ret;
+		return NULL;
+	}
+	if (path[0] && (chmod(path, 0660) ||
+			(c->cfg.ipc_gid != (gid_t)-1 && chown(path, (uid_t)-1, c->cfg.ipc_gid))))
+		VLOG(WARNING, "%s: cannot restrict %s: %s", name, path, strerror(errno));
+	VLOG(NOTICE, "%s service on %s", name, ep);
+	return s;
+}
+
+struct ctl *ctl_open(const struct ctl_config *cfg)
+{
+	struct ctl *c = calloc(1, sizeof(*c));
+	int err = ENOMEM;
+
+	if (!c)
+		goto out_err;
+	c->cfg = *cfg;
+	c->zctx = zmq_ctx_new();
+	c->rates = ctl_rates_new();
+	if (!c->zctx || !c->rates)
+		goto out_close;
+	c->port_control = service_bind(c, cfg->port_control_ep, ZMQ_REP, "port control");
+	if (cfg->port_control_ep[0] && !c->port_control)
+		goto out_errno;
+	c->stats = service_bind(c, cfg->stats_ep, ZMQ_ROUTER, "stats");
+	if (cfg->stats_ep[0] && !c->stats)
+		goto out_errno;
+	c->config = service_bind(c, cfg->config_ep, ZMQ_REP, "config");
+	if (cfg->config_ep[0] && !c->config)
+		goto out_errno;
+	c->next_sample_ns = stats_now_ns();
+	return c;
+out_errno:
+	err = errno;
+out_close:
+	ctl_close(c);
+out_err:
+	errno = err;
+	return NULL;
+}
+
+static void unlink_ipc(const char *ep)
+{
+	if (!strncmp(ep, "ipc://", 6))
+		unlink(ep + 6);
+}
+
+void ctl_close(struct ctl *c)
+{
+	if (!c)
+		return;
+	for (unsigned int i = 0; i < c->nb_pend; i++)
+		ctl_stats_req_free(c->pend[i].q);
+	if (c->port_control)
+		zmq_close(c->port_control), unlink_ipc(c->cfg.port_control_ep);
+	if (c->stats)
+		zmq_close(c->stats), unlink_ipc(c->cfg.stats_ep);
+	if (c->config)
+		zmq_close(c->config), unlink_ipc(c->cfg.config_ep);
+	if (c->zctx)
+		zmq_ctx_term(c->zctx);
+	ctl_rates_free(c->rates);
+	free(c);
+}
+
+/* Receive one whole message (all its parts, keeping the first) without blocking. */
+static int recv_part(void *s, zmq_msg_t *m)
+{
+	int more = 0;
+	size_t sz = sizeof(more);
+
+	zmq_msg_init(m);
+	if (zmq_msg_recv(m, s, ZMQ_DONTWAIT) < 0) {
+		zmq_msg_close(m);
+		return -errno;
+	}
+	zmq_getsockopt(s, ZMQ_RCVMORE, &more, &sz);
+	return more;
+}
+
+static void drain_parts(void *s)
+{
+	zmq_msg_t m;
+
+	while (recv_part(s, &m) > 0)
+		zmq_msg_close(&m);
+}
+
+static void reply_rep(void *s, uint8_t *buf, ssize_t len)
+{
+	if (len < 0) /* out of memory: an empty reply still frees the REP socket */
+		zmq_send(s, "", 0, 0);
+	else
+		zmq_send(s, buf, (size_t)len, 0);
+	free(buf);
+}
+
+static void serve_rep(struct ctl *c, void *s, bool port_control)
+{
+	zmq_msg_t m;
+	uint8_t *out = NULL;
+	ssize_t n;
+	int more;
+
+	while ((more = recv_part(s, &m)) >= 0) {
+		if (more)
+			drain_parts(s);
+		if (port_control)
+			n = ctl_port_control(&c->cfg, zmq_msg_data(&m), zmq_msg_size(&m), &out);
+		else
+			n = ctl_config_handle(zmq_msg_data(&m), zmq_msg_size(&m), &out);
+		zmq_msg_close(&m);
+		reply_rep(s, out, n);
+		out = NULL;
+	}
+}
+
+static void reply_router(void *s, const uint8_t *id, size_t id_len, uint8_t *buf, ssize_t len)
+{
+	zmq_send(s, id, id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(s, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+	zmq_send(s, buf, len > 0 ? (size_t)len : 0, ZMQ_DONTWAIT);
+	free(buf);
+}
+
+/* One ROUTER envelope: identity, empty delimiter (REQ clients), body. */
+static int recv_envelope(void *s, struct pending *p, zmq_msg_t *body)
+{
+	zmq_msg_t m;
+	int more = recv_part(s, &m);
+
+	if (more < 0)
+		return more;
+	p->id_len = zmq_msg_size(&m) < IDENTITY_MAX ? zmq_msg_size(&m) : IDENTITY_MAX;
+	memcpy(p->id, zmq_msg_data(&m), p->id_len);
+	zmq_msg_close(&m);
+	if (!more || (more = recv_part(s, &m)) <= 0 || zmq_msg_size(&m) != 0) {
+		if (more >= 0)
+			zmq_msg_close(&m);
+		if (more > 0)
+			drain_parts(s);
+		return -EPROTO; /* not a REQ envelope: nobody to answer */
+	}
+	zmq_msg_close(&m);
+	more = recv_part(s, body);
+	if (more < 0)
+		return more;
+	if (more)
+		drain_parts(s);
+	return 0;
+}
+
+static void serve_stats(struct ctl *c)
+{
+	struct pending p;
+	zmq_msg_t body;
+	uint8_t *out = NULL;
+	ssize_t n = 0;
+	uint32_t delay;
+	int ret;
+
+	while ((ret = recv_envelope(c->stats, &p, &body)) != -EAGAIN) {
+		uint64_t now = stats_now_ns();
+
+		if (ret)
+			continue;
+		p.q = ctl_stats_parse(zmq_msg_data(&body), zmq_msg_size(&body), now, &delay, &out,
+				      &n);
+		zmq_msg_close(&body);
+		if (p.q && delay && c->nb_pend < MAX_PENDING) {
+			p.deadline_ns = now + (uint64_t)delay * 1000000ull;
+			c->pend[c->nb_pend++] = p;
+			continue;
+		}
+		if (p.q) /* no window, or too many waiting: answer from the rolling window */
+			n = ctl_stats_answer(p.q, c->rates, now, &out);
+		reply_router(c->stats, p.id, p.id_len, out, n);
+		out = NULL;
+	}
+}
+
+static void answer_due(struct ctl *c, uint64_t now)
+{
+	for (unsigned int i = 0; i < c->nb_pend;) {
+		struct pending *p = &c->pend[i];
+		uint8_t *out = NULL;
+		ssize_t n;
+
+		if (p->deadline_ns > now) {
+			i++;
+			continue;
+		}
+		n = ctl_stats_answer(p->q, c->rates, now, &out);
+		reply_router(c->stats, p->id, p->id_len, out, n);
+		c->pend[i] = c->pend[--c->nb_pend];
+	}
+}
+
+static long next_timeout_ms(const struct ctl *c, uint64_t now)
+{
+	uint64_t next = c->next_sample_ns;
+
+	for (unsigned int i = 0; i < c->nb_pend; i++)
+		if (c->pend[i].deadline_ns < next)
+			next = c->pend[i].deadline_ns;
+	return next <= now ? 0 : (long)((next - now + 999999) / 1000000);
+}
+
+int ctl_run(struct ctl *c, int sfd, bool (*on_signal)(int signo, void *arg), void *arg)
+{
+	zmq_pollitem_t items[4] = {{NULL, sfd, ZMQ_POLLIN, 0}};
+	void *socks[4] = {NULL, c->port_control, c->stats, c->config};
+	int n = 1;
+
+	for (int i = 1; i < 4; i++)
+		if (socks[i])
+			items[n++] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
+	for (;;) {
+		uint64_t now = stats_now_ns();
+		struct signalfd_siginfo si;
+
+		if (zmq_poll(items, n, next_timeout_ms(c, now)) < 0 && errno != EINTR)
+			return -errno;
+		if ((items[0].revents & ZMQ_POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si) &&
+		    on_signal((int)si.ssi_signo, arg))
+			return 0;
+		if (c->port_control)
+			serve_rep(c, c->port_control, true);
+		if (c->config)
+			serve_rep(c, c->config, false);
+		if (c->stats)
+			serve_stats(c);
+		now = stats_now_ns();
+		if (now >= c->next_sample_ns) {
+			ctl_rates_sample(c->rates, now);
+			c->next_sample_ns = now + SAMPLE_NS;
+		}
+		answer_due(c, now);
+	}
+}

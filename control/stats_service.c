@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* stats_service.c: StatsRequest -> StatsResponse, rates per request window or rolling window. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_log.h>
+
+#include "ctl.h"
+#include "relay.h"
+#include "stats.h"
+#include "virtioforwarder.pb-c.h"
+
+typedef Virtioforwarder__RelayState RelayState;
+typedef Virtioforwarder__StatsResponse StatsResponse;
+
+/* Two latest periodic samples per relay: the rolling one-second window. */
+struct ctl_rates {
+	struct stats_sample prev[RELAY_MAX], cur[RELAY_MAX];
+};
+
+struct ctl_stats_req {
+	bool include_inactive;
+	unsigned int n;
+	unsigned int ids[RELAY_MAX];
+	uint32_t delay_ms;
+	struct stats_sample start[RELAY_MAX]; /* window start when delay_ms > 0 */
+};
+
+/* Storage of one RelayState and everything it points to. */
+struct relay_msg {
+	RelayState rs;
+	Virtioforwarder__RelayState__CPU cpu;
+	Virtioforwarder__RelayState__VHOST vhost;
+	Virtioforwarder__RelayState__VF vf;
+	Virtioforwarder__RelayState__VFtoVM a;
+	Virtioforwarder__RelayState__VMtoVF b;
+	char path[PATH_MAX];
+	char dev[RELAY_DEV_LEN];
+	char ident[RELAY_DEV_LEN];
+};
+
+struct ctl_rates *ctl_rates_new(void)
+{
+	return calloc(1, sizeof(struct ctl_rates));
+}
+
+void ctl_rates_free(struct ctl_rates *r)
+{
+	free(r);
+}
+
+void ctl_rates_sample(struct ctl_rates *r, uint64_t now_ns)
+{
+	memcpy(r->prev, r->cur, sizeof(r->prev));
+	for (unsigned int id = 0; id < RELAY_MAX; id++)
+		stats_sample_take(id, now_ns, &r->cur[id]);
+}
+
+void ctl_stats_req_free(struct ctl_stats_req *q)
+{
+	free(q);
+}
+
+static ssize_t pack_status(int status, uint8_t **out)
+{
+	StatsResponse resp = VIRTIOFORWARDER__STATS_RESPONSE__INIT;
+	size_t n;
+
+	resp.status = status;
+	n = virtioforwarder__stats_response__get_packed_size(&resp);
+	*out = malloc(n ? n : 1);
+	if (!*out)
+		return -ENOMEM;
+	return (ssize_t)virtioforwarder__stats_response__pack(&resp, *out);
+}
+
+struct ctl_stats_req *ctl_stats_parse(const uint8_t *req, size_t len, uint64_t now_ns,
+				      uint32_t *delay_ms, uint8_t **out, ssize_t *out_len)
+{
+	Virtioforwarder__StatsRequest *rq = NULL;
+	struct ctl_stats_req *q = NULL;
+	int status = VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR;
+	const char *why = "not a valid StatsRequest";
+
+	if (len > CTL_MAX_REQUEST)
+		why = "request too large";
+	else
+		rq = virtioforwarder__stats_request__unpack(NULL, len, req);
+	if (!rq)
+		goto out_refuse;
+	if (rq->n_relay > RELAY_MAX) {
+		status = VIRTIOFORWARDER__STATS_RESPONSE__STATUS__E2BIG;
+		why = "more than 64 relays asked";
+		goto out_refuse;
+	}
+	why = "relay id out of range 0..63, or delay over 60000 ms";
+	for (size_t i = 0; i < rq->n_relay; i++)
+		if (rq->relay[i] >= RELAY_MAX)
+			goto out_refuse;
+	if (rq->delay > CTL_MAX_DELAY_MS)
+		goto out_refuse;
+	q = calloc(1, sizeof(*q));
+	if (!q) {
+		status = VIRTIOFORWARDER__STATS_RESPONSE__STATUS__ENOMEM;
+		why = "out of memory";
+		goto out_refuse;
+	}
+	q->include_inactive = rq->include_inactive;
+	q->delay_ms = rq->delay;
+	q->n = (unsigned int)rq->n_relay;
+	for (unsigned int i = 0; i < q->n; i++)
+		q->ids[i] = rq->relay[i];
+	if (q->n == 0)
+		for (q->n = 0; q->n < RELAY_MAX; q->n++)
+			q->ids[q->n] = q->n;
+	if (q->delay_ms)
+		for (unsigned int i = 0; i < q->n; i++)
+			stats_sample_take(q->ids[i], now_ns, &q->start[q->ids[i]]);
+	*delay_ms = q->delay_ms;
+	virtioforwarder__stats_request__free_unpacked(rq, NULL);
+	return q;
+
+out_refuse:
+	VLOG(WARNING, "stats: request of %zu bytes refused: %s", len, why);
+	if (rq)
+		virtioforwarder__stats_request__free_unpacked(rq, NULL);
+	*out_len = pack_status(status, out);
+	return NULL;
+}
+
+static void fill_dirs(struct relay_msg *m, const struct relay_snapshot *s, bool exists,
+		      const struct stats_rates rt[2])
+{
+	const struct relay_counters *a = &s->c[RELAY_VF_TO_VM], *b = &s->c[RELAY_VM_TO_VF];
+	bool active = exists && s->state == RELAY_READY;
+
+	virtioforwarder__relay_state__vfto_vm__init(&m->a);
+	m->a.active = active;
+	m->a.internal_state = (char *)relay_vf_state_name(exists ? s->state : RELAY_UNINIT);
+	m->a.has_pkts_rx_from_vf = m->a.has_bytes_rx_from_vf = m->a.has_pkts_tx_to_vm =
+		m->a.has_bytes_tx_to_vm = m->a.has_pkts_dropped_vm_queue_full =
+			m->a.has_bytes_dropped_vm_queue_full = m->a.has_pkts_dropped_vm_not_connected =
+				m->a.has_bytes_dropped_vm_not_connected = exists;
+	m->a.pkts_rx_from_vf = a->rx_pkts;
+	m->a.bytes_rx_from_vf = a->rx_bytes;
+	m->a.pkts_tx_to_vm = a->tx_pkts;
+	m->a.bytes_tx_to_vm = a->tx_bytes;
+	m->a.pkts_dropped_vm_queue_full = a->full_pkts;
+	m->a.bytes_dropped_vm_queue_full = a->full_bytes;
+	m->a.pkts_dropped_vm_not_connected = a->down_pkts;
+	m->a.bytes_dropped_vm_not_connected = a->down_bytes;
+	m->a.pkt_rate_rx_from_vf = rt[RELAY_VF_TO_VM].rx_pps;
+	m->a.byte_rate_rx_from_vf = rt[RELAY_VF_TO_VM].rx_bps;
+	m->a.pkt_rate_tx_to_vm = rt[RELAY_VF_TO_VM].tx_pps;
+	m->a.byte_rate_tx_to_vm = rt[RELAY_VF_TO_VM].tx_bps;
+
+	virtioforwarder__relay_state__vmto_vf__init(&m->b);
+	m->b.active = active;
+	m->b.internal_state = (char *)relay_vm_state_name(exists ? s->state : RELAY_UNINIT);
+	m->b.has_pkts_rx_from_vm = m->b.has_bytes_rx_from_vm = m->b.has_pkts_tx_to_vf =
+		m->b.has_bytes_tx_to_vf = m->b.has_pkts_dropped_vf_queue_full =
+			m->b.has_bytes_dropped_vf_queue_full = m->b.has_pkts_dropped_vf_not_connected =
+				m->b.has_bytes_dropped_vf_not_connected = exists;
+	m->b.pkts_rx_from_vm = b->rx_pkts;
+	m->b.bytes_rx_from_vm = b->rx_bytes;
+	m->b.pkts_tx_to_vf = b->tx_pkts;
+	m->b.bytes_tx_to_vf = b->tx_bytes;
+	m->b.pkts_dropped_vf_queue_full = b->full_pkts;
+	m->b.bytes_dropped_vf_queue_full = b->full_bytes;
+	m->b.pkts_dropped_vf_not_connected = b->down_pkts;
+	m->b.bytes_dropped_vf_not_connected = b->down_bytes;
+	m->b.pkt_rate_rx_from_vm = rt[RELAY_VM_TO_VF].rx_pps;
+	m->b.byte_rate_rx_from_vm = rt[RELAY_VM_TO_VF].rx_bps;
+	m->b.pkt_rate_tx_to_vf = rt[RELAY_VM_TO_VF].tx_pps;
+	m->b.byte_rate_tx_to_vf = rt[RELAY_VM_TO_VF].tx_bps;
+}
+
+/* Fill @m for relay @id; false when it is to be left out. */
+static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_stats_req *q,
+		       const struct ctl_rates *r, uint64_t now_ns)
+{
+	struct relay_snapshot s = {.state = RELAY_UNINIT};
+	struct stats_rates rt[2] = {0};
+	struct stats_sample end;
+	bool exists = relay_snapshot_get(id, &s) == 0;
+
+	if (!q->include_inactive && !(exists && s.state == RELAY_READY))
+		return false;
+	if (exists && q->delay_ms) {
+		stats_sample_take(id, now_ns, &end);
+		stats_rates_compute(&q->start[id], &end, rt);
+	} else if (exists) {
+		stats_rates_compute(&r->prev[id], &r->cur[id], rt);
+	}
+	virtioforwarder__relay_state__init(&m->rs);
+	m->rs.id = id;
+	m->rs.active = exists && s.state == RELAY_READY;
+	virtioforwarder__relay_state__vhost__init(&m->vhost);
+	if (exists)
+		snprintf(m->path, sizeof(m->path), "%s", s.path);
+	else if (relay_socket_name(id, m->path, sizeof(m->path)))
+		m->path[0] = '\0';
+	m->vhost.vhost_socket_name = m->path;
+	m->rs.vhost = &m->vhost;
+	m->rs.socket_id = exists && s.socket_id > 0 ? (uint32_t)s.socket_id : 0;
+	if (exists) {
+		snprintf(m->dev, sizeof(m->dev), "%s", s.dev);
+		snprintf(m->ident, sizeof(m->ident), "%s", s.devargs);
+		m->rs.ident = m->ident;
+		virtioforwarder__relay_state__vf__init(&m->vf);
+		m->vf.pci_addr_str = m->dev;
+		m->rs.vf = &m->vf;
+		virtioforwarder__relay_state__cpu__init(&m->cpu);
+		m->cpu.has_vf_to_vm = s.cpu[RELAY_VF_TO_VM] >= 0;
+		m->cpu.vf_to_vm = s.cpu[RELAY_VF_TO_VM];
+		m->cpu.has_vm_to_vf = s.cpu[RELAY_VM_TO_VF] >= 0;
+		m->cpu.vm_to_vf = s.cpu[RELAY_VM_TO_VF];
+		m->rs.cpu = &m->cpu;
+	}
+	fill_dirs(m, &s, exists, rt);
+	m->rs.vf_to_vm = &m->a;
+	m->rs.vm_to_vf = &m->b;
+	return true;
+}
+
+ssize_t ctl_stats_answer(struct ctl_stats_req *q, const struct ctl_rates *r, uint64_t now_ns,
+			 uint8_t **out)
+{
+	StatsResponse resp = VIRTIOFORWARDER__STATS_RESPONSE__INIT;
+	struct relay_msg *msgs = calloc(RELAY_MAX, sizeof(*msgs));
+	RelayState *ptrs[RELAY_MAX];
+	ssize_t ret = -ENOMEM;
+	size_t n = 0, len;
+
+	if (!msgs) {
+		ret = pack_status(VIRTIOFORWARDER__STATS_RESPONSE__STATUS__ENOMEM, out);
+		goto out_free;
+	}
+	for (unsigned int i = 0; i < q->n; i++)
+		if (fill_relay(&msgs[n], q->ids[i], q, r, now_ns)) {
+			ptrs[n] = &msgs[n].rs;
+			n++;
+		}
+	resp.status = VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK;
+	resp.n_relay = n;
+	resp.relay = ptrs;
+	len = virtioforwarder__stats_response__get_packed_size(&resp);
+	*out = malloc(len ? len : 1);
+	if (*out)
+		ret = (ssize_t)virtioforwarder__stats_response__pack(&resp, *out);
+out_free:
+	free(msgs);
+	ctl_stats_req_free(q);
+	return ret;
+}

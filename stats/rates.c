@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* rates.c: counter samples and the rates between two of them. */
+#include <string.h>
+#include <time.h>
+
+#include "stats.h"
+
+uint64_t stats_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void stats_sample_take(unsigned int id, uint64_t now_ns, struct stats_sample *s)
+{
+	struct relay_snapshot snap;
+
+	memset(s, 0, sizeof(*s));
+	if (relay_snapshot_get(id, &snap))
+		return;
+	s->valid = true;
+	s->t_ns = now_ns;
+	memcpy(s->c, snap.c, sizeof(s->c));
+}
+
+static bool went_back(const struct relay_counters *a, const struct relay_counters *b)
+{
+	return b->rx_pkts < a->rx_pkts || b->rx_bytes < a->rx_bytes || b->tx_pkts < a->tx_pkts ||
+	       b->tx_bytes < a->tx_bytes;
+}
+
+void stats_rates_compute(const struct stats_sample *a, const struct stats_sample *b,
+			 struct stats_rates out[2])
+{
+	double dt;
+
+	memset(out, 0, 2 * sizeof(*out));
+	if (!a->valid || !b->valid || b->t_ns <= a->t_ns)
+		return;
+	dt = (double)(b->t_ns - a->t_ns) / 1e9;
+	for (int d = 0; d < 2; d++) {
+		const struct relay_counters *x = &a->c[d], *y = &b->c[d];
+
+		if (went_back(x, y))
+			continue;
+		out[d].rx_pps = (float)((double)(y->rx_pkts - x->rx_pkts) / dt);
+		out[d].rx_bps = (float)((double)(y->rx_bytes - x->rx_bytes) / dt);
+		out[d].tx_pps = (float)((double)(y->tx_pkts - x->tx_pkts) / dt);
+		out[d].tx_bps = (float)((double)(y->tx_bytes - x->tx_bytes) / dt);
+	}
+}
