@@ -10,6 +10,8 @@
 int stats_telemetry_register(void);
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "relay.h"
@@ -34,6 +36,28 @@ void stats_sample_take(unsigned int id, uint64_t now_ns, struct stats_sample *s)
  */
 void stats_rates_compute(const struct stats_sample *a, const struct stats_sample *b,
 			 struct stats_rates out[2]);
+/* ---- output (format.c): one writer for every format ---- */
+
+enum stats_format {
+	STATS_FMT_FLAT = 0,
+	STATS_FMT_PROTOBUF,
+	STATS_FMT_JSON,
+	STATS_FMT_PROMETHEUS,
+};
+
+typedef struct Virtioforwarder__StatsResponse Virtioforwarder__StatsResponse;
+
+/* "flat", "protobuf", "json", "prometheus". 0 or -1. */
+int stats_format_parse(const char *s, enum stats_format *f);
+/*
+ * Write @resp as @f (flat: the reference's keys and order, True/False, rates as
+ * Python prints floats; -z drops zero counters). Protobuf is written by the caller.
+ */
+void stats_format_write(FILE *out, const Virtioforwarder__StatsResponse *resp,
+			enum stats_format f, bool suppress_zero);
+/* @v as Python's repr() prints a float ("0.0", "1234.5", "1e+20"). */
+void stats_py_float(double v, char *buf, size_t len);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t stats_now_ns(void);
 

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* format.c: the one output writer of stats: flat key=value, JSON, Prometheus text exposition. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stats.h"
+#include "virtioforwarder.pb-c.h"
+
+typedef Virtioforwarder__StatsResponse StatsResponse;
+typedef Virtioforwarder__RelayState RelayState;
+
+/* One direction of a RelayState, as a table: names and values in the reference's order. */
+struct dir_view {
+	const char *name; /* vf_to_vm / vm_to_vf */
+	int active;
+	const char *state;
+	int has_cpu, cpu;
+	const char *key[12];
+	int is_rate[12];
+	double val[12];
+};
+
+static void view_dirs(const RelayState *r, struct dir_view v[2])
+{
+	const Virtioforwarder__RelayState__VFtoVM *a = r->vf_to_vm;
+	const Virtioforwarder__RelayState__VMtoVF *b = r->vm_to_vf;
+	static const char *const ka[12] = {
+		"pkts_rx_from_vf",	      "bytes_rx_from_vf",
+		"pkts_tx_to_vm",	      "bytes_tx_to_vm",
+		"pkt_rate_rx_from_vf",	      "byte_rate_rx_from_vf",
+		"pkt_rate_tx_to_vm",	      "byte_rate_tx_to_vm",
+		"pkts_dropped_vm_queue_full", "bytes_dropped_vm_queue_full",
+		"pkts_dropped_vm_not_connected", "bytes_dropped_vm_not_connected"};
+	static const char *const kb[12] = {
+		"pkts_rx_from_vm",	      "bytes_rx_from_vm",
+		"pkts_tx_to_vf",	      "bytes_tx_to_vf",
+		"pkt_rate_rx_from_vm",	      "byte_rate_rx_from_vm",
+		"pkt_rate_tx_to_vf",	      "byte_rate_tx_to_vf",
+		"pkts_dropped_vf_queue_full", "bytes_dropped_vf_queue_full",
+		"pkts_dropped_vf_not_connected", "bytes_dropped_vf_not_connected"};
+	const double va[12] = {(double)a->pkts_rx_from_vf, (double)a->bytes_rx_from_vf,
+			       (double)a->pkts_tx_to_vm, (double)a->bytes_tx_to_vm,
+			       a->pkt_rate_rx_from_vf, a->byte_rate_rx_from_vf,
+			       a->pkt_rate_tx_to_vm, a->byte_rate_tx_to_vm,
+			       (double)a->pkts_dropped_vm_queue_full,
+			       (double)a->bytes_dropped_vm_queue_full,
+			       (double)a->pkts_dropped_vm_not_connected,
+			       (double)a->bytes_dropped_vm_not_connected};
+	const double vb[12] = {(double)b->pkts_rx_from_vm, (double)b->bytes_rx_from_vm,
+			       (double)b->pkts_tx_to_vf, (double)b->bytes_tx_to_vf,
+			       b->pkt_rate_rx_from_vm, b->byte_rate_rx_from_vm,
+			       b->pkt_rate_tx_to_vf, b->byte_rate_tx_to_vf,
+			       (double)b->pkts_dropped_vf_queue_full,
+			       (double)b->bytes_dropped_vf_queue_full,
+			       (double)b->pkts_dropped_vf_not_connected,
+			       (double)b->bytes_dropped_vf_not_connected};
+
+	v[0] = (struct dir_view){"vf_to_vm", a->active, a->internal_state,
+				 r->cpu && r->cpu->has_vf_to_vm, r->cpu ? r->cpu->vf_to_vm : 0};
+	v[1] = (struct dir_view){"vm_to_vf", b->active, b->internal_state,
+				 r->cpu && r->cpu->has_vm_to_vf, r->cpu ? r->cpu->vm_to_vf : 0};
+	for (int i = 0; i < 12; i++) {
+		v[0].key[i] = ka[i], v[1].key[i] = kb[i];
+		v[0].val[i] = va[i], v[1].val[i] = vb[i];
+		v[0].is_rate[i] = v[1].is_rate[i] = i >= 4 && i < 8;
+	}
+}
+
+void stats_py_float(double v, char *buf, size_t len)
+{
+	/* Python's repr of a float: the shortest text that reads back the same, with a ".0". */
+	for (int prec = 1; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	if (!strpbrk(buf, ".eEn") && strlen(buf) + 3 <= len)
+		strcat(buf, ".0");
+}
+
+static void print_value(FILE *out, double v, int is_rate)
+{
+	char buf[40];
+
+	if (is_rate) {
+		stats_py_float(v, buf, sizeof(buf));
+		fputs(buf, out);
+	} else {
+		fprintf(out, "%.0f", v);
+	}
+}
+
+static const char *py_bool(int b)
+{
+	return b ? "True" : "False";
+}
+
+static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
+{
+	for (size_t i = 0; i < resp->n_relay; i++) {
+		const RelayState *r = resp->relay[i];
+		struct dir_view v[2];
+
+		view_dirs(r, v);
+		fprintf(out, "relay_%u.active=%s\n", r->id, py_bool(r->active));
+		if (v[0].has_cpu)
+			fprintf(out, "relay_%u.cpu.vf_to_vm=%d\n", r->id, v[0].cpu);
+		if (v[1].has_cpu)
+			fprintf(out, "relay_%u.cpu.vm_to_vf=%d\n", r->id, v[1].cpu);
+		if (r->vf && r->vf->pci_addr_str)
+			fprintf(out, "relay_%u.vf.pci_addr_str=%s\n", r->id, r->vf->pci_addr_str);
+		fprintf(out, "relay_%u.vhost.vhost_socket_name=%s\n", r->id,
+			r->vhost->vhost_socket_name);
+		for (int d = 0; d < 2; d++) {
+			char seg[24] = "";
+
+			fprintf(out, "relay_%u.%s.active=%s\n", r->id, v[d].name,
+				py_bool(v[d].active));
+			fprintf(out, "relay_%u.%s.internal_state=%s\n", r->id, v[d].name,
+				v[d].state);
+			if (v[d].has_cpu)
+				snprintf(seg, sizeof(seg), ".cpu_%d", v[d].cpu);
+			for (int k = 0; k < 12; k++) {
+				if (suppress_zero && !v[d].is_rate[k] && v[d].val[k] == 0)
+					continue;
+				fprintf(out, "relay_%u.%s%s.%s=", r->id, v[d].name, seg, v[d].key[k]);
+				print_value(out, v[d].val[k], v[d].is_rate[k]);
+				fputc('\n', out);
+			}
+		}
+	}
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+static void write_json(FILE *out, const StatsResponse *resp)
+{
+	fprintf(out, "{\"status\": %d, \"relay\": [", resp->status);
+	for (size_t i = 0; i < resp->n_relay; i++) {
+		const RelayState *r = resp->relay[i];
+		struct dir_view v[2];
+
+		view_dirs(r, v);
+		fprintf(out, "%s\n  {\"id\": %u, \"active\": %s, \"ident\": ", i ? "," : "", r->id,
+			r->active ? "true" : "false");
+		json_string(out, r->ident);
+		fprintf(out, ", \"socket_id\": %u, \"vhost\": {\"vhost_socket_name\": ", r->socket_id);
+		json_string(out, r->vhost->vhost_socket_name);
+		fprintf(out, "}, \"vf\": {\"pci_addr_str\": ");
+		json_string(out, r->vf ? r->vf->pci_addr_str : "");
+		fprintf(out, "}, \"cpu\": {");
+		for (int d = 0; d < 2; d++)
+			if (v[d].has_cpu)
+				fprintf(out, "%s\"%s\": %d", d && v[0].has_cpu ? ", " : "", v[d].name,
+					v[d].cpu);
+		fputc('}', out);
+		for (int d = 0; d < 2; d++) {
+			fprintf(out, ", \"%s\": {\"active\": %s, \"internal_state\": \"%s\"", v[d].name,
+				v[d].active ? "true" : "false", v[d].state);
+			for (int k = 0; k < 12; k++) {
+				fprintf(out, ", \"%s\": ", v[d].key[k]);
+				print_value(out, v[d].val[k], v[d].is_rate[k]);
+			}
+			fputc('}', out);
+		}
+		fputc('}', out);
+	}
+	fprintf(out, "%s]}\n", resp->n_relay ? "\n" : "");
+}
+
+static void prom_label(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(out, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+/* Counter families, one sample per relay and direction; indexes into dir_view. */
+static const struct {
+	const char *name, *type, *help;
+	int k;
+} families[] = {
+	{"virtioforwarder_received_packets_total", "counter",
+	 "Packets a relay direction received (from the VF for vf_to_vm, from the VM for vm_to_vf).",
+	 0},
+	{"virtioforwarder_received_bytes_total", "counter", "Bytes a relay direction received.", 1},
+	{"virtioforwarder_sent_packets_total", "counter",
+	 "Packets a relay direction delivered to the far side.", 2},
+	{"virtioforwarder_sent_bytes_total", "counter", "Bytes a relay direction delivered.", 3},
+	{"virtioforwarder_receive_packet_rate", "gauge", "Packets received per second.", 4},
+	{"virtioforwarder_receive_byte_rate", "gauge", "Bytes received per second.", 5},
+	{"virtioforwarder_send_packet_rate", "gauge", "Packets delivered per second.", 6},
+	{"virtioforwarder_send_byte_rate", "gauge", "Bytes delivered per second.", 7},
+	{"virtioforwarder_dropped_queue_full_packets_total", "counter",
+	 "Packets dropped because the far side's queue was full.", 8},
+	{"virtioforwarder_dropped_queue_full_bytes_total", "counter",
+	 "Bytes dropped because the far side's queue was full.", 9},
+	{"virtioforwarder_dropped_not_connected_packets_total", "counter",
+	 "Packets dropped because the far side was not connected.", 10},
+	{"virtioforwarder_dropped_not_connected_bytes_total", "counter",
+	 "Bytes dropped because the far side was not connected.", 11},
+};
+
+static void write_prometheus(FILE *out, const StatsResponse *resp)
+{
+	fputs("# HELP virtioforwarder_relay_active Whether a VM is connected to the relay.\n"
+	      "# TYPE virtioforwarder_relay_active gauge\n",
+	      out);
+	for (size_t i = 0; i < resp->n_relay; i++)
+		fprintf(out, "virtioforwarder_relay_active{relay=\"%u\"} %d\n", resp->relay[i]->id,
+			resp->relay[i]->active);
+	fputs("# HELP virtioforwarder_relay_info Relay identity and states (value always 1).\n"
+	      "# TYPE virtioforwarder_relay_info gauge\n",
+	      out);
+	for (size_t i = 0; i < resp->n_relay; i++) {
+		const RelayState *r = resp->relay[i];
+
+		fprintf(out, "virtioforwarder_relay_info{relay=\"%u\",vf=\"", r->id);
+		prom_label(out, r->vf ? r->vf->pci_addr_str : "");
+		fputs("\",vhost_socket=\"", out);
+		prom_label(out, r->vhost->vhost_socket_name);
+		fprintf(out, "\",vf_state=\"%s\",vm_state=\"%s\"} 1\n", r->vf_to_vm->internal_state,
+			r->vm_to_vf->internal_state);
+	}
+	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
+		fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help,
+			families[f].name, families[f].type);
+		for (size_t i = 0; i < resp->n_relay; i++) {
+			struct dir_view v[2];
+
+			view_dirs(resp->relay[i], v);
+			for (int d = 0; d < 2; d++) {
+				fprintf(out, "%s{relay=\"%u\",direction=\"%s\"} ",
+					families[f].name, resp->relay[i]->id, v[d].name);
+				print_value(out, v[d].val[families[f].k],
+					    v[d].is_rate[families[f].k]);
+				fputc('\n', out);
+			}
+		}
+	}
+}
+
+int stats_format_parse(const char *s, enum stats_format *f)
+{
+	static const char *const names[] = {"flat", "protobuf", "json", "prometheus"};
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*f = (enum stats_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+void stats_format_write(FILE *out, const StatsResponse *resp, enum stats_format f,
+			bool suppress_zero)
+{
+	switch (f) {
+	case STATS_FMT_FLAT:
+		write_flat(out, resp, suppress_zero);
+		break;
+	case STATS_FMT_JSON:
+		write_json(out, resp);
+		break;
+	case STATS_FMT_PROMETHEUS:
+		write_prometheus(out, resp);
+		break;
+	case STATS_FMT_PROTOBUF:
+		break; /* the caller writes the raw reply */
+	}
+}
