@@ -14,6 +14,9 @@ PACKAGES=(
 	librte-net-af-packet23 librte-net-pcap23 librte-net-null23 librte-net-tap23 librte-net-virtio23
 	# tests and demo
 	python3 iproute2 iputils-ping procps coreutils
+	# control-plane tests: a Python client built from our .proto (as existing clients are),
+	# raw ZeroMQ for malformed requests, promtool to validate the Prometheus output
+	python3-zmq python3-protobuf protobuf-compiler prometheus
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -20,7 +20,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.environ.get("VFWD_BIN", os.path.join(HERE, "../../build/src/virtio-forwarder"))
+BUILD = os.environ.get("VFWD_BUILD_DIR", os.path.join(HERE, "../../build"))
 TESTPMD = shutil.which("dpdk-testpmd") or "/usr/bin/dpdk-testpmd"
+PORT_CONTROL = os.path.join(BUILD, "control/virtioforwarder_port_control")
+STATS = os.path.join(BUILD, "stats/virtioforwarder_stats")
+CONFIG = os.path.join(BUILD, "control/virtioforwarder_config")
 ETH_TEST = 0x88B5  # IEEE local experimental ethertype: no stack answers it
 RUN_ID = "%d" % os.getpid()
 
@@ -248,7 +252,7 @@ def send_frames(ns, ifname, frames, workdir, gap_us=0):
 class Daemon:
     """virtio-forwarder as a process, foreground, --no-huge, its own prefix and directories."""
 
-    def __init__(self, name, args, client=False, cpus="1", huge_dir=None):
+    def __init__(self, name, args, client=False, cpus="1", huge_dir=None, control=False):
         self.name = name
         self.dir = tmpdir("d-" + name)
         self.sock_dir = os.path.join(self.dir, "sock")
@@ -260,6 +264,12 @@ class Daemon:
         self.cpus = cpus
         self.huge_dir = huge_dir  # None: --no-huge
         self.proc = None
+        # ZeroMQ services on IPC endpoints of this daemon's own
+        run = os.path.join(self.dir, "zmq")
+        self.ep = {k: "ipc://%s/%s" % (run, k) for k in ("port_control", "stats", "config")}
+        if control:
+            self.args = ["-Z" + self.ep["port_control"], "-z" + self.ep["stats"],
+                         "-Y" + self.ep["config"]] + self.args
 
     def cmd(self):
         mem = ["-H", self.huge_dir] if self.huge_dir else ["--no-huge", "--mem", "256"]
@@ -289,6 +299,14 @@ class Daemon:
 
     def sock(self, relay_id):
         return os.path.join(self.sock_dir, "virtio-forwarder%d.sock" % relay_id)
+
+    def tool(self, which, *args, timeout=30):
+        """Run one of our tools against this daemon; returns the CompletedProcess."""
+        exe, ep = {"port_control": (PORT_CONTROL, ["--zmq_ep", self.ep["port_control"]]),
+                   "stats": (STATS, ["--stats-ep", self.ep["stats"]]),
+                   "config": (CONFIG, ["--config-ep", self.ep["config"]])}[which]
+        return subprocess.run([exe] + list(args) + ep, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, timeout=timeout)
 
     def pid(self):
         # timeout(1) is our direct child; the daemon is its child
