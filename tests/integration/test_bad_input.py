@@ -1,0 +1,181 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Bad input on the control endpoints, as a table: each request gets a clear error (or a
+harmless answer), changes nothing, and afterwards the daemon still answers, another relay's
+traffic keeps flowing, and no fd or mbuf is leaked. The client is Python built from our .proto,
+as existing clients are, plus raw ZeroMQ for bytes no client would send.
+"""
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Daemon, check, log, require_env, run, tmpdir
+
+import zmq  # noqa: E402
+
+SRC = os.environ.get("VFWD_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+
+
+def load_proto():
+    out = tmpdir("proto")
+    subprocess.run(["protoc", "--python_out=" + out, "-I", os.path.join(SRC, "control"),
+                    os.path.join(SRC, "control/virtioforwarder.proto")], check=True)
+    sys.path.insert(0, out)
+    import virtioforwarder_pb2
+    return virtioforwarder_pb2
+
+
+class Client:
+    def __init__(self, ep):
+        self.ctx = zmq.Context.instance()
+        self.ep = ep
+
+    def raw(self, data, timeout=3000):
+        s = self.ctx.socket(zmq.REQ)
+        s.setsockopt(zmq.LINGER, 0)
+        s.setsockopt(zmq.RCVTIMEO, timeout)
+        s.connect(self.ep)
+        try:
+            s.send(data)
+            return s.recv()
+        except zmq.Again:
+            return None
+        finally:
+            s.close()
+
+
+def main():
+    require_env()
+    pb = load_proto()
+    Op = pb.PortControlRequest
+    d = Daemon("bad", ["-P", "net_null0,size=64=0", "-P", "net_null1,no-rx=1=1"],
+               control=True).start()
+    pc, st, cf = (Client(d.ep[k]) for k in ("port_control", "stats", "config"))
+    fds0 = len(os.listdir("/proc/%d/fd" % d.pid()))
+
+    def pci(dom, bus, slot, fn):
+        return pb.PciAddress(domain=dom, bus=bus, slot=slot, function=fn)
+
+    def req(**kw):
+        return Op(**kw).SerializeToString()
+
+    def ask_pc(data):
+        raw = pc.raw(data)
+        if raw is None:
+            return None
+        r = pb.PortControlResponse()
+        r.ParseFromString(raw)
+        return r
+
+    # (what, bytes, expected error_code or None for OK, text the error must contain)
+    too_many = [pci(0, 2, 8, f) for f in range(8)] + [pci(0, 2, 9, 0)]
+    table = [
+        ("garbage bytes", b"\xff\xfe\x00garbage\x07", -74, "not a valid PortControlRequest"),
+        ("empty message", b"", -74, "empty message"),
+        ("a StatsRequest", pb.StatsRequest(relay=[1, 2]).SerializeToString(), -74,
+         "not a valid PortControlRequest"),
+        ("oversized message", b"\x08\x00" + b"\x00" * (100 * 1024), -90, "exceeds"),
+        ("unknown op 9", b"\x08\x09\x18\x01", -95, "unknown op 9"),
+        ("virtio_id 64", req(op=Op.ADD, virtio_id=64, pci_addrs=[pci(0, 2, 8, 0)]), -34,
+         "virtio_id 64 out of range"),
+        ("virtio_id 4294967295", req(op=Op.ADD, virtio_id=4294967295, pci_addrs=[pci(0, 2, 8, 0)]),
+         -34, "out of range"),
+        ("ADD without address", req(op=Op.ADD, virtio_id=5), -22, "no VF given"),
+        ("ADD without virtio_id", req(op=Op.ADD, pci_addrs=[pci(0, 2, 8, 0)]), -22,
+         "virtio_id missing"),
+        ("more than 8 addresses", req(op=Op.ADD, virtio_id=5, pci_addrs=too_many), -7,
+         "at most 8"),
+        ("PCI address fields out of range", req(op=Op.ADD, virtio_id=5, pci_addrs=[pci(0, 2, 40, 9)]),
+         -22, "out of range"),
+        ("REMOVE with the wrong VF", req(op=Op.REMOVE, virtio_id=0, device=["net_null9"],
+                                         conditional=False), -22, "relays net_null0,size=64, not"),
+        ("ADD of a VF another relay uses", req(op=Op.ADD, virtio_id=5, device=["net_null0,size=64"]),
+         -16, "already belongs to another relay"),
+        ("ADD on a busy relay id", req(op=Op.ADD, virtio_id=0, device=["net_null5"]), -16,
+         "busy with VF net_null0,size=64"),
+        ("ADD_SOCK without dynamic sockets", req(op=Op.ADD_SOCK, vhost_path="/tmp/x.sock",
+                                                 pci_addrs=[pci(0, 2, 8, 0)]), -1,
+         "--dynamic-sockets"),
+        ("QUERY_PCI of an unknown path", req(op=Op.QUERY_PCI, vhost_path="/nonexistent.sock"), -2,
+         "no relay has socket /nonexistent.sock"),
+        ("QUERY_PCI without a path", req(op=Op.QUERY_PCI), -22, "needs vhost_path"),
+        ("a PCI address that does not exist", req(op=Op.ADD, virtio_id=5,
+                                                  pci_addrs=[pci(0, 0x7e, 0x1f, 7)]), None,
+         "cannot probe PCI device 0000:7e:1f.7"),
+        ("a device string DPDK rejects", req(op=Op.ADD, virtio_id=5, device=["net_nosuchpmd0,x=1"]),
+         None, "DPDK rejected device string 'net_nosuchpmd0,x=1'"),
+        ("a device string with bad arguments", req(op=Op.ADD, virtio_id=5,
+                                                   device=["net_null5,bogus_arg=1"]),
+         None, "DPDK rejected"),
+        ("REMOVE of a missing relay, unconditional", req(op=Op.REMOVE, virtio_id=9,
+                                                         device=["net_null9"], conditional=False),
+         -2, "relay 9 does not exist"),
+    ]
+    before = d.relay(0)["vf_to_vm"]["pkts_rx_from_vf"]
+    for what, data, code, text in table:
+        r = ask_pc(data)
+        check(r is not None and r.status == pb.PortControlResponse.ERROR
+              and (code is None or r.error_code == code) and text in r.error_code_source,
+              "%s: ERROR %s \"%s\"" % (what, r and r.error_code, r and r.error_code_source))
+        ids = sorted(int(k) for k in d.telemetry("/virtio_forwarder/relays")
+                     ["/virtio_forwarder/relays"])
+        check(ids == [0, 1], "   ... relays unchanged (%s)" % ids)
+        now = d.relay(0)["vf_to_vm"]["pkts_rx_from_vf"]
+        check(now > before, "   ... relay 0 still moving traffic")
+        before = now
+
+    # stats and config endpoints
+    def ask_st(data):
+        raw = st.raw(data)
+        r = pb.StatsResponse()
+        r.ParseFromString(raw)
+        return r
+    check(ask_st(b"\xff\xfe\x00garbage").status == pb.StatsResponse.EBADR, "stats: garbage: EBADR")
+    check(ask_st(pb.StatsRequest(relay=list(range(65))).SerializeToString()).status
+          == pb.StatsResponse.E2BIG, "stats: 65 relays asked: E2BIG")
+    check(ask_st(pb.StatsRequest(relay=[64]).SerializeToString()).status == pb.StatsResponse.EBADR,
+          "stats: relay 64: EBADR")
+    check(ask_st(pb.StatsRequest(delay=3600000).SerializeToString()).status
+          == pb.StatsResponse.EBADR, "stats: delay of an hour: EBADR")
+    ok = ask_st(b"")
+    check(ok.status == pb.StatsResponse.OK and len(ok.relay) == 64,
+          "stats: an empty request is a valid default one (all 64 relays)")
+    cfg = pb.ConfigResponse()
+    cfg.ParseFromString(cf.raw(b"\xff\xfe\x00garbage"))
+    check(cfg.status == pb.ConfigResponse.EBADR, "config: garbage: EBADR")
+    cfg.ParseFromString(cf.raw(pb.StatsRequest(relay=[1]).SerializeToString()))
+    check(cfg.status in (pb.ConfigResponse.OK, pb.ConfigResponse.EBADR),
+          "config: a StatsRequest gets a ConfigResponse (read-only, harmless)")
+
+    # a hard-oversized message: libzmq drops that peer; the service carries on
+    check(pc.raw(b"\x00" * (2 * 1024 * 1024), timeout=1000) is None,
+          "2 MB message: connection dropped, no answer")
+    # clients that vanish mid-request
+    for ep, data in ((d.ep["stats"], pb.StatsRequest(delay=1500).SerializeToString()),
+                     (d.ep["port_control"], req(op=Op.QUERY_PCI, vhost_path=d.sock(0)))):
+        s = zmq.Context.instance().socket(zmq.REQ)
+        s.setsockopt(zmq.LINGER, 0)
+        s.connect(ep)
+        s.send(data)
+        s.close()
+    t0 = time.time()
+    r = ask_pc(req(op=Op.QUERY_PCI, vhost_path=d.sock(0)))
+    check(r.status == pb.PortControlResponse.OK and r.query_string == "net_null0,size=64",
+          "after vanished clients port control answers")
+    check(ask_st(pb.StatsRequest(relay=[0], delay=100).SerializeToString()).relay[0].active is False
+          and time.time() - t0 < 2, "... and stats answers within its own window")
+    time.sleep(1.6)  # the vanished client's window ends: its reply goes nowhere
+
+    fds1 = len(os.listdir("/proc/%d/fd" % d.pid()))
+    check(fds1 <= fds0 + 2, "no fd leaked (%d before, %d after)" % (fds0, fds1))
+    r = d.relay(0)
+    check(r["mbufs_in_use"] < r["mbufs"] // 2, "no mbuf leaked (%d of %d in use)"
+          % (r["mbufs_in_use"], r["mbufs"]))
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
+    log("PASS")
+
+
+if __name__ == "__main__":
+    run(main)
