@@ -34,7 +34,8 @@ int main(int argc, char **argv)
 			fprintf(c == 'h' ? stdout : stderr,
 				"Usage: " PROG " [--config-ep EP] [--timeout MS]\n"
 				"Print a running virtio-forwarder's configuration: versions, "
-				"features,\nrelay to CPU map. Default endpoint " CTL_EP_CONFIG ".\n");
+				"features,\nrelay to CPU map. Default endpoint " CTL_EP_CONFIG
+				".\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}

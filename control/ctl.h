@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ctl.h: public interface of the control plane: ZeroMQ services, request handlers, client library. */
+/* ctl.h: public interface of the control plane: ZeroMQ services, request handlers, client library.
+ */
 #ifndef VFWD_CTL_H
 #define VFWD_CTL_H
 
@@ -8,21 +9,21 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CTL_EP_LEN       256
-#define CTL_MAX_REQUEST  (64 * 1024) /* larger requests get an error reply */
-#define CTL_TIMEOUT_MS   2000        /* clients' default */
-#define CTL_MAX_DELAY_MS 60000       /* longest stats rate window */
+#define CTL_EP_LEN	 256
+#define CTL_MAX_REQUEST	 (64 * 1024) /* larger requests get an error reply */
+#define CTL_TIMEOUT_MS	 2000	     /* clients' default */
+#define CTL_MAX_DELAY_MS 60000	     /* longest stats rate window */
 
 #define CTL_EP_PORT_CONTROL "ipc:///var/run/virtio-forwarder/port_control"
-#define CTL_EP_STATS        "ipc:///var/run/virtio-forwarder/stats"
+#define CTL_EP_STATS	    "ipc:///var/run/virtio-forwarder/stats"
 #define CTL_EP_CORE_SCHED   "ipc:///var/run/virtio-forwarder/core_sched"
-#define CTL_EP_CONFIG       "ipc:///var/run/virtio-forwarder/config"
+#define CTL_EP_CONFIG	    "ipc:///var/run/virtio-forwarder/config"
 
 struct ctl_config {
 	char port_control_ep[CTL_EP_LEN]; /* "" = service off */
 	char stats_ep[CTL_EP_LEN];
 	char config_ep[CTL_EP_LEN];
-	gid_t ipc_gid;        /* (gid_t)-1: leave the group */
+	gid_t ipc_gid;	      /* (gid_t)-1: leave the group */
 	bool dynamic_sockets; /* ADD_SOCK / REMOVE_SOCK allowed */
 };
 
@@ -39,13 +40,6 @@ ssize_t ctl_port_control(const struct ctl_config *cfg, const uint8_t *req, size_
 /* The same for ConfigRequest -> ConfigResponse. */
 ssize_t ctl_config_handle(const uint8_t *req, size_t len, uint8_t **out);
 
-struct ctl_rates;
-/* Rolling per-relay rate samples (stats_service.c). */
-struct ctl_rates *ctl_rates_new(void);
-void ctl_rates_free(struct ctl_rates *r);
-/* Take the periodic sample (call about once a second). */
-void ctl_rates_sample(struct ctl_rates *r, uint64_t now_ns);
-
 /* A parsed stats request waiting for its rate window to end. */
 struct ctl_stats_req;
 /*
@@ -55,9 +49,11 @@ struct ctl_stats_req;
  */
 struct ctl_stats_req *ctl_stats_parse(const uint8_t *req, size_t len, uint64_t now_ns,
 				      uint32_t *delay_ms, uint8_t **out, ssize_t *out_len);
-/* Build the StatsResponse for @q at @now_ns (frees @q). Returns length or -ENOMEM. */
-ssize_t ctl_stats_answer(struct ctl_stats_req *q, const struct ctl_rates *r, uint64_t now_ns,
-			 uint8_t **out);
+/*
+ * Build the StatsResponse for @q at @now_ns (frees @q): rates over its window,
+ * or the rolling window's when it had none. Returns length or -ENOMEM.
+ */
+ssize_t ctl_stats_answer(struct ctl_stats_req *q, uint64_t now_ns, uint8_t **out);
 void ctl_stats_req_free(struct ctl_stats_req *q);
 
 /* ---- the service loop (service.c) --------------------------------------------- */

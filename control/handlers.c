@@ -61,10 +61,11 @@ static int req_device(const PcReq *rq, char *dev, size_t len, struct outcome *o)
 		const Virtioforwarder__PciAddress *a = rq->pci_addrs[0];
 
 		if (a->domain > 0xffff || a->bus > 0xff || a->slot > 0x1f || a->function > 7)
-			return fail(o, -EINVAL, "pci_addrs",
-				    "PCI address %x:%x:%x.%x out of range (dddd:bb:ss.f, slot <= 1f, "
-				    "function <= 7)",
-				    a->domain, a->bus, a->slot, a->function);
+			return fail(
+				o, -EINVAL, "pci_addrs",
+				"PCI address %x:%x:%x.%x out of range (dddd:bb:ss.f, slot <= 1f, "
+				"function <= 7)",
+				a->domain, a->bus, a->slot, a->function);
 		ctl_pci_format(a->domain, a->bus, a->slot, a->function, dev, len);
 		return 0;
 	}
@@ -156,8 +157,8 @@ static int op_query_pci(const PcReq *rq, struct outcome *o, char *answer, size_t
 	return 0;
 }
 
-static void dispatch(const struct ctl_config *cfg, const PcReq *rq, struct outcome *o,
-		     char *answer, size_t len)
+static void dispatch(const struct ctl_config *cfg, const PcReq *rq, struct outcome *o, char *answer,
+		     size_t len)
 {
 	switch (rq->op) {
 	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD:
@@ -178,15 +179,17 @@ static void dispatch(const struct ctl_config *cfg, const PcReq *rq, struct outco
 		op_query_pci(rq, o, answer, len);
 		break;
 	default:
-		fail(o, -EOPNOTSUPP, "op", "unknown op %d (0 ADD, 1 REMOVE, 2 ADD_SOCK, 3 REMOVE_SOCK, "
-					   "4 QUERY_PCI)",
+		fail(o, -EOPNOTSUPP, "op",
+		     "unknown op %d (0 ADD, 1 REMOVE, 2 ADD_SOCK, 3 REMOVE_SOCK, "
+		     "4 QUERY_PCI)",
 		     (int)rq->op);
 	}
 }
 
 static const char *op_name(int op)
 {
-	static const char *const names[] = {"ADD", "REMOVE", "ADD_SOCK", "REMOVE_SOCK", "QUERY_PCI"};
+	static const char *const names[] = {"ADD", "REMOVE", "ADD_SOCK", "REMOVE_SOCK",
+					    "QUERY_PCI"};
 
 	return op >= 0 && op < 5 ? names[op] : "unknown op";
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* port_control_tool.c: virtioforwarder_port_control: add, remove, add_sock, remove_sock, query_pci. */
+/* port_control_tool.c: virtioforwarder_port_control: add, remove, add_sock, remove_sock, query_pci.
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 #include "relay.h"
 #include "virtioforwarder.pb-c.h"
 
-#define PROG      "virtioforwarder_port_control"
+#define PROG	  "virtioforwarder_port_control"
 #define MAX_ADDRS 16
 
 static void usage(FILE *f)
@@ -81,13 +82,17 @@ static int parse_uint(const char *opt, const char *s, unsigned long max, unsigne
 
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	static const struct option lopts[] = {
-		{"virtio-id", required_argument, NULL, 'i'}, {"pci-addr", required_argument, NULL, 'p'},
-		{"vhost-path", required_argument, NULL, 'v'}, {"name", required_argument, NULL, 'n'},
-		{"mode", required_argument, NULL, 'm'},	      {"conditional", no_argument, NULL, 'c'},
-		{"zmq_ep", required_argument, NULL, 'z'},     {"zmq-ep", required_argument, NULL, 'z'},
-		{"timeout", required_argument, NULL, 't'},    {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0}};
+	static const struct option lopts[] = {{"virtio-id", required_argument, NULL, 'i'},
+					      {"pci-addr", required_argument, NULL, 'p'},
+					      {"vhost-path", required_argument, NULL, 'v'},
+					      {"name", required_argument, NULL, 'n'},
+					      {"mode", required_argument, NULL, 'm'},
+					      {"conditional", no_argument, NULL, 'c'},
+					      {"zmq_ep", required_argument, NULL, 'z'},
+					      {"zmq-ep", required_argument, NULL, 'z'},
+					      {"timeout", required_argument, NULL, 't'},
+					      {"help", no_argument, NULL, 'h'},
+					      {NULL, 0, NULL, 0}};
 	unsigned long v;
 	int c, op = -1;
 
@@ -144,7 +149,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			op = i;
 	if (optind != argc - 1 || op < 0) {
 		fprintf(stderr, PROG ": give exactly one OP: add, remove, add_sock, remove_sock or "
-				"query_pci (see --help)\n");
+				     "query_pci (see --help)\n");
 		return -1;
 	}
 	a->rq.op = (Virtioforwarder__PortControlRequest__Op)op;

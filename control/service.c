@@ -17,10 +17,10 @@
 #include "relay.h"
 #include "stats.h"
 
-#define MAX_PENDING    64
-#define SAMPLE_NS      1000000000ull
-#define HARD_MAX_MSG   (1024 * 1024) /* beyond this libzmq drops the peer */
-#define IDENTITY_MAX   256
+#define MAX_PENDING  64
+#define SAMPLE_NS    1000000000ull
+#define HARD_MAX_MSG (1024 * 1024) /* beyond this libzmq drops the peer */
+#define IDENTITY_MAX 256
 
 /* A stats request waiting for the end of its rate window (stats is a ROUTER socket). */
 struct pending {
@@ -34,7 +34,6 @@ struct ctl {
 	struct ctl_config cfg;
 	void *zctx;
 	void *port_control, *stats, *config; /* REP, ROUTER, REP; NULL when off */
-	struct ctl_rates *rates;
 	uint64_t next_sample_ns;
 	struct pending pend[MAX_PENDING];
 	unsigned int nb_pend;
@@ -104,8 +103,7 @@ struct ctl *ctl_open(const struct ctl_config *cfg)
 		goto out_err;
 	c->cfg = *cfg;
 	c->zctx = zmq_ctx_new();
-	c->rates = ctl_rates_new();
-	if (!c->zctx || !c->rates)
+	if (!c->zctx)
 		goto out_close;
 	c->port_control = service_bind(c, cfg->port_control_ep, ZMQ_REP, "port control");
 	if (cfg->port_control_ep[0] && !c->port_control)
@@ -147,7 +145,6 @@ void ctl_close(struct ctl *c)
 		zmq_close(c->config), unlink_ipc(c->cfg.config_ep);
 	if (c->zctx)
 		zmq_ctx_term(c->zctx);
-	ctl_rates_free(c->rates);
 	free(c);
 }
 
@@ -261,7 +258,7 @@ static void serve_stats(struct ctl *c)
 			continue;
 		}
 		if (p.q) /* no window, or too many waiting: answer from the rolling window */
-			n = ctl_stats_answer(p.q, c->rates, now, &out);
+			n = ctl_stats_answer(p.q, now, &out);
 		reply_router(c->stats, p.id, p.id_len, out, n);
 		out = NULL;
 	}
@@ -278,7 +275,7 @@ static void answer_due(struct ctl *c, uint64_t now)
 			i++;
 			continue;
 		}
-		n = ctl_stats_answer(p->q, c->rates, now, &out);
+		n = ctl_stats_answer(p->q, now, &out);
 		reply_router(c->stats, p->id, p->id_len, out, n);
 		c->pend[i] = c->pend[--c->nb_pend];
 	}
@@ -320,7 +317,7 @@ int ctl_run(struct ctl *c, int sfd, bool (*on_signal)(int signo, void *arg), voi
 			serve_stats(c);
 		now = stats_now_ns();
 		if (now >= c->next_sample_ns) {
-			ctl_rates_sample(c->rates, now);
+			stats_rolling_sample(now);
 			c->next_sample_ns = now + SAMPLE_NS;
 		}
 		answer_due(c, now);

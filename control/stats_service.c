@@ -14,11 +14,6 @@
 typedef Virtioforwarder__RelayState RelayState;
 typedef Virtioforwarder__StatsResponse StatsResponse;
 
-/* Two latest periodic samples per relay: the rolling one-second window. */
-struct ctl_rates {
-	struct stats_sample prev[RELAY_MAX], cur[RELAY_MAX];
-};
-
 struct ctl_stats_req {
 	bool include_inactive;
 	unsigned int n;
@@ -39,23 +34,6 @@ struct relay_msg {
 	char dev[RELAY_DEV_LEN];
 	char ident[RELAY_DEV_LEN];
 };
-
-struct ctl_rates *ctl_rates_new(void)
-{
-	return calloc(1, sizeof(struct ctl_rates));
-}
-
-void ctl_rates_free(struct ctl_rates *r)
-{
-	free(r);
-}
-
-void ctl_rates_sample(struct ctl_rates *r, uint64_t now_ns)
-{
-	memcpy(r->prev, r->cur, sizeof(r->prev));
-	for (unsigned int id = 0; id < RELAY_MAX; id++)
-		stats_sample_take(id, now_ns, &r->cur[id]);
-}
 
 void ctl_stats_req_free(struct ctl_stats_req *q)
 {
@@ -140,8 +118,9 @@ static void fill_dirs(struct relay_msg *m, const struct relay_snapshot *s, bool 
 	m->a.internal_state = (char *)relay_vf_state_name(exists ? s->state : RELAY_UNINIT);
 	m->a.has_pkts_rx_from_vf = m->a.has_bytes_rx_from_vf = m->a.has_pkts_tx_to_vm =
 		m->a.has_bytes_tx_to_vm = m->a.has_pkts_dropped_vm_queue_full =
-			m->a.has_bytes_dropped_vm_queue_full = m->a.has_pkts_dropped_vm_not_connected =
-				m->a.has_bytes_dropped_vm_not_connected = exists;
+			m->a.has_bytes_dropped_vm_queue_full =
+				m->a.has_pkts_dropped_vm_not_connected =
+					m->a.has_bytes_dropped_vm_not_connected = exists;
 	m->a.pkts_rx_from_vf = a->rx_pkts;
 	m->a.bytes_rx_from_vf = a->rx_bytes;
 	m->a.pkts_tx_to_vm = a->tx_pkts;
@@ -160,8 +139,9 @@ static void fill_dirs(struct relay_msg *m, const struct relay_snapshot *s, bool 
 	m->b.internal_state = (char *)relay_vm_state_name(exists ? s->state : RELAY_UNINIT);
 	m->b.has_pkts_rx_from_vm = m->b.has_bytes_rx_from_vm = m->b.has_pkts_tx_to_vf =
 		m->b.has_bytes_tx_to_vf = m->b.has_pkts_dropped_vf_queue_full =
-			m->b.has_bytes_dropped_vf_queue_full = m->b.has_pkts_dropped_vf_not_connected =
-				m->b.has_bytes_dropped_vf_not_connected = exists;
+			m->b.has_bytes_dropped_vf_queue_full =
+				m->b.has_pkts_dropped_vf_not_connected =
+					m->b.has_bytes_dropped_vf_not_connected = exists;
 	m->b.pkts_rx_from_vm = b->rx_pkts;
 	m->b.bytes_rx_from_vm = b->rx_bytes;
 	m->b.pkts_tx_to_vf = b->tx_pkts;
@@ -178,7 +158,7 @@ static void fill_dirs(struct relay_msg *m, const struct relay_snapshot *s, bool 
 
 /* Fill @m for relay @id; false when it is to be left out. */
 static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_stats_req *q,
-		       const struct ctl_rates *r, uint64_t now_ns)
+		       uint64_t now_ns)
 {
 	struct relay_snapshot s = {.state = RELAY_UNINIT};
 	struct stats_rates rt[2] = {0};
@@ -191,7 +171,7 @@ static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_st
 		stats_sample_take(id, now_ns, &end);
 		stats_rates_compute(&q->start[id], &end, rt);
 	} else if (exists) {
-		stats_rates_compute(&r->prev[id], &r->cur[id], rt);
+		stats_rolling_rates(id, rt);
 	}
 	virtioforwarder__relay_state__init(&m->rs);
 	m->rs.id = id;
@@ -224,8 +204,7 @@ static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_st
 	return true;
 }
 
-ssize_t ctl_stats_answer(struct ctl_stats_req *q, const struct ctl_rates *r, uint64_t now_ns,
-			 uint8_t **out)
+ssize_t ctl_stats_answer(struct ctl_stats_req *q, uint64_t now_ns, uint8_t **out)
 {
 	StatsResponse resp = VIRTIOFORWARDER__STATS_RESPONSE__INIT;
 	struct relay_msg *msgs = calloc(RELAY_MAX, sizeof(*msgs));
@@ -238,7 +217,7 @@ ssize_t ctl_stats_answer(struct ctl_stats_req *q, const struct ctl_rates *r, uin
 		goto out_free;
 	}
 	for (unsigned int i = 0; i < q->n; i++)
-		if (fill_relay(&msgs[n], q->ids[i], q, r, now_ns)) {
+		if (fill_relay(&msgs[n], q->ids[i], q, now_ns)) {
 			ptrs[n] = &msgs[n].rs;
 			n++;
 		}

@@ -25,32 +25,50 @@ static void view_dirs(const RelayState *r, struct dir_view v[2])
 {
 	const Virtioforwarder__RelayState__VFtoVM *a = r->vf_to_vm;
 	const Virtioforwarder__RelayState__VMtoVF *b = r->vm_to_vf;
-	static const char *const ka[12] = {
-		"pkts_rx_from_vf",	      "bytes_rx_from_vf",
-		"pkts_tx_to_vm",	      "bytes_tx_to_vm",
-		"pkt_rate_rx_from_vf",	      "byte_rate_rx_from_vf",
-		"pkt_rate_tx_to_vm",	      "byte_rate_tx_to_vm",
-		"pkts_dropped_vm_queue_full", "bytes_dropped_vm_queue_full",
-		"pkts_dropped_vm_not_connected", "bytes_dropped_vm_not_connected"};
-	static const char *const kb[12] = {
-		"pkts_rx_from_vm",	      "bytes_rx_from_vm",
-		"pkts_tx_to_vf",	      "bytes_tx_to_vf",
-		"pkt_rate_rx_from_vm",	      "byte_rate_rx_from_vm",
-		"pkt_rate_tx_to_vf",	      "byte_rate_tx_to_vf",
-		"pkts_dropped_vf_queue_full", "bytes_dropped_vf_queue_full",
-		"pkts_dropped_vf_not_connected", "bytes_dropped_vf_not_connected"};
-	const double va[12] = {(double)a->pkts_rx_from_vf, (double)a->bytes_rx_from_vf,
-			       (double)a->pkts_tx_to_vm, (double)a->bytes_tx_to_vm,
-			       a->pkt_rate_rx_from_vf, a->byte_rate_rx_from_vf,
-			       a->pkt_rate_tx_to_vm, a->byte_rate_tx_to_vm,
+	static const char *const ka[12] = {"pkts_rx_from_vf",
+					   "bytes_rx_from_vf",
+					   "pkts_tx_to_vm",
+					   "bytes_tx_to_vm",
+					   "pkt_rate_rx_from_vf",
+					   "byte_rate_rx_from_vf",
+					   "pkt_rate_tx_to_vm",
+					   "byte_rate_tx_to_vm",
+					   "pkts_dropped_vm_queue_full",
+					   "bytes_dropped_vm_queue_full",
+					   "pkts_dropped_vm_not_connected",
+					   "bytes_dropped_vm_not_connected"};
+	static const char *const kb[12] = {"pkts_rx_from_vm",
+					   "bytes_rx_from_vm",
+					   "pkts_tx_to_vf",
+					   "bytes_tx_to_vf",
+					   "pkt_rate_rx_from_vm",
+					   "byte_rate_rx_from_vm",
+					   "pkt_rate_tx_to_vf",
+					   "byte_rate_tx_to_vf",
+					   "pkts_dropped_vf_queue_full",
+					   "bytes_dropped_vf_queue_full",
+					   "pkts_dropped_vf_not_connected",
+					   "bytes_dropped_vf_not_connected"};
+	const double va[12] = {(double)a->pkts_rx_from_vf,
+			       (double)a->bytes_rx_from_vf,
+			       (double)a->pkts_tx_to_vm,
+			       (double)a->bytes_tx_to_vm,
+			       a->pkt_rate_rx_from_vf,
+			       a->byte_rate_rx_from_vf,
+			       a->pkt_rate_tx_to_vm,
+			       a->byte_rate_tx_to_vm,
 			       (double)a->pkts_dropped_vm_queue_full,
 			       (double)a->bytes_dropped_vm_queue_full,
 			       (double)a->pkts_dropped_vm_not_connected,
 			       (double)a->bytes_dropped_vm_not_connected};
-	const double vb[12] = {(double)b->pkts_rx_from_vm, (double)b->bytes_rx_from_vm,
-			       (double)b->pkts_tx_to_vf, (double)b->bytes_tx_to_vf,
-			       b->pkt_rate_rx_from_vm, b->byte_rate_rx_from_vm,
-			       b->pkt_rate_tx_to_vf, b->byte_rate_tx_to_vf,
+	const double vb[12] = {(double)b->pkts_rx_from_vm,
+			       (double)b->bytes_rx_from_vm,
+			       (double)b->pkts_tx_to_vf,
+			       (double)b->bytes_tx_to_vf,
+			       b->pkt_rate_rx_from_vm,
+			       b->byte_rate_rx_from_vm,
+			       b->pkt_rate_tx_to_vf,
+			       b->byte_rate_tx_to_vf,
 			       (double)b->pkts_dropped_vf_queue_full,
 			       (double)b->bytes_dropped_vf_queue_full,
 			       (double)b->pkts_dropped_vf_not_connected,
@@ -124,7 +142,8 @@ static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
 			for (int k = 0; k < 12; k++) {
 				if (suppress_zero && !v[d].is_rate[k] && v[d].val[k] == 0)
 					continue;
-				fprintf(out, "relay_%u.%s%s.%s=", r->id, v[d].name, seg, v[d].key[k]);
+				fprintf(out, "relay_%u.%s%s.%s=", r->id, v[d].name, seg,
+					v[d].key[k]);
 				print_value(out, v[d].val[k], v[d].is_rate[k]);
 				fputc('\n', out);
 			}
@@ -159,19 +178,20 @@ static void write_json(FILE *out, const StatsResponse *resp)
 		fprintf(out, "%s\n  {\"id\": %u, \"active\": %s, \"ident\": ", i ? "," : "", r->id,
 			r->active ? "true" : "false");
 		json_string(out, r->ident);
-		fprintf(out, ", \"socket_id\": %u, \"vhost\": {\"vhost_socket_name\": ", r->socket_id);
+		fprintf(out,
+			", \"socket_id\": %u, \"vhost\": {\"vhost_socket_name\": ", r->socket_id);
 		json_string(out, r->vhost->vhost_socket_name);
 		fprintf(out, "}, \"vf\": {\"pci_addr_str\": ");
 		json_string(out, r->vf ? r->vf->pci_addr_str : "");
 		fprintf(out, "}, \"cpu\": {");
 		for (int d = 0; d < 2; d++)
 			if (v[d].has_cpu)
-				fprintf(out, "%s\"%s\": %d", d && v[0].has_cpu ? ", " : "", v[d].name,
-					v[d].cpu);
+				fprintf(out, "%s\"%s\": %d", d && v[0].has_cpu ? ", " : "",
+					v[d].name, v[d].cpu);
 		fputc('}', out);
 		for (int d = 0; d < 2; d++) {
-			fprintf(out, ", \"%s\": {\"active\": %s, \"internal_state\": \"%s\"", v[d].name,
-				v[d].active ? "true" : "false", v[d].state);
+			fprintf(out, ", \"%s\": {\"active\": %s, \"internal_state\": \"%s\"",
+				v[d].name, v[d].active ? "true" : "false", v[d].state);
 			for (int k = 0; k < 12; k++) {
 				fprintf(out, ", \"%s\": ", v[d].key[k]);
 				print_value(out, v[d].val[k], v[d].is_rate[k]);
@@ -250,8 +270,8 @@ static void write_prometheus(FILE *out, const StatsResponse *resp)
 
 			view_dirs(resp->relay[i], v);
 			for (int d = 0; d < 2; d++) {
-				fprintf(out, "%s{relay=\"%u\",direction=\"%s\"} ",
-					families[f].name, resp->relay[i]->id, v[d].name);
+				fprintf(out, "%s{relay=\"%u\",direction=\"%s\"} ", families[f].name,
+					resp->relay[i]->id, v[d].name);
 				print_value(out, v[d].val[families[f].k],
 					    v[d].is_rate[families[f].k]);
 				fputc('\n', out);

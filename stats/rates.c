@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* rates.c: counter samples and the rates between two of them. */
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -50,4 +51,32 @@ void stats_rates_compute(const struct stats_sample *a, const struct stats_sample
 		out[d].tx_pps = (float)((double)(y->tx_pkts - x->tx_pkts) / dt);
 		out[d].tx_bps = (float)((double)(y->tx_bytes - x->tx_bytes) / dt);
 	}
+}
+
+/* Written by the control thread, read by it and by the telemetry thread. */
+static struct {
+	pthread_mutex_t lock;
+	struct stats_sample prev[RELAY_MAX], cur[RELAY_MAX];
+} rolling = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+void stats_rolling_sample(uint64_t now_ns)
+{
+	struct stats_sample fresh[RELAY_MAX];
+
+	for (unsigned int id = 0; id < RELAY_MAX; id++)
+		stats_sample_take(id, now_ns, &fresh[id]);
+	pthread_mutex_lock(&rolling.lock);
+	memcpy(rolling.prev, rolling.cur, sizeof(rolling.prev));
+	memcpy(rolling.cur, fresh, sizeof(rolling.cur));
+	pthread_mutex_unlock(&rolling.lock);
+}
+
+void stats_rolling_rates(unsigned int id, struct stats_rates out[2])
+{
+	memset(out, 0, 2 * sizeof(*out));
+	if (id >= RELAY_MAX)
+		return;
+	pthread_mutex_lock(&rolling.lock);
+	stats_rates_compute(&rolling.prev[id], &rolling.cur[id], out);
+	pthread_mutex_unlock(&rolling.lock);
 }

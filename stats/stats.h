@@ -36,6 +36,13 @@ void stats_sample_take(unsigned int id, uint64_t now_ns, struct stats_sample *s)
  */
 void stats_rates_compute(const struct stats_sample *a, const struct stats_sample *b,
 			 struct stats_rates out[2]);
+/*
+ * The rolling window: the control thread samples every relay about once a
+ * second; any thread reads the rates between the two latest samples.
+ */
+void stats_rolling_sample(uint64_t now_ns);
+void stats_rolling_rates(unsigned int id, struct stats_rates out[2]);
+
 /* ---- output (format.c): one writer for every format ---- */
 
 enum stats_format {
@@ -53,8 +60,8 @@ int stats_format_parse(const char *s, enum stats_format *f);
  * Write @resp as @f (flat: the reference's keys and order, True/False, rates as
  * Python prints floats; -z drops zero counters). Protobuf is written by the caller.
  */
-void stats_format_write(FILE *out, const Virtioforwarder__StatsResponse *resp,
-			enum stats_format f, bool suppress_zero);
+void stats_format_write(FILE *out, const Virtioforwarder__StatsResponse *resp, enum stats_format f,
+			bool suppress_zero);
 /* @v as Python's repr() prints a float ("0.0", "1234.5", "1e+20"). */
 void stats_py_float(double v, char *buf, size_t len);
 

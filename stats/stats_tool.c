@@ -13,18 +13,19 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [options]\n"
-		   "Print relay statistics of a running virtio-forwarder.\n\n"
-		   "  --stats-ep EP           endpoint (default " CTL_EP_STATS ")\n"
-		   "  --include-inactive      also relays without a connected VM\n"
-		   "  --delay MS              measure rates over MS milliseconds (default 200;\n"
-		   "                          0: the daemon's last one-second window)\n"
-		   "  --output-format F       flat (default), protobuf, json or prometheus\n"
-		   "  -z, --suppress-zero     leave out counters that are zero (flat)\n"
-		   "  --relay N               only relay N (repeatable)\n"
-		   "  --timeout MS            wait for the answer this long after the delay (default "
-		   "2000)\n"
-		   "  -h, --help              this help\n");
+	fprintf(f,
+		"Usage: " PROG " [options]\n"
+		"Print relay statistics of a running virtio-forwarder.\n\n"
+		"  --stats-ep EP           endpoint (default " CTL_EP_STATS ")\n"
+		"  --include-inactive      also relays without a connected VM\n"
+		"  --delay MS              measure rates over MS milliseconds (default 200;\n"
+		"                          0: the daemon's last one-second window)\n"
+		"  --output-format F       flat (default), protobuf, json or prometheus\n"
+		"  -z, --suppress-zero     leave out counters that are zero (flat)\n"
+		"  --relay N               only relay N (repeatable)\n"
+		"  --timeout MS            wait for the answer this long after the delay (default "
+		"2000)\n"
+		"  -h, --help              this help\n");
 }
 
 static int number(const char *opt, const char *s, unsigned long max, unsigned long *v)
@@ -81,8 +82,9 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			if (stats_format_parse(optarg, &fmt)) {
-				fprintf(stderr, PROG ": --output-format: '%s' is not flat, protobuf, "
-						"json or prometheus\n",
+				fprintf(stderr,
+					PROG ": --output-format: '%s' is not flat, protobuf, "
+					     "json or prometheus\n",
 					optarg);
 				return 2;
 			}
@@ -130,12 +132,13 @@ int main(int argc, char **argv)
 		fwrite(reply, 1, (size_t)n, stdout);
 	free(reply);
 	if (resp->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK) {
-		fprintf(stderr, PROG ": the daemon refused the request: status %d%s\n", resp->status,
+		fprintf(stderr, PROG ": the daemon refused the request: status %d%s\n",
+			resp->status,
 			resp->status == VIRTIOFORWARDER__STATS_RESPONSE__STATUS__E2BIG
 				? " (E2BIG: more than 64 relays asked)"
-				: resp->status == VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR
-					  ? " (EBADR: bad request)"
-					  : "");
+			: resp->status == VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR
+				? " (EBADR: bad request)"
+				: "");
 		virtioforwarder__stats_response__free_unpacked(resp, NULL);
 		return 1;
 	}

@@ -31,9 +31,10 @@ static int tel_relays(const char *cmd, const char *params, struct rte_tel_data *
 }
 
 static void dir_add(struct rte_tel_data *d, const char *name, const struct relay_counters *c,
-		    const char *const keys[8])
+		    const struct stats_rates *rt, const char *const keys[12])
 {
 	struct rte_tel_data *sub = rte_tel_data_alloc();
+	const double rates[4] = {rt->rx_pps, rt->rx_bps, rt->tx_pps, rt->tx_bps};
 	const uint64_t v[8] = {c->rx_pkts,   c->rx_bytes,   c->tx_pkts,	  c->tx_bytes,
 			       c->full_pkts, c->full_bytes, c->down_pkts, c->down_bytes};
 
@@ -42,27 +43,38 @@ static void dir_add(struct rte_tel_data *d, const char *name, const struct relay
 	rte_tel_data_start_dict(sub);
 	for (int i = 0; i < 8; i++)
 		vfwd_tel_add_dict_u64(sub, keys[i], v[i]);
+	for (int i = 0; i < 4; i++)
+		vfwd_tel_add_dict_u64(sub, keys[8 + i], (uint64_t)rates[i]); /* 22.11: no doubles */
 	rte_tel_data_add_dict_container(d, name, sub, 0);
 }
 
 static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static const char *const vf2vm[8] = {"pkts_rx_from_vf",
-					     "bytes_rx_from_vf",
-					     "pkts_tx_to_vm",
-					     "bytes_tx_to_vm",
-					     "pkts_dropped_vm_queue_full",
-					     "bytes_dropped_vm_queue_full",
-					     "pkts_dropped_vm_not_connected",
-					     "bytes_dropped_vm_not_connected"};
-	static const char *const vm2vf[8] = {"pkts_rx_from_vm",
-					     "bytes_rx_from_vm",
-					     "pkts_tx_to_vf",
-					     "bytes_tx_to_vf",
-					     "pkts_dropped_vf_queue_full",
-					     "bytes_dropped_vf_queue_full",
-					     "pkts_dropped_vf_not_connected",
-					     "bytes_dropped_vf_not_connected"};
+	static const char *const vf2vm[12] = {"pkts_rx_from_vf",
+					      "bytes_rx_from_vf",
+					      "pkts_tx_to_vm",
+					      "bytes_tx_to_vm",
+					      "pkts_dropped_vm_queue_full",
+					      "bytes_dropped_vm_queue_full",
+					      "pkts_dropped_vm_not_connected",
+					      "bytes_dropped_vm_not_connected",
+					      "pkt_rate_rx_from_vf",
+					      "byte_rate_rx_from_vf",
+					      "pkt_rate_tx_to_vm",
+					      "byte_rate_tx_to_vm"};
+	static const char *const vm2vf[12] = {"pkts_rx_from_vm",
+					      "bytes_rx_from_vm",
+					      "pkts_tx_to_vf",
+					      "bytes_tx_to_vf",
+					      "pkts_dropped_vf_queue_full",
+					      "bytes_dropped_vf_queue_full",
+					      "pkts_dropped_vf_not_connected",
+					      "bytes_dropped_vf_not_connected",
+					      "pkt_rate_rx_from_vm",
+					      "byte_rate_rx_from_vm",
+					      "pkt_rate_tx_to_vf",
+					      "byte_rate_tx_to_vf"};
+	struct stats_rates rt[2];
 	struct relay_snapshot s;
 	unsigned long id;
 	char *end;
@@ -87,8 +99,9 @@ static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_int(d, "mbufs_in_use", (int)s.mbufs_in_use);
 	rte_tel_data_add_dict_int(d, "cpu_vf_to_vm", s.cpu[RELAY_VF_TO_VM]);
 	rte_tel_data_add_dict_int(d, "cpu_vm_to_vf", s.cpu[RELAY_VM_TO_VF]);
-	dir_add(d, "vf_to_vm", &s.c[RELAY_VF_TO_VM], vf2vm);
-	dir_add(d, "vm_to_vf", &s.c[RELAY_VM_TO_VF], vm2vf);
+	stats_rolling_rates(s.id, rt);
+	dir_add(d, "vf_to_vm", &s.c[RELAY_VF_TO_VM], &rt[RELAY_VF_TO_VM], vf2vm);
+	dir_add(d, "vm_to_vf", &s.c[RELAY_VM_TO_VF], &rt[RELAY_VM_TO_VF], vm2vf);
 	return 0;
 }
 

@@ -54,6 +54,11 @@ def traffic(d):
     z = flat(d.tool("stats", "--relay", "1", "--delay", "0").stdout)
     check(float(z[a + "pkt_rate_tx_to_vm"]) > 0, "delay 0: rate of the rolling one-second window")
 
+    t = d.relay(1)
+    check(t["vf_to_vm"]["pkt_rate_tx_to_vm"] > 0 and t["cpu_vf_to_vm"] == 1
+          and t["vf_state"] == "DPDK_READY",
+          "DPDK telemetry /virtio_forwarder/relay,1: states, CPUs, rates (%d pps)"
+          % t["vf_to_vm"]["pkt_rate_tx_to_vm"])
     j = json.loads(d.tool("stats", "--relay", "1", "--output-format", "json").stdout)
     rel = j["relay"][0]
     check(rel["id"] == 1 and rel["vf_to_vm"]["internal_state"] == "DPDK_READY"
