@@ -13,9 +13,7 @@
 #include <rte_ethdev.h>
 #include <rte_cycles.h>
 
-#include "daemon.h"
-#include "relay.h"
-#include "unit.h"
+#include "unit_eal.h"
 
 static char dir[] = "/tmp/vfwd-relay-XXXXXX";
 static struct relay_params params;
@@ -194,33 +192,11 @@ static void engine_teardown(void)
 
 int main(void)
 {
-	char prefix[64], *argv[16];
-	int argc = 0, ret;
 	Suite *s = suite_create("relay");
 	TCase *start = tcase_create("engine_start"), *tc = tcase_create("engine");
 
-	char runtime_dir[PATH_MAX];
-
-	if (!mkdtemp(dir))
+	if (unit_eal_init("test_relay", dir, &params))
 		return EXIT_FAILURE;
-	snprintf(prefix, sizeof(prefix), "--file-prefix=vfwd-unit-%d", getpid());
-	argv[argc++] = "test_relay";
-	argv[argc++] = "--lcores=0@0,1@1,2@1"; /* three lcores on two CPUs */
-	argv[argc++] = "--no-huge";
-	argv[argc++] = "-m128";
-	argv[argc++] = "-a";
-	argv[argc++] = "ffff:ff:1f.7";
-	argv[argc++] = "--log-level=4";
-	argv[argc++] = prefix;
-	if (rte_eal_init(argc, argv) < 0) {
-		fprintf(stderr, "test_relay: EAL init failed\n");
-		return EXIT_FAILURE;
-	}
-	relay_params_default(&params);
-	cpuset_add(&params.workers, 1);
-	snprintf(params.vhost_dir, sizeof(params.vhost_dir), "%s", dir);
-	snprintf(params.pattern, sizeof(params.pattern), "vf%%u.sock");
-
 	tcase_add_test(start, pins_outside_workers_refused);
 	tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
 	tcase_set_timeout(tc, 30);
@@ -231,12 +207,5 @@ int main(void)
 	tcase_add_test(tc, placement_least_loaded_and_pins);
 	suite_add_tcase(s, start);
 	suite_add_tcase(s, tc);
-	/* One process: EAL cannot be initialised twice. */
-	setenv("CK_FORK", "no", 1);
-	ret = unit_run(s);
-	snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
-	rte_eal_cleanup();
-	eal_runtime_dir_remove(runtime_dir);
-	rmdir(dir);
-	return ret;
+	return unit_eal_run(s, dir);
 }

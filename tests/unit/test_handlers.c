@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_handlers.c: control request handlers against a live relay table (net_null VFs). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "stats.h"
+#include "unit_eal.h"
+#include "virtioforwarder.pb-c.h"
+
+typedef Virtioforwarder__PortControlRequest PcReq;
+typedef Virtioforwarder__PortControlResponse PcResp;
+
+static char dir[] = "/tmp/vfwd-relay-XXXXXX";
+static struct relay_params params;
+static struct ctl_config cfg = {.ipc_gid = (gid_t)-1};
+
+/* Run one port-control request; returns the unpacked reply (caller frees). */
+static PcResp *pc(Virtioforwarder__PortControlRequest__Op op, int id, const char *dev,
+		  int conditional, const char *path)
+{
+	PcReq rq = VIRTIOFORWARDER__PORT_CONTROL_REQUEST__INIT;
+	char *devs[1] = {(char *)dev};
+	uint8_t buf[1024], *out = NULL;
+	PcResp *resp;
+	ssize_t n;
+
+	rq.op = op;
+	if (id >= 0)
+		rq.has_virtio_id = 1, rq.virtio_id = (uint32_t)id;
+	if (dev)
+		rq.n_device = 1, rq.device = devs;
+	if (conditional >= 0)
+		rq.has_conditional = 1, rq.conditional = conditional;
+	rq.vhost_path = (char *)path;
+	n = ctl_port_control(&cfg, buf, virtioforwarder__port_control_request__pack(&rq, buf),
+			     &out);
+	ck_assert_int_gt(n, 0);
+	resp = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
+	free(out);
+	ck_assert_ptr_nonnull(resp);
+	return resp;
+}
+
+static void expect(PcResp *r, int code, const char *text)
+{
+	if (code == 0) {
+		ck_assert_msg(r->status == VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK,
+			      "expected OK, got %d: %s", r->error_code, r->error_code_source);
+	} else {
+		ck_assert_int_eq(r->status, VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__ERROR);
+		ck_assert_int_eq(r->error_code, code);
+		ck_assert_msg(strstr(r->error_code_source, text), "'%s' lacks '%s'",
+			      r->error_code_source, text);
+	}
+	virtioforwarder__port_control_response__free_unpacked(r, NULL);
+}
+
+#define OP(x) VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__##x
+
+START_TEST(add_conditional_remove)
+{
+	char path[PATH_MAX];
+	PcResp *r;
+
+	expect(pc(OP(ADD), 3, "net_null0,no-rx=1", -1, NULL), 0, NULL);
+	/* an identical pairing: a no-op unless conditional is off */
+	expect(pc(OP(ADD), 3, "net_null0,no-rx=1", 1, NULL), 0, NULL);
+	expect(pc(OP(ADD), 3, "net_null0,no-rx=1", 0, NULL), -EEXIST, "already relays");
+	expect(pc(OP(ADD), 3, "net_null1", 1, NULL), -EBUSY, "busy with VF net_null0");
+	expect(pc(OP(ADD), 4, "net_null0,no-rx=1", 1, NULL), -EBUSY, "another relay");
+	ck_assert_int_eq(relay_socket_name(3, path, sizeof(path)), 0);
+	r = pc(OP(QUERY_PCI), -1, NULL, -1, path);
+	ck_assert_str_eq(r->query_string, "net_null0,no-rx=1");
+	expect(r, 0, NULL);
+	expect(pc(OP(REMOVE), 3, "net_null1", 1, NULL), -EINVAL, "not net_null1");
+	expect(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 1, NULL), 0, NULL);
+	/* absent: a no-op unless conditional is off */
+	expect(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 1, NULL), 0, NULL);
+	expect(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 0, NULL), -ENOENT, "does not exist");
+	expect(pc(OP(QUERY_PCI), -1, NULL, -1, path), -ENOENT, "no relay has socket");
+}
+END_TEST
+
+START_TEST(pci_addresses_and_aliases)
+{
+	PcReq rq = VIRTIOFORWARDER__PORT_CONTROL_REQUEST__INIT;
+	Virtioforwarder__PciAddress a = VIRTIOFORWARDER__PCI_ADDRESS__INIT, *pa[9];
+	uint8_t buf[512], *out = NULL;
+	PcResp *resp;
+	ssize_t n;
+
+	a.domain = 0, a.bus = 2, a.slot = 8, a.function = 0;
+	for (int i = 0; i < 9; i++)
+		pa[i] = &a;
+	rq.op = OP(ADD);
+	rq.has_virtio_id = 1, rq.virtio_id = 6;
+	rq.n_pci_addrs = 1, rq.pci_addrs = pa;
+	/* 02:08.0 is aliased to net_null6 (engine params) */
+	n = ctl_port_control(&cfg, buf, virtioforwarder__port_control_request__pack(&rq, buf),
+			     &out);
+	resp = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
+	free(out);
+	expect(resp, 0, NULL);
+	expect(pc(OP(REMOVE), 6, "02:08.0", 0, NULL), 0, NULL); /* any spelling matches */
+
+	rq.n_pci_addrs = 9;
+	n = ctl_port_control(&cfg, buf, virtioforwarder__port_control_request__pack(&rq, buf),
+			     &out);
+	resp = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
+	free(out);
+	expect(resp, -E2BIG, "at most 8");
+}
+END_TEST
+
+START_TEST(malformed_requests)
+{
+	uint8_t garbage[] = {0xff, 0xfe, 0x01}, unknown_op[] = {0x08, 0x07}, *out = NULL;
+	PcResp *r;
+	ssize_t n;
+
+	n = ctl_port_control(&cfg, garbage, sizeof(garbage), &out);
+	r = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
+	free(out);
+	expect(r, -EBADMSG, "not a valid PortControlRequest");
+	n = ctl_port_control(&cfg, unknown_op, sizeof(unknown_op), &out);
+	r = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
+	free(out);
+	expect(r, -EOPNOTSUPP, "unknown op 7");
+	n = ctl_port_control(&cfg, garbage, 0, &out);
+	r = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
+	free(out);
+	expect(r, -EBADMSG, "empty message");
+	expect(pc(OP(ADD_SOCK), -1, "net_null2", -1, "/tmp/x"), -EPERM, "--dynamic-sockets");
+	expect(pc(OP(ADD), 64, "net_null2", -1, NULL), -ERANGE, "out of range");
+	expect(pc(OP(ADD), -1, "net_null2", -1, NULL), -EINVAL, "virtio_id missing");
+	expect(pc(OP(ADD), 2, NULL, -1, NULL), -EINVAL, "no VF given");
+	expect(pc(OP(ADD), 2, "net_no_such_pmd0", -1, NULL), -EFAULT, "DPDK rejected");
+}
+END_TEST
+
+static Virtioforwarder__StatsResponse *stats(const uint32_t *ids, size_t n, int inactive,
+					     uint32_t delay)
+{
+	Virtioforwarder__StatsRequest rq = VIRTIOFORWARDER__STATS_REQUEST__INIT;
+	Virtioforwarder__StatsResponse *resp;
+	struct ctl_stats_req *q;
+	uint8_t buf[1024], *out = NULL;
+	uint32_t d;
+	ssize_t len = 0;
+
+	rq.relay = (uint32_t *)ids, rq.n_relay = n;
+	if (inactive >= 0)
+		rq.has_include_inactive = 1, rq.include_inactive = inactive;
+	rq.has_delay = 1, rq.delay = delay;
+	q = ctl_stats_parse(buf, virtioforwarder__stats_request__pack(&rq, buf), stats_now_ns(), &d,
+			    &out, &len);
+	if (q) {
+		ck_assert_uint_eq(d, delay);
+		usleep(delay *
+		       1000); /* the window, for real: the daemon's loop waits the same way */
+		len = ctl_stats_answer(q, stats_now_ns(), &out);
+	}
+	ck_assert_int_gt(len, 0);
+	resp = virtioforwarder__stats_response__unpack(NULL, (size_t)len, out);
+	free(out);
+	ck_assert_ptr_nonnull(resp);
+	return resp;
+}
+
+START_TEST(stats_requests)
+{
+	uint32_t ids[65], one = 8;
+	Virtioforwarder__StatsResponse *r;
+
+	for (int i = 0; i < 65; i++)
+		ids[i] = (uint32_t)i % 64;
+	ck_assert_int_eq(relay_add(8, "net_null8,size=64"), 0);
+	r = stats(NULL, 0, -1, 0); /* defaults: every relay, inactive included */
+	ck_assert_int_eq(r->status, VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK);
+	ck_assert_uint_eq(r->n_relay, RELAY_MAX);
+	virtioforwarder__stats_response__free_unpacked(r, NULL);
+	r = stats(NULL, 0, 0, 0); /* no guest anywhere: nothing active */
+	ck_assert_uint_eq(r->n_relay, 0);
+	virtioforwarder__stats_response__free_unpacked(r, NULL);
+	r = stats(&one, 1, 1, 0);
+	ck_assert_uint_eq(r->n_relay, 1);
+	ck_assert_uint_eq(r->relay[0]->id, 8);
+	ck_assert(!r->relay[0]->active);
+	ck_assert_str_eq(r->relay[0]->vf_to_vm->internal_state, "DPDK_ADDED");
+	ck_assert_str_eq(r->relay[0]->vm_to_vf->internal_state, "VIRTIO_UNINIT");
+	ck_assert_str_eq(r->relay[0]->vf->pci_addr_str, "net_null8,size=64");
+	ck_assert_int_eq(r->relay[0]->cpu->vf_to_vm, 1);
+	ck_assert(r->relay[0]->vf_to_vm->has_bytes_dropped_vm_not_connected);
+	virtioforwarder__stats_response__free_unpacked(r, NULL);
+	/* a 100 ms window over a flooding VF: rates > 0, no guest: all not-connected drops */
+	r = stats(&one, 1, 1, 100);
+	ck_assert(r->relay[0]->vf_to_vm->pkt_rate_rx_from_vf > 0);
+	ck_assert(r->relay[0]->vf_to_vm->pkts_dropped_vm_not_connected > 0);
+	ck_assert(r->relay[0]->vf_to_vm->bytes_dropped_vm_not_connected >=
+		  64 * r->relay[0]->vf_to_vm->pkts_dropped_vm_not_connected / 2);
+	virtioforwarder__stats_response__free_unpacked(r, NULL);
+	r = stats(ids, 65, 1, 0);
+	ck_assert_int_eq(r->status, VIRTIOFORWARDER__STATS_RESPONSE__STATUS__E2BIG);
+	virtioforwarder__stats_response__free_unpacked(r, NULL);
+	ids[0] = 64;
+	r = stats(ids, 1, 1, 0);
+	ck_assert_int_eq(r->status, VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR);
+	virtioforwarder__stats_response__free_unpacked(r, NULL);
+	ck_assert_int_eq(relay_remove(8), 0);
+}
+END_TEST
+
+START_TEST(rates_math)
+{
+	struct stats_sample a = {.valid = true, .t_ns = 1000000000}, b = a;
+	struct stats_rates r[2];
+
+	b.t_ns += 500000000; /* half a second */
+	b.c[0].rx_pkts = 1000, b.c[0].rx_bytes = 64000, b.c[1].tx_pkts = 10;
+	stats_rates_compute(&a, &b, r);
+	ck_assert(r[0].rx_pps == 2000.0f && r[0].rx_bps == 128000.0f && r[1].tx_pps == 20.0f);
+	stats_rates_compute(&b, &a, r); /* time went backwards */
+	ck_assert(r[0].rx_pps == 0.0f);
+	a.t_ns = 0, a.c[0].rx_pkts = 5000; /* counters went backwards: re-created relay */
+	stats_rates_compute(&a, &b, r);
+	ck_assert(r[0].rx_pps == 0.0f && r[1].tx_pps > 0);
+	b.valid = false;
+	stats_rates_compute(&a, &b, r);
+	ck_assert(r[1].tx_pps == 0.0f);
+}
+END_TEST
+
+START_TEST(config_reply)
+{
+	Virtioforwarder__ConfigResponse *r;
+	uint8_t *out = NULL, garbage[] = {0xff, 0xff};
+	ssize_t n;
+
+	ck_assert_int_eq(relay_add(9, "net_null9,no-rx=1"), 0);
+	n = ctl_config_handle(garbage, 0, &out); /* empty: a valid ConfigRequest */
+	r = virtioforwarder__config_response__unpack(NULL, (size_t)n, out);
+	free(out);
+	ck_assert_int_eq(r->status, VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK);
+	ck_assert_uint_eq(r->n_relay_cpu_map, 1);
+	ck_assert_int_eq(r->relay_cpu_map[0]->relay_number, 9);
+	ck_assert_int_eq(r->relay_cpu_map[0]->vf2virtio_cpu, 1);
+	ck_assert_ptr_nonnull(strstr(r->dpdk_version, "DPDK"));
+	virtioforwarder__config_response__free_unpacked(r, NULL);
+	n = ctl_config_handle(garbage, sizeof(garbage), &out);
+	r = virtioforwarder__config_response__unpack(NULL, (size_t)n, out);
+	free(out);
+	ck_assert_int_eq(r->status, VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__EBADR);
+	virtioforwarder__config_response__free_unpacked(r, NULL);
+	ck_assert_int_eq(relay_remove(9), 0);
+}
+END_TEST
+
+static void engine_setup(void)
+{
+	ck_assert_int_eq(relay_engine_start(&params), 0);
+}
+
+static void engine_teardown(void)
+{
+	relay_engine_stop();
+}
+
+int main(void)
+{
+	Suite *s = suite_create("handlers");
+	TCase *tc = tcase_create("handlers");
+
+	if (unit_eal_init("test_handlers", dir, &params))
+		return EXIT_FAILURE;
+	snprintf(params.aliases[0].pci, sizeof(params.aliases[0].pci), "0000:02:08.0");
+	snprintf(params.aliases[0].dev, sizeof(params.aliases[0].dev), "net_null6,no-rx=1");
+	params.nb_aliases = 1;
+	tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, add_conditional_remove);
+	tcase_add_test(tc, pci_addresses_and_aliases);
+	tcase_add_test(tc, malformed_requests);
+	tcase_add_test(tc, stats_requests);
+	tcase_add_test(tc, rates_math);
+	tcase_add_test(tc, config_reply);
+	suite_add_tcase(s, tc);
+	return unit_eal_run(s, dir);
+}
