@@ -46,37 +46,39 @@ void ctl_pci_format(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t fn, c
 	snprintf(buf, len, "%04x:%02x:%02x.%x", domain, bus, slot, fn);
 }
 
-/* The one VF a request names: a PCI address, else a device string. */
-static int req_device(const PcReq *rq, char *dev, size_t len, struct outcome *o)
+/* The VFs a request names: PCI addresses, else device strings; 2..8 make a bond. */
+static int req_devices(const PcReq *rq, char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN], unsigned int *n,
+		       struct outcome *o)
 {
-	size_t n = rq->n_pci_addrs ? rq->n_pci_addrs : rq->n_device;
+	size_t k = rq->n_pci_addrs ? rq->n_pci_addrs : rq->n_device;
 
-	if (n > MAX_BOND_MEMBERS)
-		return fail(o, -E2BIG, "pci_addrs", "%zu addresses given; a bond has at most %d", n,
+	if (k > MAX_BOND_MEMBERS)
+		return fail(o, -E2BIG, "pci_addrs", "%zu addresses given; a bond has at most %d", k,
 			    MAX_BOND_MEMBERS);
-	if (n > 1)
-		return fail(o, -EOPNOTSUPP, "pci_addrs",
-			    "bonds of %zu VFs are not supported yet; give one address", n);
-	if (rq->n_pci_addrs == 1) {
-		const Virtioforwarder__PciAddress *a = rq->pci_addrs[0];
+	if (k == 0)
+		return fail(o, -EINVAL, "pci_addrs", "no VF given: set pci_addrs (or device)");
+	for (size_t i = 0; i < k; i++) {
+		if (rq->n_pci_addrs) {
+			const Virtioforwarder__PciAddress *a = rq->pci_addrs[i];
 
-		if (a->domain > 0xffff || a->bus > 0xff || a->slot > 0x1f || a->function > 7)
-			return fail(
-				o, -EINVAL, "pci_addrs",
-				"PCI address %x:%x:%x.%x out of range (dddd:bb:ss.f, slot <= 1f, "
-				"function <= 7)",
-				a->domain, a->bus, a->slot, a->function);
-		ctl_pci_format(a->domain, a->bus, a->slot, a->function, dev, len);
-		return 0;
+			if (a->domain > 0xffff || a->bus > 0xff || a->slot > 0x1f ||
+			    a->function > 7)
+				return fail(o, -EINVAL, "pci_addrs",
+					    "PCI address %x:%x:%x.%x out of range (dddd:bb:ss.f, "
+					    "slot <= 1f, function <= 7)",
+					    a->domain, a->bus, a->slot, a->function);
+			ctl_pci_format(a->domain, a->bus, a->slot, a->function, devs[i],
+				       RELAY_DEV_LEN);
+		} else {
+			if (!rq->device[i][0] || strlen(rq->device[i]) >= RELAY_DEV_LEN)
+				return fail(o, -EINVAL, "device",
+					    "device string empty or longer than %d",
+					    RELAY_DEV_LEN - 1);
+			snprintf(devs[i], RELAY_DEV_LEN, "%s", rq->device[i]);
+		}
 	}
-	if (rq->n_device == 1) {
-		if (!rq->device[0][0] || strlen(rq->device[0]) >= len)
-			return fail(o, -EINVAL, "device", "device string empty or longer than %zu",
-				    len - 1);
-		snprintf(dev, len, "%s", rq->device[0]);
-		return 0;
-	}
-	return fail(o, -EINVAL, "pci_addrs", "no VF given: set pci_addrs (or device)");
+	*n = (unsigned int)k;
+	return 0;
 }
 
 static int req_relay_id(const PcReq *rq, struct outcome *o)
@@ -98,45 +100,73 @@ static bool same_dev(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
+/* Does relay @id consist of exactly the VFs @devs? */
+static bool same_members(unsigned int id, char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN],
+			 unsigned int n)
+{
+	char have[RELAY_BOND_MAX][RELAY_DEV_LEN];
+	unsigned int k = relay_members(id, have);
+
+	if (k != n)
+		return false;
+	for (unsigned int i = 0; i < n; i++)
+		if (!same_dev(have[i], devs[i]))
+			return false;
+	return true;
+}
+
 static int op_add(const PcReq *rq, struct outcome *o)
 {
+	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN];
+	const char *ptrs[MAX_BOND_MEMBERS];
 	struct relay_snapshot s;
-	char dev[RELAY_DEV_LEN];
+	unsigned int n;
 	int ret;
 
-	if (req_relay_id(rq, o) || req_device(rq, dev, sizeof(dev), o))
+	if (req_relay_id(rq, o) || req_devices(rq, devs, &n, o))
 		return o->code;
+	if (rq->has_mode && rq->mode > 6)
+		return fail(o, -EINVAL, "mode", "bond mode %u out of range 0..6", rq->mode);
 	if (relay_snapshot_get(rq->virtio_id, &s) == 0) {
-		if (!same_dev(s.dev, dev))
+		if (!same_members(rq->virtio_id, devs, n))
 			return fail(o, -EBUSY, "virtio_id", "relay %u is busy with VF %s",
 				    rq->virtio_id, s.dev);
 		if (rq->conditional)
 			return 0; /* identical pairing: nothing to do */
 		return fail(o, -EEXIST, "virtio_id", "relay %u already relays %s (conditional off)",
-			    rq->virtio_id, dev);
+			    rq->virtio_id, s.dev);
 	}
-	ret = relay_add(rq->virtio_id, dev);
+	for (unsigned int i = 0; i < n; i++)
+		ptrs[i] = devs[i];
+	ret = relay_add_bond(rq->virtio_id, ptrs, n, rq->has_mode ? rq->mode : 1,
+			     rq->name && rq->name[0] ? rq->name : NULL);
 	if (ret)
 		return fail(o, ret, "relay_add", "%s", relay_last_error());
 	return 0;
 }
 
+/* REMOVE names the relay's VF (for a bond: any of its members). */
 static int op_remove(const PcReq *rq, struct outcome *o)
 {
+	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN], have[RELAY_BOND_MAX][RELAY_DEV_LEN];
 	struct relay_snapshot s;
-	char dev[RELAY_DEV_LEN];
+	unsigned int n, k;
+	bool match = false;
 	int ret;
 
-	if (req_relay_id(rq, o) || req_device(rq, dev, sizeof(dev), o))
+	if (req_relay_id(rq, o) || req_devices(rq, devs, &n, o))
 		return o->code;
 	if (relay_snapshot_get(rq->virtio_id, &s)) {
 		if (rq->conditional)
 			return 0; /* already gone */
 		return fail(o, -ENOENT, "virtio_id", "relay %u does not exist", rq->virtio_id);
 	}
-	if (!same_dev(s.dev, dev))
+	k = relay_members(rq->virtio_id, have);
+	for (unsigned int i = 0; i < k; i++)
+		match |= same_dev(have[i], devs[0]);
+	if (!match)
 		return fail(o, -EINVAL, "pci_addrs", "relay %u relays %s, not %s", rq->virtio_id,
-			    s.dev, dev);
+			    s.dev, devs[0]);
 	ret = relay_remove(rq->virtio_id);
 	if (ret)
 		return fail(o, ret, "relay_remove", "%s", relay_last_error());

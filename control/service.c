@@ -19,6 +19,7 @@
 
 #define MAX_PENDING  64
 #define SAMPLE_NS    1000000000ull
+#define LINKS_NS     100000000ull  /* bond member links checked at 10 Hz */
 #define HARD_MAX_MSG (1024 * 1024) /* beyond this libzmq drops the peer */
 #define IDENTITY_MAX 256
 
@@ -35,6 +36,7 @@ struct ctl {
 	void *zctx;
 	void *port_control, *stats, *config; /* REP, ROUTER, REP; NULL when off */
 	uint64_t next_sample_ns;
+	uint64_t next_links_ns;
 	struct pending pend[MAX_PENDING];
 	unsigned int nb_pend;
 };
@@ -283,7 +285,7 @@ static void answer_due(struct ctl *c, uint64_t now)
 
 static long next_timeout_ms(const struct ctl *c, uint64_t now)
 {
-	uint64_t next = c->next_sample_ns;
+	uint64_t next = c->next_sample_ns < c->next_links_ns ? c->next_sample_ns : c->next_links_ns;
 
 	for (unsigned int i = 0; i < c->nb_pend; i++)
 		if (c->pend[i].deadline_ns < next)
@@ -319,6 +321,10 @@ int ctl_run(struct ctl *c, int sfd, bool (*on_signal)(int signo, void *arg), voi
 		if (now >= c->next_sample_ns) {
 			stats_rolling_sample(now);
 			c->next_sample_ns = now + SAMPLE_NS;
+		}
+		if (now >= c->next_links_ns) {
+			relay_links_poll();
+			c->next_links_ns = now + LINKS_NS;
 		}
 		answer_due(c, now);
 	}

@@ -94,8 +94,8 @@ static int pins_check(const struct relay_params *p)
 			int c = p->pins[i].cpu[d];
 
 			if (c >= 0 && !cpuset_has(&p->workers, (unsigned int)c)) {
-				RERR("relay %u is pinned to CPU %d, which is not a worker CPU",
-				     i, c);
+				RERR("relay %u is pinned to CPU %d, which is not a worker CPU", i,
+				     c);
 				return -EINVAL;
 			}
 		}
@@ -138,21 +138,24 @@ void relay_engine_stop(void)
 	eng.started = false;
 }
 
-static bool dev_in_use(const char *dev)
+/* Requested names compare in their normalised form (PCI addresses in any spelling). */
+static void dev_normalize(const char *dev, char *out, size_t len)
 {
-	char a[RELAY_DEV_LEN], b[RELAY_DEV_LEN];
-	bool pci = relay_pci_normalize(dev, a, sizeof(a));
+	if (!relay_pci_normalize(dev, out, len))
+		snprintf(out, len, "%s", dev);
+}
 
+/* The relay already using @dev (normalised), or NULL. */
+static const struct relay *dev_owner(const char *dev)
+{
 	for (unsigned int i = 0; i < RELAY_MAX; i++) {
 		const struct relay *r = eng.table[i];
 
-		if (!r)
-			continue;
-		if (pci ? relay_pci_normalize(r->dev, b, sizeof(b)) && !strcmp(a, b)
-			: !strcmp(r->dev, dev))
-			return true;
+		for (unsigned int m = 0; r && m < r->nb_members; m++)
+			if (!strcmp(r->member[m].dev, dev))
+				return r;
 	}
-	return false;
+	return NULL;
 }
 
 /* Undo whatever part of relay_add() was done; @r is no longer in the table. */
@@ -162,39 +165,84 @@ static void relay_free(struct relay *r)
 	rte_free(r);
 }
 
-int relay_add(unsigned int id, const char *dev)
+/* Checks before anything is created: id, device list, bond parameters, ownership. */
+static int add_check(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
+		     const char *name)
 {
-	struct relay *r;
-	int ret;
+	char norm[RELAY_BOND_MAX][RELAY_DEV_LEN];
+	const struct relay *owner;
 
-	last_error[0] = '\0';
 	if (!eng.started)
 		return -ENODEV;
 	if (id >= RELAY_MAX) {
 		RERR("relay id %u out of range 0..%u", id, RELAY_MAX - 1);
 		return -ERANGE;
 	}
-	if (!dev || !*dev || strlen(dev) >= RELAY_DEV_LEN) {
-		RERR("relay %u: device missing or longer than %u bytes", id,
-		     RELAY_DEV_LEN - 1);
+	if (n == 0 || n > RELAY_BOND_MAX || mode > 6) {
+		RERR("relay %u: %u devices, bond mode %u (1..%d devices, mode 0..6)", id, n, mode,
+		     RELAY_BOND_MAX);
+		return -EINVAL;
+	}
+	if (name && (strlen(name) > 16 ||
+		     strspn(name, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name))) {
+		RERR("relay %u: bond name '%s' is not 1..16 letters, digits or '_'", id, name);
 		return -EINVAL;
 	}
 	if (eng.table[id]) {
 		RERR("relay %u already exists (device %s)", id, eng.table[id]->dev);
 		return -EEXIST;
 	}
-	if (dev_in_use(dev)) {
-		RERR("relay %u: device %s already belongs to another relay", id, dev);
-		return -EBUSY;
+	for (unsigned int m = 0; m < n; m++) {
+		if (!devs[m] || !*devs[m] || strlen(devs[m]) >= RELAY_DEV_LEN) {
+			RERR("relay %u: device missing or longer than %u bytes", id,
+			     RELAY_DEV_LEN - 1);
+			return -EINVAL;
+		}
+		dev_normalize(devs[m], norm[m], sizeof(norm[m]));
+		for (unsigned int k = 0; k < m; k++)
+			if (!strcmp(norm[k], norm[m])) {
+				RERR("relay %u: device %s given twice", id, devs[m]);
+				return -EINVAL;
+			}
+		owner = dev_owner(norm[m]);
+		if (owner) {
+			RERR("relay %u: device %s already belongs to another relay (%u)", id,
+			     devs[m], owner->id);
+			return -EBUSY;
+		}
 	}
+	return 0;
+}
+
+int relay_add(unsigned int id, const char *dev)
+{
+	return relay_add_bond(id, &dev, 1, 1, NULL);
+}
+
+int relay_add_bond(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
+		   const char *name)
+{
+	struct relay *r;
+	int ret;
+
+	last_error[0] = '\0';
+	ret = add_check(id, devs, n, mode, name);
+	if (ret)
+		return ret;
 	r = rte_zmalloc("relay", sizeof(*r), RTE_CACHE_LINE_SIZE);
 	if (!r)
 		return -ENOMEM;
 	r->id = id;
 	r->vid = -1;
 	r->state = RELAY_UNINIT;
-	if (!relay_pci_normalize(dev, r->dev, sizeof(r->dev)))
-		snprintf(r->dev, sizeof(r->dev), "%s", dev);
+	r->nb_members = n;
+	r->bond_mode = mode;
+	for (unsigned int m = 0; m < n; m++)
+		dev_normalize(devs[m], r->member[m].dev, sizeof(r->member[m].dev));
+	if (n > 1)
+		snprintf(r->bond_name, sizeof(r->bond_name), "%s", name ? name : "");
+	snprintf(r->dev, sizeof(r->dev), "%s", r->member[0].dev);
 	snprintf(r->devargs, sizeof(r->devargs), "%s",
 		 relay_alias_resolve(eng.params.aliases, eng.params.nb_aliases, r->dev));
 	for (int d = 0; d < 2; d++) {
@@ -261,6 +309,25 @@ int relay_remove(unsigned int id)
 	relay_free(r);
 	VLOG(NOTICE, "relay %u removed", id);
 	return 0;
+}
+
+void relay_links_poll(void)
+{
+	for (unsigned int i = 0; i < RELAY_MAX; i++)
+		if (eng.table[i])
+			vf_bond_check(eng.table[i]);
+}
+
+unsigned int relay_members(unsigned int id, char out[RELAY_BOND_MAX][RELAY_DEV_LEN])
+{
+	unsigned int n = 0;
+
+	engine_lock();
+	if (id < RELAY_MAX && eng.table[id])
+		for (n = 0; n < eng.table[id]->nb_members; n++)
+			snprintf(out[n], RELAY_DEV_LEN, "%s", eng.table[id]->member[n].dev);
+	engine_unlock();
+	return n;
 }
 
 int relay_socket_name(unsigned int id, char *buf, size_t len)

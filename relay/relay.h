@@ -14,6 +14,7 @@
 #define CPUSET_MAX	  256 /* highest CPU number + 1 we accept */
 #define RELAY_DEV_LEN	  256 /* DPDK device string or PCI address */
 #define RELAY_PATTERN_LEN 128
+#define RELAY_BOND_MAX	  8 /* VFs in one bond */
 
 /* ---- CPU sets (cpuset.c) ------------------------------------------------ */
 
@@ -151,6 +152,16 @@ void relay_engine_stop(void);
  */
 int relay_add(unsigned int id, const char *dev);
 /*
+ * Create relay @id over a bond of @n VFs @devs (2..8; 1 is relay_add()) with
+ * bonding @mode 0..6, device name net_bonding_@name (NULL: _relay<id>).
+ * Returns 0 or -errno; on error nothing is left. Control thread only.
+ */
+int relay_add_bond(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
+		   const char *name);
+/* Members of relay @id's bond into @out (first is the relay's dev); returns how many, 0 if none. */
+unsigned int relay_members(unsigned int id, char out[RELAY_BOND_MAX][RELAY_DEV_LEN]);
+
+/*
  * Why the last relay_add()/relay_remove() on this thread failed, one line
  * naming what was wrong ("" after success).
  */
@@ -163,8 +174,7 @@ int relay_find_by_path(const char *path);
  * The device string @dev stands for: its alias when @dev is an aliased PCI
  * address (any spelling), else @dev itself. Pure.
  */
-const char *relay_alias_resolve(const struct relay_alias *aliases, unsigned int n,
-				const char *dev);
+const char *relay_alias_resolve(const struct relay_alias *aliases, unsigned int n, const char *dev);
 
 /* Tear relay @id down (guest detached, grace period, VF closed). 0, -ENOENT. */
 int relay_remove(unsigned int id);
@@ -172,6 +182,8 @@ int relay_remove(unsigned int id);
 unsigned int relay_list(unsigned int out[RELAY_MAX]);
 /* Consistent copy of relay @id's state and counters. 0 or -ENOENT. Any thread. */
 int relay_snapshot_get(unsigned int id, struct relay_snapshot *out);
+/* Check VF links (bond failover where the PMD cannot see it). Control thread, ~10 Hz. */
+void relay_links_poll(void);
 /* Log one line per relay with state and counters (control thread). */
 void relay_log_all(void);
 

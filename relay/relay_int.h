@@ -37,10 +37,21 @@ struct relay {
 	bool sock_open;
 	bool is_pci;
 	struct rte_mempool *pool;
-	char dev[RELAY_DEV_LEN];  /* as requested (PCI addresses normalised) */
+	char dev[RELAY_DEV_LEN];     /* as requested (PCI addresses normalised) */
 	char devargs[RELAY_DEV_LEN]; /* what is probed: dev, or its alias */
-	char name[RELAY_DEV_LEN]; /* ethdev / bus device name */
-	char path[PATH_MAX];	  /* vhost-user socket */
+	char name[RELAY_DEV_LEN];    /* ethdev / bus device name */
+	char path[PATH_MAX];	     /* vhost-user socket */
+	/* The VFs behind the port: one, or 2..RELAY_BOND_MAX under a bonding device. */
+	unsigned int nb_members;
+	unsigned int bond_mode;
+	char bond_name[32];
+	struct relay_member {
+		char dev[RELAY_DEV_LEN];  /* as requested (PCI normalised) */
+		char name[RELAY_DEV_LEN]; /* probed device name */
+		bool is_pci;
+		bool probed;
+		uint16_t port;
+	} member[RELAY_BOND_MAX];
 };
 
 /* Log an error and keep it as this thread's relay_last_error(). */
@@ -69,6 +80,8 @@ void workers_synchronize(void);
 /* VF glue (vf.c) */
 int vf_open(struct relay *r, const struct relay_params *p);
 void vf_close(struct relay *r);
+/* Active-backup bond whose active member lost its link: make an up member primary. */
+void vf_bond_check(struct relay *r);
 
 /* vhost-user glue (vhost.c) */
 int vhost_open(struct relay *r, const struct relay_params *p);

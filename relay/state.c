@@ -143,8 +143,7 @@ bool relay_pci_normalize(const char *s, char *out, size_t len)
 	return snprintf(out, len, "%04x:%02x:%02x.%x", dom, bus, slot, fn) < (int)len;
 }
 
-const char *relay_alias_resolve(const struct relay_alias *aliases, unsigned int n,
-				const char *dev)
+const char *relay_alias_resolve(const struct relay_alias *aliases, unsigned int n, const char *dev)
 {
 	char pci[16];
 

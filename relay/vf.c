@@ -6,6 +6,7 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
+#include <rte_eth_bond.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -31,40 +32,94 @@ static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd)
 	return rte_align32pow2(n + 1) - 1;
 }
 
-static int vf_probe(struct relay *r)
+/* Probe one PCI address or device string; its device name into @name, its port into @port. */
+static int dev_probe(const struct relay *r, const char *devargs, char *name, size_t len,
+		     bool *is_pci, uint16_t *port)
 {
 	char pci[32];
-	size_t len;
 	int ret;
 
-	r->is_pci = relay_pci_normalize(r->devargs, pci, sizeof(pci));
-	if (r->is_pci) {
-		snprintf(r->name, sizeof(r->name), "%s", pci);
-	} else {
-		len = strcspn(r->devargs, ",");
-		snprintf(r->name, sizeof(r->name), "%.*s", (int)len, r->devargs);
-	}
-	if (rte_eth_dev_get_port_by_name(r->name, &r->port) == 0) {
-		RERR("relay %u: device %s is already in use", r->id, r->name);
+	*is_pci = relay_pci_normalize(devargs, pci, sizeof(pci));
+	if (*is_pci)
+		snprintf(name, len, "%s", pci);
+	else
+		snprintf(name, len, "%.*s", (int)strcspn(devargs, ","), devargs);
+	if (rte_eth_dev_get_port_by_name(name, port) == 0) {
+		RERR("relay %u: device %s is already in use", r->id, name);
 		return -EBUSY;
 	}
-	ret = rte_dev_probe(r->is_pci ? r->name : r->devargs);
+	ret = rte_dev_probe(*is_pci ? name : devargs);
 	if (ret) {
-		if (r->is_pci)
+		if (*is_pci)
 			RERR("relay %u: cannot probe PCI device %s: %s (does it exist, bound to "
 			     "vfio-pci?)",
-			     r->id, r->name, strerror(-ret));
+			     r->id, name, strerror(-ret));
 		else
 			RERR("relay %u: DPDK rejected device string '%s' (unknown driver or bad "
 			     "arguments: %s)",
-			     r->id, r->devargs, strerror(-ret));
+			     r->id, devargs, strerror(-ret));
 		return ret;
 	}
-	if (rte_eth_dev_get_port_by_name(r->name, &r->port)) {
-		RERR("relay %u: device '%s' probed but is not an ethdev", r->id, r->devargs);
-		rte_eal_hotplug_remove(r->is_pci ? "pci" : "vdev", r->name);
+	if (rte_eth_dev_get_port_by_name(name, port)) {
+		RERR("relay %u: device '%s' probed but is not an ethdev", r->id, devargs);
+		rte_eal_hotplug_remove(*is_pci ? "pci" : "vdev", name);
 		return -ENODEV;
 	}
+	return 0;
+}
+
+static void dev_remove(const struct relay *r, const char *name, bool is_pci)
+{
+	uint16_t port;
+	int ret;
+
+	if (rte_eth_dev_get_port_by_name(name, &port) == 0) {
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
+	ret = rte_eal_hotplug_remove(is_pci ? "pci" : "vdev", name);
+	if (ret)
+		VLOG(WARNING, "relay %u: cannot detach %s: %s", r->id, name, strerror(-ret));
+}
+
+/* Members first, then the bonding device over them (22.11 spells members "slave="). */
+static int bond_probe(struct relay *r, const struct relay_params *p)
+{
+	char args[RELAY_DEV_LEN * 2];
+	int off, ret;
+
+	if (r->bond_name[0])
+		off = snprintf(args, sizeof(args), "net_bonding_%s,mode=%u", r->bond_name,
+			       r->bond_mode);
+	else
+		off = snprintf(args, sizeof(args), "net_bonding_relay%u,mode=%u", r->id,
+			       r->bond_mode);
+	for (unsigned int m = 0; m < r->nb_members; m++) {
+		struct relay_member *mb = &r->member[m];
+		const char *devargs = relay_alias_resolve(p->aliases, p->nb_aliases, mb->dev);
+
+		ret = dev_probe(r, devargs, mb->name, sizeof(mb->name), &mb->is_pci, &mb->port);
+		if (ret)
+			return ret;
+		mb->probed = true;
+		off += snprintf(args + off, sizeof(args) - (size_t)off, ",slave=%s", mb->name);
+		if ((size_t)off >= sizeof(args)) {
+			RERR("relay %u: bond arguments too long", r->id);
+			return -ENAMETOOLONG;
+		}
+	}
+	snprintf(r->devargs, sizeof(r->devargs), "%.*s", (int)sizeof(r->devargs) - 1, args);
+	return dev_probe(r, args, r->name, sizeof(r->name), &r->is_pci, &r->port);
+}
+
+static int vf_probe(struct relay *r, const struct relay_params *p)
+{
+	int ret = r->nb_members > 1 ? bond_probe(r, p)
+				    : dev_probe(r, r->devargs, r->name, sizeof(r->name), &r->is_pci,
+						&r->port);
+
+	if (ret)
+		return ret;
 	r->socket_id = rte_eth_dev_socket_id(r->port);
 	if (r->socket_id < 0)
 		r->socket_id = (int)rte_socket_id();
@@ -77,6 +132,11 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 {
 	memset(conf, 0, sizeof(*conf));
 	*data_room = RTE_MBUF_DEFAULT_BUF_SIZE;
+	/* Link-state interrupts where the device has them: a bond fails over on them. */
+	if (info->dev_flags && (*info->dev_flags & RTE_ETH_DEV_INTR_LSC))
+		conf->intr_conf.lsc = 1;
+	VLOG(DEBUG, "relay %u: %s link-state interrupts %s", r->id, r->name,
+	     conf->intr_conf.lsc ? "on" : "off (no support)");
 	if (p->jumbo) {
 		uint32_t frame_mtu = info->max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN;
 		uint32_t mtu = RTE_MIN(RTE_MIN((uint32_t)VF_JUMBO_MTU, (uint32_t)info->max_mtu),
@@ -159,9 +219,11 @@ int vf_open(struct relay *r, const struct relay_params *p)
 {
 	int ret;
 
-	ret = vf_probe(r);
-	if (ret)
+	ret = vf_probe(r, p);
+	if (ret) {
+		vf_close(r); /* bond members already probed */
 		return ret;
+	}
 	r->vf_open = true;
 	ret = vf_setup(r, p);
 	if (ret) {
@@ -180,17 +242,47 @@ int vf_open(struct relay *r, const struct relay_params *p)
 
 void vf_close(struct relay *r)
 {
-	int ret;
-
 	if (r->vf_open) {
-		rte_eth_dev_stop(r->port);
-		rte_eth_dev_close(r->port);
-		ret = rte_eal_hotplug_remove(r->is_pci ? "pci" : "vdev", r->name);
-		if (ret)
-			VLOG(WARNING, "relay %u: cannot detach %s: %s", r->id, r->name,
-			     strerror(-ret));
+		dev_remove(r, r->name, r->is_pci);
 		r->vf_open = false;
 	}
+	for (unsigned int m = 0; m < r->nb_members; m++)
+		if (r->member[m].probed) {
+			dev_remove(r, r->member[m].name, r->member[m].is_pci);
+			r->member[m].probed = false;
+		}
 	rte_mempool_free(r->pool);
 	r->pool = NULL;
+}
+
+static bool link_up(uint16_t port)
+{
+	struct rte_eth_link link;
+
+	return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
+/*
+ * The bonding PMD learns of member link changes from LSC interrupts, which
+ * virtual devices (tap, af_packet) do not deliver to it; so the control thread
+ * checks the active member itself.
+ */
+void vf_bond_check(struct relay *r)
+{
+	int primary;
+
+	if (!r->vf_open || r->nb_members < 2 || r->bond_mode != BONDING_MODE_ACTIVE_BACKUP)
+		return;
+	primary = rte_eth_bond_primary_get(r->port);
+	if (primary < 0 || link_up((uint16_t)primary))
+		return;
+	for (unsigned int m = 0; m < r->nb_members; m++) {
+		if (r->member[m].port == primary || !link_up(r->member[m].port))
+			continue;
+		if (rte_eth_bond_primary_set(r->port, r->member[m].port) == 0)
+			VLOG(NOTICE,
+			     "relay %u: bond member on port %d lost its link; %s now active", r->id,
+			     primary, r->member[m].name);
+		return;
+	}
 }

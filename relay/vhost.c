@@ -125,8 +125,7 @@ static int stale_socket_remove(const struct relay *r)
 		return -err;
 	}
 	if (!S_ISSOCK(st.st_mode)) {
-		RERR("relay %u: %s exists and is not a socket; not replacing it", r->id,
-		     r->path);
+		RERR("relay %u: %s exists and is not a socket; not replacing it", r->id, r->path);
 		return -EEXIST;
 	}
 	if (unlink(r->path)) {
