@@ -173,6 +173,71 @@ static int op_remove(const PcReq *rq, struct outcome *o)
 	return 0;
 }
 
+/* ADD_SOCK: a relay over the VF(s) whose socket is vhost_path; id given or the lowest free. */
+static int op_add_sock(const PcReq *rq, struct outcome *o)
+{
+	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN];
+	const char *ptrs[MAX_BOND_MEMBERS];
+	unsigned int n;
+	int id, ret;
+
+	if (!rq->vhost_path || !rq->vhost_path[0])
+		return fail(o, -EINVAL, "vhost_path", "ADD_SOCK needs vhost_path");
+	if (req_devices(rq, devs, &n, o))
+		return o->code;
+	id = relay_find_by_path(rq->vhost_path);
+	if (id >= 0) {
+		if (same_members((unsigned int)id, devs, n) && rq->conditional)
+			return 0;
+		return fail(o, -EEXIST, "vhost_path", "socket %s already belongs to relay %d",
+			    rq->vhost_path, id);
+	}
+	if (rq->has_virtio_id) {
+		if (req_relay_id(rq, o))
+			return o->code;
+		id = (int)rq->virtio_id;
+	} else if ((id = relay_free_id()) < 0) {
+		return fail(o, -ENOSPC, "virtio_id", "all %d relays are in use", RELAY_MAX);
+	}
+	for (unsigned int i = 0; i < n; i++)
+		ptrs[i] = devs[i];
+	ret = relay_add_at((unsigned int)id, ptrs, n, rq->has_mode ? rq->mode : 1,
+			   rq->name && rq->name[0] ? rq->name : NULL, rq->vhost_path);
+	if (ret)
+		return fail(o, ret, "relay_add", "%s", relay_last_error());
+	return 0;
+}
+
+/* REMOVE_SOCK: the relay whose socket is vhost_path (its VF must match when given). */
+static int op_remove_sock(const PcReq *rq, struct outcome *o)
+{
+	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN], have[RELAY_BOND_MAX][RELAY_DEV_LEN];
+	unsigned int n = 0, k;
+	bool match = false;
+	int id, ret;
+
+	if (!rq->vhost_path || !rq->vhost_path[0])
+		return fail(o, -EINVAL, "vhost_path", "REMOVE_SOCK needs vhost_path");
+	if ((rq->n_pci_addrs || rq->n_device) && req_devices(rq, devs, &n, o))
+		return o->code;
+	id = relay_find_by_path(rq->vhost_path);
+	if (id < 0) {
+		if (rq->conditional)
+			return 0;
+		return fail(o, -ENOENT, "vhost_path", "no relay has socket %s", rq->vhost_path);
+	}
+	k = relay_members((unsigned int)id, have);
+	for (unsigned int i = 0; n && i < k; i++)
+		match |= same_dev(have[i], devs[0]);
+	if (n && !match)
+		return fail(o, -EINVAL, "pci_addrs", "socket %s is relay %d's, not %s's",
+			    rq->vhost_path, id, devs[0]);
+	ret = relay_remove((unsigned int)id);
+	if (ret)
+		return fail(o, ret, "relay_remove", "%s", relay_last_error());
+	return 0;
+}
+
 static int op_query_pci(const PcReq *rq, struct outcome *o, char *answer, size_t len)
 {
 	struct relay_snapshot s;
@@ -202,8 +267,10 @@ static void dispatch(const struct ctl_config *cfg, const PcReq *rq, struct outco
 		if (!cfg->dynamic_sockets)
 			fail(o, -EPERM, "op",
 			     "ADD_SOCK/REMOVE_SOCK need the daemon started with --dynamic-sockets");
+		else if (rq->op == VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD_SOCK)
+			op_add_sock(rq, o);
 		else
-			fail(o, -EOPNOTSUPP, "op", "dynamic sockets are not supported yet");
+			op_remove_sock(rq, o);
 		break;
 	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__QUERY_PCI:
 		op_query_pci(rq, o, answer, len);

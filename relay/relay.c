@@ -223,6 +223,20 @@ int relay_add(unsigned int id, const char *dev)
 int relay_add_bond(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
 		   const char *name)
 {
+	return relay_add_at(id, devs, n, mode, name, NULL);
+}
+
+int relay_free_id(void)
+{
+	for (unsigned int i = 0; i < RELAY_MAX; i++)
+		if (!eng.table[i])
+			return (int)i;
+	return -ENOSPC;
+}
+
+int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
+		 const char *name, const char *path)
+{
 	struct relay *r;
 	int ret;
 
@@ -230,6 +244,16 @@ int relay_add_bond(unsigned int id, const char *const *devs, unsigned int n, uns
 	ret = add_check(id, devs, n, mode, name);
 	if (ret)
 		return ret;
+	if (path && (path[0] != '/' || strlen(path) >= sizeof(r->path))) {
+		RERR("relay %u: socket path '%s' is not an absolute path under %zu bytes", id, path,
+		     sizeof(r->path));
+		return -EINVAL;
+	}
+	if (path && relay_find_by_path(path) >= 0) {
+		RERR("relay %u: socket %s is already used by relay %d", id, path,
+		     relay_find_by_path(path));
+		return -EBUSY;
+	}
 	r = rte_zmalloc("relay", sizeof(*r), RTE_CACHE_LINE_SIZE);
 	if (!r)
 		return -ENOMEM;
@@ -250,8 +274,11 @@ int relay_add_bond(unsigned int id, const char *const *devs, unsigned int n, uns
 		r->dir[d].id = (enum relay_dir_id)d;
 		r->dir[d].cpu = -1;
 	}
-	ret = relay_socket_path(eng.params.vhost_dir, eng.params.pattern, id, r->path,
-				sizeof(r->path));
+	if (path)
+		snprintf(r->path, sizeof(r->path), "%s", path);
+	else
+		ret = relay_socket_path(eng.params.vhost_dir, eng.params.pattern, id, r->path,
+					sizeof(r->path));
 	if (ret)
 		goto out_free;
 	ret = vf_open(r, &eng.params);

@@ -158,6 +158,11 @@ int relay_add(unsigned int id, const char *dev);
  */
 int relay_add_bond(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
 		   const char *name);
+/* The same with the vhost-user socket at @path instead of the pattern's (NULL: pattern). */
+int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
+		 const char *name, const char *path);
+/* Lowest unused relay id, or -ENOSPC. Control thread. */
+int relay_free_id(void);
 /* Members of relay @id's bond into @out (first is the relay's dev); returns how many, 0 if none. */
 unsigned int relay_members(unsigned int id, char out[RELAY_BOND_MAX][RELAY_DEV_LEN]);
 

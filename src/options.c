@@ -217,12 +217,12 @@ static int set_endpoint(const struct opt *o, struct vfwd_config *cfg, const char
 	return 0;
 }
 
-/* -d: accepted, answered "not supported yet" by ADD_SOCK; still named in the start-up warning. */
+/* -d: sockets come and go with ADD_SOCK / REMOVE_SOCK. */
 static int set_dynamic(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
 		       size_t len)
 {
 	cfg->ctl.dynamic_sockets = true;
-	return set_later(o, cfg, arg, err, len);
+	return 0;
 }
 
 /* Options of later releases: accepted, named in a start-up warning, not acted on. */
@@ -294,7 +294,7 @@ static const struct opt opts[] = {
 	{"vfio-vf-token", 't', required_argument, "UUID", set_later,
 	 "VFIO VF token (not supported yet)"},
 	{"dynamic-sockets", 'd', no_argument, NULL, set_dynamic,
-	 "sockets only through ADD_SOCK (not supported yet)"},
+	 "no sockets at start: ADD_SOCK/REMOVE_SOCK pair any socket path with a VF"},
 	{"same-numa", 'a', no_argument, NULL, set_later,
 	 "memory only on worker NUMA nodes (not supported yet)"},
 	{"version", 'v', no_argument, NULL, set_version, "print the version and exit"},
@@ -478,6 +478,12 @@ int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *
 	}
 	if (!cfg->cpus_set) {
 		snprintf(err, errlen, "no worker CPUs: give -C/--cpus (e.g. -C 1)");
+		return -EINVAL;
+	}
+	if (cfg->ctl.dynamic_sockets && cfg->nb_static) {
+		snprintf(err, errlen,
+			 "option --add-pci-vf: no relays at start with "
+			 "--dynamic-sockets; add them with ADD_SOCK");
 		return -EINVAL;
 	}
 	if (cpuset_has(&cfg->relay.workers, cfg->relay.main_lcore)) {

@@ -83,6 +83,33 @@ START_TEST(add_conditional_remove)
 }
 END_TEST
 
+START_TEST(dynamic_sockets)
+{
+	char path[PATH_MAX];
+	PcResp *r;
+
+	snprintf(path, sizeof(path), "%s/vm-a.sock", dir);
+	expect(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", -1, path), -EPERM, "--dynamic-sockets");
+	cfg.dynamic_sockets = true;
+	expect(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", -1, NULL), -EINVAL, "needs vhost_path");
+	expect(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", -1, path), 0, NULL);
+	ck_assert_int_eq(relay_find_by_path(path), 0); /* lowest free id */
+	ck_assert_int_eq(access(path, F_OK), 0);
+	expect(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", 1, path), 0, NULL); /* identical */
+	expect(pc(OP(ADD_SOCK), -1, "net_null4", 1, path), -EEXIST, "already belongs to relay 0");
+	expect(pc(OP(ADD_SOCK), 0, "net_null4", 1, "/tmp/other.sock"), -EEXIST, "already exists");
+	r = pc(OP(QUERY_PCI), -1, NULL, -1, path);
+	ck_assert_str_eq(r->query_string, "net_null3,no-rx=1");
+	expect(r, 0, NULL);
+	expect(pc(OP(REMOVE_SOCK), -1, "net_null4", 0, path), -EINVAL, "not net_null4");
+	expect(pc(OP(REMOVE_SOCK), -1, NULL, 0, path), 0, NULL);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	expect(pc(OP(REMOVE_SOCK), -1, NULL, 0, path), -ENOENT, "no relay has socket");
+	expect(pc(OP(REMOVE_SOCK), -1, NULL, 1, path), 0, NULL);
+	cfg.dynamic_sockets = false;
+}
+END_TEST
+
 START_TEST(pci_addresses_and_aliases)
 {
 	PcReq rq = VIRTIOFORWARDER__PORT_CONTROL_REQUEST__INIT;
@@ -281,6 +308,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, add_conditional_remove);
 	tcase_add_test(tc, pci_addresses_and_aliases);
+	tcase_add_test(tc, dynamic_sockets);
 	tcase_add_test(tc, malformed_requests);
 	tcase_add_test(tc, stats_requests);
 	tcase_add_test(tc, rates_math);

@@ -109,9 +109,10 @@ START_TEST(later_options_are_reported)
 	ck_assert_int_eq(parse("-C", "1", "-s", "-t", "0", "-d", "-a", NULL), OPTS_RUN);
 	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-core-sched-ep"));
 	ck_assert_ptr_nonnull(strstr(cfg.later, "--vfio-vf-token"));
-	ck_assert_ptr_nonnull(strstr(cfg.later, "--dynamic-sockets"));
+	ck_assert_ptr_null(strstr(cfg.later, "--dynamic-sockets"));
 	ck_assert_ptr_nonnull(strstr(cfg.later, "--same-numa"));
 	ck_assert(cfg.ctl.dynamic_sockets);
+	ck_assert_bad("no relays at start with --dynamic-sockets", "-C", "1", "-d", "-P", "a=1");
 }
 END_TEST
 
