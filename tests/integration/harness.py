@@ -142,6 +142,17 @@ def dpdk_dir(prefix):
     return "/var/run/dpdk/%s" % prefix
 
 
+def load_proto():
+    """Python classes built from our .proto with protoc, as existing Python clients are."""
+    src = os.environ.get("VFWD_SOURCE_DIR", os.path.join(HERE, "../.."))
+    out = tmpdir("proto")
+    subprocess.run(["protoc", "--python_out=" + out, "-I", os.path.join(src, "control"),
+                    os.path.join(src, "control/virtioforwarder.proto")], check=True)
+    sys.path.insert(0, out)
+    import virtioforwarder_pb2
+    return virtioforwarder_pb2
+
+
 # ---- network plumbing ---------------------------------------------------------------------
 
 def netns(name):

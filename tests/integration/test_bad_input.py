@@ -5,26 +5,13 @@ traffic keeps flowing, and no fd or mbuf is leaked. The client is Python built f
 as existing clients are, plus raw ZeroMQ for bytes no client would send.
 """
 import os
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, check, log, require_env, run, tmpdir
+from harness import Daemon, check, load_proto, log, require_env, run
 
 import zmq  # noqa: E402
-
-SRC = os.environ.get("VFWD_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
-
-
-def load_proto():
-    out = tmpdir("proto")
-    subprocess.run(["protoc", "--python_out=" + out, "-I", os.path.join(SRC, "control"),
-                    os.path.join(SRC, "control/virtioforwarder.proto")], check=True)
-    sys.path.insert(0, out)
-    import virtioforwarder_pb2
-    return virtioforwarder_pb2
-
 
 class Client:
     def __init__(self, ep):
@@ -132,6 +119,15 @@ def main():
         r.ParseFromString(raw)
         return r
     check(ask_st(b"\xff\xfe\x00garbage").status == pb.StatsResponse.EBADR, "stats: garbage: EBADR")
+    # protobuf reads these bytes as a StatsRequest (field 1 as relay ids, 3 as delay): the
+    # answer is a read-only stats reply or EBADR; nothing changes either way
+    check(ask_st(req(op=Op.ADD, virtio_id=5, pci_addrs=[pci(0, 2, 8, 0)])).status
+          in (pb.StatsResponse.OK, pb.StatsResponse.EBADR),
+          "stats: a PortControlRequest gets a StatsResponse, adds nothing")
+    check(5 not in [int(k) for k in d.telemetry("/virtio_forwarder/relays")
+                    ["/virtio_forwarder/relays"]], "   ... relay 5 was not added")
+    check(ask_st(b"\x00" * (100 * 1024)).status == pb.StatsResponse.EBADR,
+          "stats: 100 KB message: EBADR")
     check(ask_st(pb.StatsRequest(relay=list(range(65))).SerializeToString()).status
           == pb.StatsResponse.E2BIG, "stats: 65 relays asked: E2BIG")
     check(ask_st(pb.StatsRequest(relay=[64]).SerializeToString()).status == pb.StatsResponse.EBADR,

@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, Guest, check, log, require_env, run, wait_for
+from harness import BUILD, Daemon, Guest, check, load_proto, log, require_env, run
 
 
 def flat(text):
@@ -63,6 +63,16 @@ def traffic(d):
     rel = j["relay"][0]
     check(rel["id"] == 1 and rel["vf_to_vm"]["internal_state"] == "DPDK_READY"
           and rel["vf_to_vm"]["pkts_tx_to_vm"] > 0, "JSON output parses and carries the counters")
+
+    pb = load_proto()
+    raw = subprocess.run([os.path.join(BUILD, "stats/virtioforwarder_stats"), "--stats-ep",
+                          d.ep["stats"], "--relay", "1", "--output-format", "protobuf"],
+                         stdout=subprocess.PIPE, check=True).stdout
+    msg = pb.StatsResponse()
+    msg.ParseFromString(raw)
+    check(msg.status == pb.StatsResponse.OK and msg.relay[0].id == 1
+          and msg.relay[0].vf_to_vm.pkts_tx_to_vm > 0 and msg.relay[0].socket_id == 0,
+          "protobuf output is a StatsResponse (Python client from our .proto)")
 
     prom = d.tool("stats", "--include-inactive", "--output-format", "prometheus").stdout
     r = subprocess.run(["promtool", "check", "metrics"], input=prom, text=True,
@@ -122,9 +132,23 @@ def main():
     rc, _ = d.stop()
     check(rc == 0 and not any(os.path.exists(e[6:]) for e in d.ep.values()),
           "daemon exits 0 and removes its IPC sockets")
-    r = d.tool("stats")
-    check(r.returncode != 0 and "daemon not reachable at " + d.ep["stats"] in r.stderr,
-          "stopped daemon: '%s'" % r.stderr.strip())
+    for tool in ("stats", "port_control", "config"):
+        args = ["query_pci", "--vhost-path", "/x"] if tool == "port_control" else []
+        r = d.tool(tool, *args)
+        check(r.returncode != 0 and "daemon not reachable at " + d.ep[tool] in r.stderr,
+              "stopped daemon, %s: '%s'" % (tool, r.stderr.strip()))
+    # a socket nobody serves: the 2-second limit applies
+    import socket as so
+    dead = os.path.join(d.dir, "dead.sock")
+    ls = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+    ls.bind(dead)
+    t0 = time.time()
+    r = subprocess.run([os.path.join(BUILD, "stats/virtioforwarder_stats"), "--stats-ep",
+                        "ipc://" + dead, "--delay", "0"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=10)
+    ls.close()
+    check(r.returncode != 0 and "no answer within 2000 ms" in r.stderr and time.time() - t0 < 4,
+          "a socket that never answers: gives up after 2 s (%.1fs)" % (time.time() - t0))
     log("PASS")
 
 
