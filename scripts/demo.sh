@@ -41,12 +41,17 @@ ip link set vfdemo0 up
 ip -n $NS addr add 10.200.0.1/24 dev vfdemo1
 ip -n $NS link set vfdemo1 up
 
-echo "== daemon: relay 0 = net_af_packet on vfdemo0 <-> $work/virtio-forwarder0.sock"
+echo "== daemon: no hugepages, control and stats services on $work/*.ipc"
+PC="ipc://$work/port_control" ST="ipc://$work/stats"
 timeout -s KILL 120 "$build/src/virtio-forwarder" -n -C 1 -M 0 --no-huge --mem 128 \
-	--file-prefix $PREFIX -p "$work" -V "$work" -P "net_af_packet0,iface=vfdemo0=0" \
-	>"$work/daemon.log" 2>&1 &
+	--file-prefix $PREFIX -p "$work" -V "$work" -Z"$PC" -z"$ST" \
+	--device-alias "02:08.0=net_af_packet0,iface=vfdemo0" >"$work/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do grep -q "ready:" "$work/daemon.log" && break; sleep 0.1; done
+
+echo "== relay 0 = VF 02:08.0 (aliased to net_af_packet on vfdemo0) <-> $work/virtio-forwarder0.sock"
+echo "\$ virtioforwarder_port_control add --virtio-id 0 --pci-addr 02:08.0"
+"$build/control/virtioforwarder_port_control" add --virtio-id 0 --pci-addr 02:08.0 --zmq_ep "$PC"
 grep "vfwd:" "$work/daemon.log"
 
 echo "== guest: testpmd with virtio_user0 on the socket, answering ARP and ping"
@@ -61,9 +66,16 @@ for _ in $(seq 150); do grep -q "Press enter" "$work/guest.log" && break; sleep 
 grep -E "guest connected|negotiated" "$work/daemon.log"
 
 echo "== ping 10.200.0.2 (the guest) from the host netns, through the relay"
-ip netns exec $NS ping -c 10 -i 0.2 10.200.0.2
+ip netns exec $NS ping -c 15 -i 0.1 10.200.0.2 >"$work/ping.log" &
+ping_pid=$!
+sleep 0.3
 
-echo "== relay 0 as DPDK telemetry shows it (dpdk-telemetry.py -f $PREFIX)"
+echo "== while it pings: virtioforwarder_stats --delay 1000 -z (rates over 1 s, zero counters left out)"
+"$build/stats/virtioforwarder_stats" --stats-ep "$ST" --delay 1000 -z
+wait $ping_pid
+cat "$work/ping.log"
+
+echo "== the same relay in DPDK telemetry (dpdk-telemetry.py -f $PREFIX)"
 echo "/virtio_forwarder/relay,0" | dpdk-telemetry.py -f $PREFIX 2>/dev/null | sed -n '/{/,$p'
 
 echo "== stop: SIGUSR1 logs the counters, SIGTERM stops the daemon"
