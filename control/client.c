@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <protobuf-c/protobuf-c.h>
 #include <zmq.h>
 
 #include "ctl.h"
@@ -62,4 +63,53 @@ out_ctx:
 	if (ctx)
 		zmq_ctx_term(ctx);
 	return ret;
+}
+
+struct ProtobufCMessage *ctl_call(const char *prog, const char *ep,
+				  const struct ProtobufCMessage *req,
+				  const struct ProtobufCMessageDescriptor *reply_desc,
+				  int timeout_ms, void **raw, size_t *raw_len)
+{
+	size_t len = protobuf_c_message_get_packed_size(req);
+	ProtobufCMessage *resp = NULL;
+	uint8_t *buf = malloc(len ? len : 1);
+	char err[256];
+	void *reply;
+	ssize_t n;
+
+	if (!buf) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return NULL;
+	}
+	protobuf_c_message_pack(req, buf);
+	n = ctl_request(ep, buf, len, timeout_ms, &reply, err, sizeof(err));
+	free(buf);
+	if (n < 0) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		return NULL;
+	}
+	resp = protobuf_c_message_unpack(reply_desc, NULL, (size_t)n, reply);
+	if (!resp)
+		fprintf(stderr, "%s: the daemon's reply is not a %s\n", prog,
+			reply_desc->short_name);
+	if (resp && raw) {
+		*raw = reply;
+		*raw_len = (size_t)n;
+	} else {
+		free(reply);
+	}
+	return resp;
+}
+
+int ctl_parse_uint(const char *prog, const char *opt, const char *s, unsigned long max,
+		   unsigned long *v)
+{
+	char *end;
+
+	*v = strtoul(s, &end, 10);
+	if (!*s || *s == '-' || *end || *v > max) {
+		fprintf(stderr, "%s: %s: '%s' is not a number in 0..%lu\n", prog, opt, s, max);
+		return -1;
+	}
+	return 0;
 }

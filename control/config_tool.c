@@ -20,16 +20,15 @@ int main(int argc, char **argv)
 	Virtioforwarder__ConfigResponse *resp;
 	const char *ep = CTL_EP_CONFIG;
 	int c, timeout = CTL_TIMEOUT_MS;
-	uint8_t buf[16];
-	char err[256];
-	void *reply;
-	ssize_t n;
+	unsigned long v;
 
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		if (c == 'e') {
 			ep = optarg;
 		} else if (c == 't') {
-			timeout = atoi(optarg);
+			if (ctl_parse_uint(PROG, "--timeout", optarg, 3600000, &v))
+				return 2;
+			timeout = (int)v;
 		} else {
 			fprintf(c == 'h' ? stdout : stderr,
 				"Usage: " PROG " [--config-ep EP] [--timeout MS]\n"
@@ -39,18 +38,11 @@ int main(int argc, char **argv)
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	n = ctl_request(ep, buf, virtioforwarder__config_request__pack(&rq, buf), timeout, &reply,
-			err, sizeof(err));
-	if (n < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
+	resp = (Virtioforwarder__ConfigResponse *)ctl_call(
+		PROG, ep, &rq.base, &virtioforwarder__config_response__descriptor, timeout, NULL,
+		NULL);
+	if (!resp)
 		return 2;
-	}
-	resp = virtioforwarder__config_response__unpack(NULL, (size_t)n, reply);
-	free(reply);
-	if (!resp) {
-		fprintf(stderr, PROG ": the daemon's reply is not a ConfigResponse\n");
-		return 2;
-	}
 	printf("status: %s\n",
 	       resp->status == VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK ? "OK" : "EBADR");
 	if (resp->daemon_version)

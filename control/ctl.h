@@ -78,6 +78,21 @@ int ctl_run(struct ctl *c, int sfd, bool (*on_signal)(int signo, void *arg), voi
 ssize_t ctl_request(const char *ep, const void *req, size_t len, int timeout_ms, void **reply,
 		    char *err, size_t errlen);
 
+struct ProtobufCMessage;
+struct ProtobufCMessageDescriptor;
+/*
+ * For tools: send @req to @ep, return the reply unpacked as @reply_desc
+ * (free with protobuf_c_message_free_unpacked), or NULL after printing
+ * "PROG: why" to stderr. With @raw, also hand back the reply's bytes (free()).
+ */
+struct ProtobufCMessage *ctl_call(const char *prog, const char *ep,
+				  const struct ProtobufCMessage *req,
+				  const struct ProtobufCMessageDescriptor *reply_desc, int timeout_ms,
+				  void **raw, size_t *raw_len);
+/* For tools: @s as a number 0..@max into *v, or -1 after printing "PROG: OPT: ..." */
+int ctl_parse_uint(const char *prog, const char *opt, const char *s, unsigned long max,
+		   unsigned long *v);
+
 /* "dddd:bb:ss.f" of a PciAddress-like quadruple. */
 void ctl_pci_format(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t fn, char *buf,
 		    size_t len);

@@ -68,18 +68,6 @@ static int add_addr(struct args *a, char *s)
 	return 0;
 }
 
-static int parse_uint(const char *opt, const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	*v = strtoul(s, &end, 10);
-	if (!*s || *end || *v > max) {
-		fprintf(stderr, PROG ": %s: '%s' is not a number in 0..%lu\n", opt, s, max);
-		return -1;
-	}
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option lopts[] = {{"virtio-id", required_argument, NULL, 'i'},
@@ -106,7 +94,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
-			if (parse_uint("--virtio-id", optarg, 0xffffffffUL, &v))
+			if (ctl_parse_uint(PROG, "--virtio-id", optarg, 0xffffffffUL, &v))
 				return -1;
 			a->rq.has_virtio_id = 1, a->rq.virtio_id = (uint32_t)v;
 			break;
@@ -121,7 +109,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->rq.name = optarg;
 			break;
 		case 'm':
-			if (parse_uint("--mode", optarg, 6, &v))
+			if (ctl_parse_uint(PROG, "--mode", optarg, 6, &v))
 				return -1;
 			a->rq.has_mode = 1, a->rq.mode = (uint32_t)v;
 			break;
@@ -132,7 +120,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->ep = optarg;
 			break;
 		case 't':
-			if (parse_uint("--timeout", optarg, 3600000, &v))
+			if (ctl_parse_uint(PROG, "--timeout", optarg, 3600000, &v))
 				return -1;
 			a->timeout = (int)v;
 			break;
@@ -160,32 +148,15 @@ int main(int argc, char **argv)
 {
 	Virtioforwarder__PortControlResponse *resp;
 	static struct args a;
-	char err[256];
-	uint8_t *buf;
-	void *reply;
-	ssize_t n;
-	size_t len;
 	int status;
 
 	if (parse_args(argc, argv, &a))
 		return 2;
-	len = virtioforwarder__port_control_request__get_packed_size(&a.rq);
-	buf = malloc(len ? len : 1);
-	if (!buf)
+	resp = (Virtioforwarder__PortControlResponse *)ctl_call(
+		PROG, a.ep, &a.rq.base, &virtioforwarder__port_control_response__descriptor,
+		a.timeout, NULL, NULL);
+	if (!resp)
 		return 2;
-	virtioforwarder__port_control_request__pack(&a.rq, buf);
-	n = ctl_request(a.ep, buf, len, a.timeout, &reply, err, sizeof(err));
-	free(buf);
-	if (n < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		return 2;
-	}
-	resp = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, reply);
-	free(reply);
-	if (!resp) {
-		fprintf(stderr, PROG ": the daemon's reply is not a PortControlResponse\n");
-		return 2;
-	}
 	if (resp->status == VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK) {
 		printf("status: OK\n");
 		if (resp->query_string)

@@ -28,18 +28,6 @@ static void usage(FILE *f)
 		"  -h, --help              this help\n");
 }
 
-static int number(const char *opt, const char *s, unsigned long max, unsigned long *v)
-{
-	char *end;
-
-	*v = strtoul(s, &end, 10);
-	if (!*s || *end || *v > max) {
-		fprintf(stderr, PROG ": %s: '%s' is not a number in 0..%lu\n", opt, s, max);
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {{"stats-ep", required_argument, NULL, 'e'},
@@ -58,10 +46,7 @@ int main(int argc, char **argv)
 	const char *ep = CTL_EP_STATS;
 	unsigned long v, timeout = CTL_TIMEOUT_MS;
 	bool suppress = false;
-	char err[256];
-	uint8_t *buf;
 	void *reply;
-	ssize_t n;
 	size_t len;
 	int c;
 
@@ -76,7 +61,7 @@ int main(int argc, char **argv)
 			rq.include_inactive = 1;
 			break;
 		case 'd':
-			if (number("--delay", optarg, CTL_MAX_DELAY_MS, &v))
+			if (ctl_parse_uint(PROG, "--delay", optarg, CTL_MAX_DELAY_MS, &v))
 				return 2;
 			rq.delay = (uint32_t)v;
 			break;
@@ -94,12 +79,13 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			/* more than 64 is the daemon's to refuse (E2BIG) */
-			if (number("--relay", optarg, 0xffffffffUL, &v) || rq.n_relay > RELAY_MAX)
+			if (ctl_parse_uint(PROG, "--relay", optarg, 0xffffffffUL, &v) ||
+			    rq.n_relay > RELAY_MAX)
 				return 2;
 			relays[rq.n_relay++] = (uint32_t)v;
 			break;
 		case 't':
-			if (number("--timeout", optarg, 3600000, &timeout))
+			if (ctl_parse_uint(PROG, "--timeout", optarg, 3600000, &timeout))
 				return 2;
 			break;
 		case 'h':
@@ -111,25 +97,13 @@ int main(int argc, char **argv)
 		}
 	}
 	rq.relay = relays;
-	len = virtioforwarder__stats_request__get_packed_size(&rq);
-	buf = malloc(len ? len : 1);
-	if (!buf)
+	resp = (Virtioforwarder__StatsResponse *)ctl_call(
+		PROG, ep, &rq.base, &virtioforwarder__stats_response__descriptor,
+		(int)(timeout + rq.delay), &reply, &len);
+	if (!resp)
 		return 2;
-	virtioforwarder__stats_request__pack(&rq, buf);
-	n = ctl_request(ep, buf, len, (int)(timeout + rq.delay), &reply, err, sizeof(err));
-	free(buf);
-	if (n < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		return 2;
-	}
-	resp = virtioforwarder__stats_response__unpack(NULL, (size_t)n, reply);
-	if (!resp) {
-		fprintf(stderr, PROG ": the daemon's reply is not a StatsResponse\n");
-		free(reply);
-		return 2;
-	}
 	if (fmt == STATS_FMT_PROTOBUF)
-		fwrite(reply, 1, (size_t)n, stdout);
+		fwrite(reply, 1, len, stdout);
 	free(reply);
 	if (resp->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK) {
 		fprintf(stderr, PROG ": the daemon refused the request: status %d%s\n",

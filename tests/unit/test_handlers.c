@@ -13,7 +13,6 @@ typedef Virtioforwarder__PortControlRequest PcReq;
 typedef Virtioforwarder__PortControlResponse PcResp;
 
 static char dir[] = "/tmp/vfwd-relay-XXXXXX";
-static struct relay_params params;
 static struct ctl_config cfg = {.ipc_gid = (gid_t)-1};
 
 /* Run one port-control request; returns the unpacked reply (caller frees). */
@@ -124,7 +123,7 @@ START_TEST(pci_addresses_and_aliases)
 	rq.op = OP(ADD);
 	rq.has_virtio_id = 1, rq.virtio_id = 6;
 	rq.n_pci_addrs = 1, rq.pci_addrs = pa;
-	/* 02:08.0 is aliased to net_null6 (engine params) */
+	/* 02:08.0 is aliased to net_null6 (engine unit_params) */
 	n = ctl_port_control(&cfg, buf, virtioforwarder__port_control_request__pack(&rq, buf),
 			     &out);
 	resp = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
@@ -284,27 +283,17 @@ START_TEST(config_reply)
 }
 END_TEST
 
-static void engine_setup(void)
-{
-	ck_assert_int_eq(relay_engine_start(&params), 0);
-}
-
-static void engine_teardown(void)
-{
-	relay_engine_stop();
-}
-
 int main(void)
 {
 	Suite *s = suite_create("handlers");
 	TCase *tc = tcase_create("handlers");
 
-	if (unit_eal_init("test_handlers", dir, &params))
+	if (unit_eal_init("test_handlers", dir, &unit_params))
 		return EXIT_FAILURE;
-	snprintf(params.aliases[0].pci, sizeof(params.aliases[0].pci), "0000:02:08.0");
-	snprintf(params.aliases[0].dev, sizeof(params.aliases[0].dev), "net_null6,no-rx=1");
-	params.nb_aliases = 1;
-	tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+	snprintf(unit_params.aliases[0].pci, sizeof(unit_params.aliases[0].pci), "0000:02:08.0");
+	snprintf(unit_params.aliases[0].dev, sizeof(unit_params.aliases[0].dev), "net_null6,no-rx=1");
+	unit_params.nb_aliases = 1;
+	tcase_add_checked_fixture(tc, unit_engine_start, unit_engine_stop);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, add_conditional_remove);
 	tcase_add_test(tc, pci_addresses_and_aliases);

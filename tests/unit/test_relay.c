@@ -16,7 +16,6 @@
 #include "unit_eal.h"
 
 static char dir[] = "/tmp/vfwd-relay-XXXXXX";
-static struct relay_params params;
 
 static void sock_path(unsigned int id, char *buf, size_t len)
 {
@@ -41,11 +40,11 @@ static struct relay_snapshot snap(unsigned int id)
 
 START_TEST(pins_outside_workers_refused)
 {
-	struct relay_params p = params;
+	struct relay_params p = unit_params;
 
 	p.pins[2].cpu[RELAY_VM_TO_VF] = 0; /* the main lcore */
 	ck_assert_int_eq(relay_engine_start(&p), -EINVAL);
-	p = params;
+	p = unit_params;
 	cpuset_add(&p.workers, 0);
 	ck_assert_int_eq(relay_engine_start(&p), -EINVAL);
 }
@@ -152,7 +151,7 @@ END_TEST
 /* Two workers (lcores 1 and 2): directions go to the least-loaded one unless pinned. */
 START_TEST(placement_least_loaded_and_pins)
 {
-	struct relay_params p = params;
+	struct relay_params p = unit_params;
 	struct relay_snapshot s;
 
 	relay_engine_stop();
@@ -180,25 +179,15 @@ START_TEST(placement_least_loaded_and_pins)
 }
 END_TEST
 
-static void engine_setup(void)
-{
-	ck_assert_int_eq(relay_engine_start(&params), 0);
-}
-
-static void engine_teardown(void)
-{
-	relay_engine_stop();
-}
-
 int main(void)
 {
 	Suite *s = suite_create("relay");
 	TCase *start = tcase_create("engine_start"), *tc = tcase_create("engine");
 
-	if (unit_eal_init("test_relay", dir, &params))
+	if (unit_eal_init("test_relay", dir, &unit_params))
 		return EXIT_FAILURE;
 	tcase_add_test(start, pins_outside_workers_refused);
-	tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+	tcase_add_checked_fixture(tc, unit_engine_start, unit_engine_stop);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, add_remove_and_errors);
 	tcase_add_test(tc, stale_socket_replaced_other_files_kept);

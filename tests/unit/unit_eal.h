@@ -15,6 +15,20 @@
 #include "relay.h"
 #include "unit.h"
 
+/* The engine parameters of the suite (filled by unit_eal_init, adjusted by the test). */
+static struct relay_params unit_params;
+
+/* Checked fixture: an engine per test, stopped (every relay removed) after it. */
+static inline void unit_engine_start(void)
+{
+	ck_assert_int_eq(relay_engine_start(&unit_params), 0);
+}
+
+static inline void unit_engine_stop(void)
+{
+	relay_engine_stop();
+}
+
 /*
  * Start EAL for test @name (lcores 0, 1 and 2, the last two on CPU 1), make the
  * socket directory @dir (a mkdtemp template) and fill @p for one worker on lcore 1.
