@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* handlers.c: port-control and config requests: validate, act on the relay table, reply. */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "ctl.h"
 #include "relay.h"
+#include "stats.h"
 #include "virtioforwarder.pb-c.h"
 
 #define MAX_BOND_MEMBERS 8
@@ -283,6 +285,31 @@ static void dispatch(const struct ctl_config *cfg, const PcReq *rq, struct outco
 	}
 }
 
+/*
+ * Clients choose what we log: at most 10 refusals a second reach the log, the
+ * rest are counted and summed up in the next line that gets through.
+ */
+static bool refusal_log_allowed(unsigned int *suppressed)
+{
+	static uint64_t window;
+	static unsigned int logged, dropped;
+	uint64_t now = stats_now_ns() / 1000000000ull;
+
+	if (now != window) {
+		window = now;
+		logged = 0;
+	}
+	if (logged >= 10) {
+		dropped++;
+		*suppressed = UINT_MAX; /* this one is not logged either */
+		return false;
+	}
+	logged++;
+	*suppressed = dropped;
+	dropped = 0;
+	return true;
+}
+
 static const char *op_name(int op)
 {
 	static const char *const names[] = {"ADD", "REMOVE", "ADD_SOCK", "REMOVE_SOCK",
@@ -326,8 +353,14 @@ ssize_t ctl_port_control(const struct ctl_config *cfg, const uint8_t *req, size_
 		resp.error_code = o.code;
 		snprintf(text, sizeof(text), "%s: %s", o.source, o.why);
 		resp.error_code_source = text;
-		VLOG(WARNING, "port control %s refused: %s (%s)", rq ? op_name(rq->op) : "request",
-		     text, strerror(-o.code));
+		unsigned int suppressed;
+
+		if (refusal_log_allowed(&suppressed) && suppressed)
+			VLOG(WARNING, "port control: %u refusals not logged (over 10 a second)",
+			     suppressed);
+		if (suppressed != UINT_MAX)
+			VLOG(WARNING, "port control %s refused: %s (%s)",
+			     rq ? op_name(rq->op) : "request", text, strerror(-o.code));
 	} else {
 		resp.status = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK;
 		if (answer[0])

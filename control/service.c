@@ -249,8 +249,10 @@ static void serve_stats(struct ctl *c)
 	while ((ret = recv_envelope(c->stats, &p, &body)) != -EAGAIN) {
 		uint64_t now = stats_now_ns();
 
-		if (ret)
+		if (ret == -EPROTO) /* not from a REQ client: nobody to answer */
 			continue;
+		if (ret < 0)
+			break;
 		p.q = ctl_stats_parse(zmq_msg_data(&body), zmq_msg_size(&body), now, &delay, &out,
 				      &n);
 		zmq_msg_close(&body);

@@ -163,6 +163,18 @@ def main():
           and time.time() - t0 < 2, "... and stats answers within its own window")
     time.sleep(1.6)  # the vanished client's window ends: its reply goes nowhere
 
+    # a client flooding bad requests cannot flood the log
+    time.sleep(1.1)
+    n0 = d.log().count("port control request refused")
+    for _ in range(40):
+        ask_pc(b"\xff")
+    time.sleep(1.1)
+    ask_pc(b"\xff")
+    logged = d.log().count("port control request refused") - n0
+    # 10 a second: the burst may straddle two one-second windows
+    check(logged <= 21 and "refusals not logged (over 10 a second)" in d.log(),
+          "41 refusals, %d logged, the rest counted in one line" % logged)
+
     fds1 = len(os.listdir("/proc/%d/fd" % d.pid()))
     check(fds1 <= fds0 + 2, "no fd leaked (%d before, %d after)" % (fds0, fds1))
     r = d.relay(0)
