@@ -30,7 +30,20 @@ struct vfwd_config {
 	struct vfwd_static_vf statics[RELAY_MAX];
 	unsigned int nb_static;
 	char later[256]; /* options accepted but belonging to later releases */
+	char config_path[PATH_MAX]; /* --config FILE ("" none) */
+	bool check_only;	    /* --check-config: validate, report, exit */
+	char warnings[1024];	    /* config file remarks, printed at start */
 };
+
+/* One KEY=value line (or KEY=(a b c) with @array) of a config file. 0 or -errno + @err. */
+typedef int (*cfgfile_apply_fn)(void *ctx, const char *key, const char *const *vals,
+				unsigned int n, bool array, char *err, size_t errlen);
+/*
+ * Read @path (/etc/default syntax: KEY=value, quotes, # comments, bash arrays,
+ * "export KEY=...") and hand each assignment to @apply. Returns 0, or -errno
+ * with "path:line: KEY: why" in @err.
+ */
+int cfgfile_parse(const char *path, cfgfile_apply_fn apply, void *ctx, char *err, size_t errlen);
 
 /* What opts_parse() asks the caller to do next. */
 enum opts_result {
@@ -46,6 +59,8 @@ void vfwd_config_default(struct vfwd_config *cfg);
  */
 int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *err, size_t errlen);
 void opts_usage(FILE *out);
+/* The shipped /etc/default/virtioforwarder: every key, documented, reference defaults. */
+void opts_default_file(FILE *out);
 /* The man page virtio-forwarder(8), its option list generated from the same table. */
 void opts_manpage(FILE *out);
 

@@ -17,5 +17,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "virtio-forwarder: %s\n", err);
 		return 2;
 	}
+	if (cfg.warnings[0])
+		fprintf(stderr, "%s", cfg.warnings);
+	if (cfg.check_only) {
+		printf("%s: OK\n", cfg.config_path);
+		return EXIT_SUCCESS;
+	}
 	return daemon_run(&cfg);
 }

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* options.c: the option table; parsing, --help and the man page option list come from it. */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <strings.h>
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
@@ -22,8 +24,11 @@ struct opt {
 	const char *arg;  /* argument name in --help */
 	opt_set_fn set;
 	const char *help;
-	size_t off;  /* field of struct vfwd_config for the generic setters */
-	size_t size; /* its size (paths) */
+	size_t off;	  /* field of struct vfwd_config for the generic setters */
+	size_t size;	  /* its size (paths) */
+	const char *env;  /* key in /etc/default/virtioforwarder, or NULL */
+	bool list;	  /* the key takes a list; the option repeats */
+	const char *dflt; /* the shipped default file's value (reference defaults) */
 };
 
 static int parse_ulong(const char *arg, unsigned long min, unsigned long max, unsigned long *v)
@@ -232,6 +237,57 @@ static int set_help(const struct opt *o, struct vfwd_config *cfg, const char *ar
 static int set_version(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
 		       size_t len);
 
+static void warn(struct vfwd_config *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void warn(struct vfwd_config *cfg, const char *fmt, ...)
+{
+	size_t n = strlen(cfg->warnings);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cfg->warnings + n, sizeof(cfg->warnings) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(cfg->warnings);
+	if (n + 1 < sizeof(cfg->warnings))
+		cfg->warnings[n] = '\n', cfg->warnings[n + 1] = '\0';
+}
+
+/* --config / --check-config: read before the other options (see opts_parse). */
+static int set_config(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		      size_t len)
+{
+	return 0;
+}
+
+static int set_zero_copy(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+			 size_t len)
+{
+	warn(cfg, "%s='%s' ignored: DPDK no longer has vhost dequeue zero-copy", o->env, arg);
+	return 0;
+}
+
+/* File keys of features still to come: named in the start-up warning. */
+static int set_later_key(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+			 size_t len)
+{
+	size_t n = strlen(cfg->later);
+
+	if (!strstr(cfg->later, o->env))
+		snprintf(cfg->later + n, sizeof(cfg->later) - n, "%s%s", n ? ", " : "", o->env);
+	return 0;
+}
+
+/* VIO4WD_*: the core scheduler's keys; enabling it is noted as not supported yet. */
+static int set_core_sched(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+			  size_t len)
+{
+	if (!strcmp(o->env, "VIO4WD_CORE_SCHED_ENABLE") && strcasecmp(arg, "false") &&
+	    strcmp(arg, "0"))
+		return set_later_key(o, cfg, arg, err, len);
+	return 0;
+}
+
 /* Generic setters bound to a field of struct vfwd_config. */
 #define CFG_BOOL(f) .set = set_flag, .off = offsetof(struct vfwd_config, f)
 #define CFG_EP(f)                                                                                  \
@@ -244,39 +300,55 @@ static int set_version(const struct opt *o, struct vfwd_config *cfg, const char 
 /* clang-format off */
 static const struct opt opts[] = {
 	{"cpus", 'C', required_argument, "LIST", set_cpus,
-	 "worker CPUs: list 1,2 / ranges 1-3 / hex 0x6 (required)"},
+	 "worker CPUs: list 1,2 / ranges 1-3 / hex 0x6 (required)",
+	 .env = "VIRTIOFWD_CPU_MASK", .dflt = "1,2"},
 	{"master-lcore", 'M', required_argument, "CPU", set_main_lcore,
-	 "control (main) lcore, never a worker (default 0)"},
+	 "control (main) lcore, never a worker (default 0)",
+	 .env = "VIRTIOFWD_MASTER_LCORE", .dflt = ""},
 	{"nodaemon", 'n', no_argument, NULL, CFG_BOOL(nodaemon),
 	 .help = "stay in the foreground, log to stdout"},
 	{"loglevel", 'l', required_argument, "0-7", set_loglevel,
-	 "syslog level: 3 errors ... 6 info (default) ... 7 debug"},
+	 "syslog level: 3 errors ... 6 info (default) ... 7 debug",
+	 .env = "VIRTIOFWD_LOG_LEVEL", .dflt = "6"},
 	{"pid-path", 'p', required_argument, "DIR", CFG_PATH(pid_dir),
-	 .help = "directory of virtio-forwarder.pid (default /var/run)"},
+	 .help = "directory of virtio-forwarder.pid (default /var/run)",
+	 .env = "VIRTIOFWD_PID_DIR", .dflt = "/var/run"},
 	{"huge-dir", 'H', required_argument, "DIR", CFG_PATH(huge_dir),
-	 .help = "hugetlbfs mount point for DPDK memory (default: EAL's choice)"},
+	 .help = "hugetlbfs mount point for DPDK memory (default: EAL's choice)",
+	 .env = "VIRTIOFWD_HUGETLBFS_MOUNT_POINT", .dflt = "/dev/hugepages"},
 	{"vhost-path", 'V', required_argument, "DIR", CFG_PATH(relay.vhost_dir),
-	 .help = "vhost-user socket directory (default /tmp/virtio-forwarder)"},
+	 .help = "vhost-user socket directory (default /tmp/virtio-forwarder)",
+	 .env = "VIRTIOFWD_SOCKET_DIR", .dflt = "/tmp/virtio-forwarder"},
 	{"vhost-socket", 'S', required_argument, "PATTERN", set_vhost_socket,
-	 "socket file name, one %u for the relay id (default virtio-forwarder%u.sock)"},
+	 "socket file name, one %u for the relay id (default virtio-forwarder%u.sock)",
+	 .env = "VIRTIOFWD_SOCKET_FNAME_PATTERN", .dflt = "virtio-forwarder%u.sock"},
 	{"vhost-username", 'u', required_argument, "USER", set_owner,
-	 "owner of server-mode sockets"},
+	 "owner of server-mode sockets",
+	 .env = "VIRTIOFWD_SOCKET_OWNER", .dflt = ""},
 	{"vhost-groupname", 'g', required_argument, "GROUP", set_owner,
-	 "group of server-mode sockets"},
+	 "group of server-mode sockets",
+	 .env = "VIRTIOFWD_SOCKET_GROUP", .dflt = ""},
 	{"vhostuser-client", 'i', no_argument, NULL, CFG_BOOL(relay.client_mode),
-	 .help = "vhost-user client mode: connect to sockets QEMU serves, reconnect"},
+	 .help = "vhost-user client mode: connect to sockets QEMU serves, reconnect",
+	 .env = "VIRTIOFWD_VHOST_CLIENT", .dflt = "y"},
 	{"virtio-cpu", 'c', required_argument, "R:C[,C];...", set_pins,
-	 "pin relay R: first CPU serves VF->VM, second VM->VF (repeatable)"},
+	 "pin relay R: first CPU serves VF->VM, second VM->VF (repeatable)",
+	 .env = "VIRTIOFWD_CPU_PINS", .list = true, .dflt = ""},
 	{"add-pci-vf", 'P', required_argument, "DEV=ID", set_static_vf,
-	 "relay ID over DEV: PCI address or DPDK device string (repeatable)"},
+	 "relay ID over DEV: PCI address or DPDK device string (repeatable)",
+	 .env = "VIRTIOFWD_STATIC_VFS", .list = true, .dflt = ""},
 	{"enable-jumbo", 'J', no_argument, NULL, CFG_BOOL(relay.jumbo),
-	 .help = "jumbo frames: VF MTU 9000"},
+	 .help = "jumbo frames: VF MTU 9000",
+	 .env = "VIRTIOFWD_JUMBO", .dflt = "y"},
 	{"enable-mrgbuf", 'R', no_argument, NULL, CFG_BOOL(relay.mrgbuf),
-	 .help = "offer mergeable RX buffers to guests"},
+	 .help = "offer mergeable RX buffers to guests",
+	 .env = "VIRTIOFWD_MRGBUF", .dflt = "y"},
 	{"enable-tso", 'T', no_argument, NULL, CFG_BOOL(relay.tso),
-	 .help = "offer TSO and checksum offloads to guests"},
+	 .help = "offer TSO and checksum offloads to guests",
+	 .env = "VIRTIOFWD_TSO", .dflt = ""},
 	{"device-alias", 0, required_argument, "PCI=DEV", set_alias,
-	 "requests naming PCI use DPDK device string DEV instead (repeatable)"},
+	 "requests naming PCI use DPDK device string DEV instead (repeatable)",
+	 .env = "VIRTIOFWD_DEVICE_ALIASES", .list = true, .dflt = ""},
 	{"no-huge", 0, no_argument, NULL, CFG_BOOL(no_huge),
 	 .help = "run DPDK without hugepages (memfd memory)"},
 	{"mem", 0, required_argument, "MB", set_mem,
@@ -284,19 +356,51 @@ static const struct opt opts[] = {
 	{"file-prefix", 0, required_argument, "NAME", set_file_prefix,
 	 "DPDK runtime prefix, /var/run/dpdk/NAME (default virtio-forwarder)"},
 	{"zmq-port-control-ep", 'Z', optional_argument, "EP", CFG_EP(ctl.port_control_ep),
-	 .help = "port control service (default " CTL_EP_PORT_CONTROL ")"},
+	 .help = "port control service (default " CTL_EP_PORT_CONTROL ")",
+	 .env = "VIRTIOFWD_ZMQ_PORT_CONTROL_EP", .dflt = "ipc:///var/run/virtio-forwarder/port_control"},
 	{"zmq-stats-ep", 'z', optional_argument, "EP", CFG_EP(ctl.stats_ep),
-	 .help = "stats service (default " CTL_EP_STATS ")"},
+	 .help = "stats service (default " CTL_EP_STATS ")",
+	 .env = "VIRTIOFWD_ZMQ_STATS_EP", .dflt = "ipc:///var/run/virtio-forwarder/stats"},
 	{"zmq-core-sched-ep", 's', optional_argument, "EP", set_later,
-	 "core scheduler endpoint (not supported yet)"},
+	 "core scheduler endpoint (not supported yet)",
+	 .env = "VIRTIOFWD_ZMQ_CORE_SCHED_EP", .dflt = "ipc:///var/run/virtio-forwarder/core_sched"},
 	{"zmq-config-ep", 'Y', optional_argument, "EP", CFG_EP(ctl.config_ep),
-	 .help = "config service (default " CTL_EP_CONFIG ")"},
+	 .help = "config service (default " CTL_EP_CONFIG ")",
+	 .env = "VIRTIOFWD_ZMQ_CONFIG_EP", .dflt = ""},
 	{"vfio-vf-token", 't', required_argument, "UUID", set_later,
-	 "VFIO VF token (not supported yet)"},
+	 "VFIO VF token (not supported yet)",
+	 .env = "VIRTIOFWD_VFIO_VF_TOKEN", .dflt = ""},
 	{"dynamic-sockets", 'd', no_argument, NULL, set_dynamic,
-	 "no sockets at start: ADD_SOCK/REMOVE_SOCK pair any socket path with a VF"},
+	 "no sockets at start: ADD_SOCK/REMOVE_SOCK pair any socket path with a VF",
+	 .env = "VIRTIOFWD_DYNAMIC_SOCKETS", .dflt = ""},
 	{"same-numa", 'a', no_argument, NULL, set_later,
-	 "memory only on worker NUMA nodes (not supported yet)"},
+	 "memory only on worker NUMA nodes (not supported yet)",
+	 .env = "VIRTIOFWD_CPU_NIC_SAME_NUMA", .dflt = ""},
+	{"config", 0, required_argument, "FILE", set_config,
+	 "read /etc/default/virtioforwarder-style FILE first; options override it"},
+	{"check-config", 0, required_argument, "FILE", set_config,
+	 "check FILE (with the other options), say what is wrong, exit"},
+	/* keys of the file only */
+	{NULL, 0, required_argument, NULL, set_zero_copy,
+	 "accepted for compatibility: DPDK no longer has dequeue zero-copy",
+	 .env = "VIRTIOFWD_ZERO_COPY", .dflt = ""},
+	{NULL, 0, required_argument, NULL, set_later_key,
+	 "devices to bind to vfio-pci at start: 0000:01:02.3, 01:02.3, netdev, netdev:count",
+	 .env = "VIRTIOFWD_BIND_VFIO_PCI", .list = true, .dflt = ""},
+	{NULL, 0, required_argument, NULL, set_core_sched,
+	 "run the core scheduler (load balancer)", .env = "VIO4WD_CORE_SCHED_ENABLE",
+	 .dflt = "true"},
+	{NULL, 0, required_argument, NULL, set_core_sched,
+	 "core scheduler: rebalance when the spread improves by more than this",
+	 .env = "VIO4WD_CORE_SCHED_SENSITIVITY", .dflt = "0.25"},
+	{NULL, 0, required_argument, NULL, set_core_sched,
+	 "core scheduler: seconds between load samples", .env = "VIO4WD_CORE_SCHED_POLL_INTERVAL",
+	 .dflt = "5"},
+	{NULL, 0, required_argument, NULL, set_core_sched, "core scheduler: log level",
+	 .env = "VIO4WD_CORE_SCHED_LOG_LEVEL", .dflt = "6"},
+	{NULL, 0, required_argument, NULL, set_core_sched,
+	 "core scheduler: balance across NUMA nodes instead of per node",
+	 .env = "VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT", .dflt = ""},
 	{"version", 'v', no_argument, NULL, set_version, "print the version and exit"},
 	{"help", 'h', no_argument, NULL, set_help, "print this help and exit"},
 };
@@ -338,6 +442,9 @@ void opts_usage(FILE *out)
 	for (size_t i = 0; i < NB_OPTS; i++) {
 		const struct opt *o = &opts[i];
 		char left[64];
+
+		if (!o->name)
+			continue;
 		int n = 0;
 
 		if (o->key)
@@ -390,6 +497,8 @@ void opts_manpage(FILE *out)
 	for (size_t i = 0; i < NB_OPTS; i++) {
 		const struct opt *o = &opts[i];
 
+		if (!o->name)
+			continue;
 		fputs(".TP\n", out);
 		if (o->key)
 			fprintf(out, "\\fB\\-%c\\fR, ", o->key);
@@ -401,6 +510,26 @@ void opts_manpage(FILE *out)
 		fprintf(out, "\n%s\n", o->help);
 	}
 	fputs(man_tail, out);
+}
+
+void opts_default_file(FILE *out)
+{
+	fputs("# /etc/default/virtioforwarder: configuration of the virtio-forwarder service.\n"
+	      "# KEY=value; lists also as KEY=(a b c); flags: any non-blank value enables.\n"
+	      "# Command-line options override these. Check a file with\n"
+	      "#   virtio-forwarder --check-config /etc/default/virtioforwarder\n",
+	      out);
+	for (size_t i = 0; i < NB_OPTS; i++) {
+		const struct opt *o = &opts[i];
+
+		if (!o->env)
+			continue;
+		fprintf(out, "\n# %s", o->help);
+		if (o->name)
+			fprintf(out, " (option --%s)", o->name);
+		fprintf(out, "%s\n%s=%s\n", o->list ? "\n# A list: KEY=(a b c)." : "", o->env,
+			o->dflt ? o->dflt : "");
+	}
 }
 
 void vfwd_config_default(struct vfwd_config *cfg)
@@ -415,11 +544,13 @@ void vfwd_config_default(struct vfwd_config *cfg)
 
 static int getopt_tables(struct option *lopts, char *shorts)
 {
-	size_t s = 0;
+	size_t s = 0, l = 0;
 
 	for (size_t i = 0; i < NB_OPTS; i++) {
-		lopts[i] = (struct option){opts[i].name, opts[i].has_arg, NULL,
-					   opts[i].key ? opts[i].key : LONG_ONLY_BASE + (int)i};
+		if (!opts[i].name) /* a file key only */
+			continue;
+		lopts[l++] = (struct option){opts[i].name, opts[i].has_arg, NULL,
+					     opts[i].key ? opts[i].key : LONG_ONLY_BASE + (int)i};
 		if (!opts[i].key)
 			continue;
 		shorts[s++] = (char)opts[i].key;
@@ -429,7 +560,7 @@ static int getopt_tables(struct option *lopts, char *shorts)
 			shorts[s++] = ':', shorts[s++] = ':';
 	}
 	shorts[s] = '\0';
-	lopts[NB_OPTS] = (struct option){0};
+	lopts[l] = (struct option){0};
 	return 0;
 }
 
@@ -443,17 +574,85 @@ static const struct opt *opt_find(int key)
 	return NULL;
 }
 
+/* A list option given on the command line replaces what the file listed. */
+static void list_clear(const struct opt *o, struct vfwd_config *cfg)
+{
+	if (o->key == 'P')
+		cfg->nb_static = 0;
+	else if (o->key == 'c')
+		for (unsigned int r = 0; r < RELAY_MAX; r++)
+			cfg->relay.pins[r].cpu[0] = cfg->relay.pins[r].cpu[1] = -1;
+	else if (o->set == set_alias)
+		cfg->relay.nb_aliases = 0;
+}
+
+/* One KEY=value of the file, through the option that KEY stands for. */
+static int apply_key(void *ctx, const char *key, const char *const *vals, unsigned int n,
+		     bool array, char *err, size_t len)
+{
+	struct vfwd_config *cfg = ctx;
+	const struct opt *o = NULL;
+	int ret;
+
+	for (size_t i = 0; i < NB_OPTS && !o; i++)
+		if (opts[i].env && !strcmp(opts[i].env, key))
+			o = &opts[i];
+	if (!o) {
+		warn(cfg, "unknown key %s ignored", key);
+		return 0;
+	}
+	if (n > 1 && !o->list) {
+		snprintf(err, len, "takes one value, not a list of %u", n);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		if (!vals[i][0])
+			continue; /* blank: the option is off (flags: "non-blank enables") */
+		ret = o->set(o, cfg, o->has_arg == no_argument ? NULL : vals[i], err, len);
+		if (ret < 0)
+			return ret;
+		if (o->has_arg == no_argument)
+			break;
+	}
+	(void)array;
+	return 0;
+}
+
+/* First pass: only --config / --check-config, so that the file comes before the options. */
+static void config_prescan(int argc, char **argv, const struct option *lopts, const char *shorts,
+			   struct vfwd_config *cfg)
+{
+	int c;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		const struct opt *o = opt_find(c);
+
+		if (o && o->set == set_config && optarg) {
+			snprintf(cfg->config_path, sizeof(cfg->config_path), "%s", optarg);
+			cfg->check_only = !strcmp(o->name, "check-config");
+		}
+	}
+}
+
 int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *err, size_t errlen)
 {
 	struct option lopts[NB_OPTS + 1];
 	char shorts[3 * NB_OPTS + 2], why[VFWD_ERR_LEN];
+	bool cli_seen[NB_OPTS] = {false};
 	int c, ret;
 
 	vfwd_config_default(cfg);
 	getopt_tables(lopts, shorts);
 	help_out = out;
-	optind = 0; /* full reset: parse may run more than once (tests) */
 	opterr = 0;
+	config_prescan(argc, argv, lopts, shorts, cfg);
+	if (cfg->config_path[0]) {
+		ret = cfgfile_parse(cfg->config_path, apply_key, cfg, err, errlen);
+		if (ret)
+			return ret;
+	}
+	optind = 0; /* full reset: parse may run more than once (tests) */
 	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
 		const struct opt *o = opt_find(c);
 
@@ -464,6 +663,9 @@ int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *
 				snprintf(err, errlen, "option -%c needs an argument", optopt);
 			return -EINVAL;
 		}
+		if (o->list && !cli_seen[o - opts])
+			list_clear(o, cfg);
+		cli_seen[o - opts] = true;
 		ret = o->set(o, cfg, optarg, why, sizeof(why));
 		if (ret < 0) {
 			snprintf(err, errlen, "option --%s: %s", o->name, why);
@@ -477,7 +679,8 @@ int opts_parse(int argc, char **argv, struct vfwd_config *cfg, FILE *out, char *
 		return -EINVAL;
 	}
 	if (!cfg->cpus_set) {
-		snprintf(err, errlen, "no worker CPUs: give -C/--cpus (e.g. -C 1)");
+		snprintf(err, errlen,
+			 "no worker CPUs: give -C/--cpus (e.g. -C 1) or VIRTIOFWD_CPU_MASK");
 		return -EINVAL;
 	}
 	if (cfg->ctl.dynamic_sockets && cfg->nb_static) {

@@ -291,7 +291,8 @@ int main(void)
 	if (unit_eal_init("test_handlers", dir, &unit_params))
 		return EXIT_FAILURE;
 	snprintf(unit_params.aliases[0].pci, sizeof(unit_params.aliases[0].pci), "0000:02:08.0");
-	snprintf(unit_params.aliases[0].dev, sizeof(unit_params.aliases[0].dev), "net_null6,no-rx=1");
+	snprintf(unit_params.aliases[0].dev, sizeof(unit_params.aliases[0].dev),
+		 "net_null6,no-rx=1");
 	unit_params.nb_aliases = 1;
 	tcase_add_checked_fixture(tc, unit_engine_start, unit_engine_stop);
 	tcase_set_timeout(tc, 30);

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_config.c: /etc/default/virtioforwarder reading (src/config_file.c through src/options.c). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "unit.h"
+
+static struct vfwd_config cfg;
+static char err[VFWD_ERR_LEN];
+static char path[] = "/tmp/vfwd-config-XXXXXX";
+
+static void write_file(const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Parse with --config @path plus the given options (NULL-terminated). */
+static int parse(const char *text, ...)
+{
+	char *argv[32] = {"virtio-forwarder", "--config", path};
+	int argc = 3;
+	va_list ap;
+
+	write_file(text);
+	va_start(ap, text);
+	for (const char *a = va_arg(ap, const char *); a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	err[0] = '\0';
+	return opts_parse(argc, argv, &cfg, stdout, err, sizeof(err));
+}
+
+START_TEST(every_syntax)
+{
+	ck_assert_int_eq(parse("# a comment\n"
+			       "\n"
+			       "VIRTIOFWD_CPU_MASK=0x6\n"
+			       "  VIRTIOFWD_LOG_LEVEL=\"5\"   # trailing comment\n"
+			       "export VIRTIOFWD_SOCKET_DIR='/tmp/with space'\n"
+			       "VIRTIOFWD_STATIC_VFS=(0000:02:08.0=1 \"net_tap0,iface=t0=2\"\n"
+			       "   02:08.2=3)\n"
+			       "VIRTIOFWD_CPU_PINS=1:1,2\n"
+			       "VIRTIOFWD_VHOST_CLIENT=y\n"
+			       "VIRTIOFWD_TSO=\n"
+			       "VIRTIOFWD_MRGBUF=\"\"\n"
+			       "VIRTIOFWD_JUMBO=n\n"
+			       "VIRTIOFWD_ZMQ_STATS_EP=ipc:///tmp/s\n"
+			       "VIRTIOFWD_ZMQ_CONFIG_EP=\n"
+			       "VIRTIOFWD_DEVICE_ALIASES=(02:08.0=net_null0)\n"
+			       "VIRTIOFWD_SOCKET_OWNER=root\n",
+			       NULL),
+			 OPTS_RUN);
+	ck_assert(cpuset_has(&cfg.relay.workers, 1) && cpuset_has(&cfg.relay.workers, 2));
+	ck_assert_int_eq(cfg.loglevel, 5);
+	ck_assert_str_eq(cfg.relay.vhost_dir, "/tmp/with space");
+	ck_assert_uint_eq(cfg.nb_static, 3);
+	ck_assert_str_eq(cfg.statics[1].dev, "net_tap0,iface=t0");
+	ck_assert_uint_eq(cfg.statics[2].id, 3);
+	ck_assert_int_eq(cfg.relay.pins[1].cpu[1], 2);
+	ck_assert(cfg.relay.client_mode);
+	ck_assert(!cfg.relay.tso && !cfg.relay.mrgbuf); /* blank: off */
+	ck_assert(cfg.relay.jumbo);			/* non-blank enables, even "n" */
+	ck_assert_str_eq(cfg.ctl.stats_ep, "ipc:///tmp/s");
+	ck_assert_str_eq(cfg.ctl.config_ep, "");
+	ck_assert_uint_eq(cfg.relay.nb_aliases, 1);
+	ck_assert_int_eq((int)cfg.relay.sock_uid, 0);
+}
+END_TEST
+
+START_TEST(command_line_overrides)
+{
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_LOG_LEVEL=3\n"
+			       "VIRTIOFWD_STATIC_VFS=(a=1 b=2)\n",
+			       "-l", "7", "-P", "c=5", NULL),
+			 OPTS_RUN);
+	ck_assert_int_eq(cfg.loglevel, 7);
+	ck_assert_uint_eq(cfg.nb_static, 1); /* a list on the command line replaces the file's */
+	ck_assert_str_eq(cfg.statics[0].dev, "c");
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_STATIC_VFS=a=1\n", NULL), OPTS_RUN);
+	ck_assert_uint_eq(cfg.nb_static, 1); /* a single bare value for a list key */
+}
+END_TEST
+
+START_TEST(bad_values_name_key_value_and_rule)
+{
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_LOG_LEVEL=9\n", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(
+		strstr(err, ":2: VIRTIOFWD_LOG_LEVEL: '9' is not a log level in 0..7"));
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=(1 2)\n", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, ":1: VIRTIOFWD_CPU_MASK: takes one value, not a list"));
+	ck_assert_int_eq(
+		parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_SOCKET_FNAME_PATTERN=x.sock\n", NULL),
+		-EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "VIRTIOFWD_SOCKET_FNAME_PATTERN: 'x.sock' is not"));
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=\"1\n", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, ":1: VIRTIOFWD_CPU_MASK: unterminated quote"));
+	ck_assert_int_eq(parse("VIRTIOFWD_STATIC_VFS=(a=1\n", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "array not closed"));
+	ck_assert_int_eq(parse("this is not an assignment\n", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, ":1: 'this is not an assignment' is not KEY=value"));
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_STATIC_VFS=(a=64)\n", NULL),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "relay id '64' is not a number in 0..63"));
+	ck_assert_int_eq(parse("VIRTIOFWD_LOG_LEVEL=6\n", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "VIRTIOFWD_CPU_MASK"));
+}
+END_TEST
+
+START_TEST(unknown_and_compat_keys_warn)
+{
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_NO_SUCH_KEY=1\n"
+			       "VIRTIOFWD_ZERO_COPY=y\nVIO4WD_CORE_SCHED_ENABLE=true\n"
+			       "VIO4WD_CORE_SCHED_SENSITIVITY=0.25\n",
+			       NULL),
+			 OPTS_RUN);
+	ck_assert_ptr_nonnull(strstr(cfg.warnings, "unknown key VIRTIOFWD_NO_SUCH_KEY ignored"));
+	ck_assert_ptr_nonnull(strstr(cfg.warnings, "VIRTIOFWD_ZERO_COPY='y' ignored"));
+	ck_assert_ptr_nonnull(strstr(cfg.later, "VIO4WD_CORE_SCHED_ENABLE"));
+}
+END_TEST
+
+/* Every key of the compatibility spec is in the shipped file, which parses cleanly. */
+START_TEST(default_file_round_trip)
+{
+	static const char *const keys[] = {"VIRTIOFWD_CPU_MASK",
+					   "VIRTIOFWD_LOG_LEVEL",
+					   "VIRTIOFWD_MASTER_LCORE",
+					   "VIRTIOFWD_STATIC_VFS",
+					   "VIRTIOFWD_CPU_PINS",
+					   "VIRTIOFWD_VHOST_CLIENT",
+					   "VIRTIOFWD_DYNAMIC_SOCKETS",
+					   "VIRTIOFWD_SOCKET_DIR",
+					   "VIRTIOFWD_SOCKET_FNAME_PATTERN",
+					   "VIRTIOFWD_SOCKET_OWNER",
+					   "VIRTIOFWD_SOCKET_GROUP",
+					   "VIRTIOFWD_HUGETLBFS_MOUNT_POINT",
+					   "VIRTIOFWD_JUMBO",
+					   "VIRTIOFWD_MRGBUF",
+					   "VIRTIOFWD_TSO",
+					   "VIRTIOFWD_CPU_NIC_SAME_NUMA",
+					   "VIRTIOFWD_VFIO_VF_TOKEN",
+					   "VIRTIOFWD_BIND_VFIO_PCI",
+					   "VIRTIOFWD_PID_DIR",
+					   "VIRTIOFWD_ZMQ_PORT_CONTROL_EP",
+					   "VIRTIOFWD_ZMQ_STATS_EP",
+					   "VIRTIOFWD_ZMQ_CORE_SCHED_EP",
+					   "VIRTIOFWD_ZMQ_CONFIG_EP",
+					   "VIRTIOFWD_ZERO_COPY",
+					   "VIO4WD_CORE_SCHED_ENABLE",
+					   "VIO4WD_CORE_SCHED_SENSITIVITY",
+					   "VIO4WD_CORE_SCHED_POLL_INTERVAL",
+					   "VIO4WD_CORE_SCHED_LOG_LEVEL",
+					   "VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT",
+					   "VIRTIOFWD_DEVICE_ALIASES"};
+	static char text[16384];
+	FILE *f = fmemopen(text, sizeof(text), "w");
+	char needle[80];
+
+	opts_default_file(f);
+	fclose(f);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		snprintf(needle, sizeof(needle), "\n%s=", keys[i]);
+		ck_assert_msg(strstr(text, needle), "default file lacks %s", keys[i]);
+	}
+	ck_assert_ptr_nonnull(strstr(text, "\nVIRTIOFWD_VHOST_CLIENT=y\n"));
+	ck_assert_int_eq(parse(text, "-M", "3", NULL), OPTS_RUN);
+	ck_assert_str_eq(cfg.warnings, "");
+	ck_assert(cfg.relay.client_mode && cfg.relay.jumbo && cfg.relay.mrgbuf && !cfg.relay.tso);
+	ck_assert_str_eq(cfg.ctl.port_control_ep, "ipc:///var/run/virtio-forwarder/port_control");
+}
+END_TEST
+
+START_TEST(check_config_and_missing_file)
+{
+	char *argv[] = {"virtio-forwarder", "--check-config", path, NULL};
+
+	write_file("VIRTIOFWD_CPU_MASK=1\n");
+	ck_assert_int_eq(opts_parse(3, argv, &cfg, stdout, err, sizeof(err)), OPTS_RUN);
+	ck_assert(cfg.check_only);
+	argv[2] = "/nonexistent/virtioforwarder";
+	ck_assert_int_eq(opts_parse(3, argv, &cfg, stdout, err, sizeof(err)), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err, "cannot read /nonexistent/virtioforwarder"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	int fd = mkstemp(path), ret;
+
+	if (fd < 0)
+		return EXIT_FAILURE;
+	close(fd);
+	tcase_add_test(tc, every_syntax);
+	tcase_add_test(tc, command_line_overrides);
+	tcase_add_test(tc, bad_values_name_key_value_and_rule);
+	tcase_add_test(tc, unknown_and_compat_keys_warn);
+	tcase_add_test(tc, default_file_round_trip);
+	tcase_add_test(tc, check_config_and_missing_file);
+	suite_add_tcase(s, tc);
+	ret = unit_run(s);
+	unlink(path);
+	return ret;
+}
