@@ -62,11 +62,15 @@ struct ctl;
 /* Bind the enabled endpoints (creating IPC directories, mode 0660). NULL + errno. */
 struct ctl *ctl_open(const struct ctl_config *cfg);
 void ctl_close(struct ctl *c);
-/*
- * Serve requests until a signal on @sfd asks to stop. @on_signal is called
- * for each signal and returns true to stop. Returns 0, or -errno.
- */
-int ctl_run(struct ctl *c, int sfd, bool (*on_signal)(int signo, void *arg), void *arg);
+/* What the daemon hooks into the loop. */
+struct ctl_hooks {
+	bool (*on_signal)(int signo, void *arg); /* each signal on the fd; true: stop */
+	void (*on_tick)(void *arg);		 /* once a second, after the rate sample */
+	void *arg;
+};
+
+/* Serve requests until a signal on @sfd asks to stop. Returns 0, or -errno. */
+int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks);
 
 /* ---- client library (client.c), shared by every tool -------------------------- */
 

@@ -295,7 +295,7 @@ static long next_timeout_ms(const struct ctl *c, uint64_t now)
 	return next <= now ? 0 : (long)((next - now + 999999) / 1000000);
 }
 
-int ctl_run(struct ctl *c, int sfd, bool (*on_signal)(int signo, void *arg), void *arg)
+int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 {
 	zmq_pollitem_t items[4] = {{NULL, sfd, ZMQ_POLLIN, 0}};
 	void *socks[4] = {NULL, c->port_control, c->stats, c->config};
@@ -311,7 +311,7 @@ int ctl_run(struct ctl *c, int sfd, bool (*on_signal)(int signo, void *arg), voi
 		if (zmq_poll(items, n, next_timeout_ms(c, now)) < 0 && errno != EINTR)
 			return -errno;
 		if ((items[0].revents & ZMQ_POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si) &&
-		    on_signal((int)si.ssi_signo, arg))
+		    hooks->on_signal((int)si.ssi_signo, hooks->arg))
 			return 0;
 		if (c->port_control)
 			serve_rep(c, c->port_control, true);
@@ -323,6 +323,8 @@ int ctl_run(struct ctl *c, int sfd, bool (*on_signal)(int signo, void *arg), voi
 		if (now >= c->next_sample_ns) {
 			stats_rolling_sample(now);
 			c->next_sample_ns = now + SAMPLE_NS;
+			if (hooks->on_tick)
+				hooks->on_tick(hooks->arg);
 		}
 		if (now >= c->next_links_ns) {
 			relay_links_poll();

@@ -338,6 +338,16 @@ int relay_remove(unsigned int id)
 	return 0;
 }
 
+int relay_workers_check(void)
+{
+	return eng.started ? workers_progressed() : -1;
+}
+
+void relay_test_stall_worker(void)
+{
+	workers_stall_one();
+}
+
 void relay_links_poll(void)
 {
 	for (unsigned int i = 0; i < RELAY_MAX; i++)

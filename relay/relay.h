@@ -189,6 +189,13 @@ unsigned int relay_list(unsigned int out[RELAY_MAX]);
 int relay_snapshot_get(unsigned int id, struct relay_snapshot *out);
 /* Check VF links (bond failover where the PMD cannot see it). Control thread, ~10 Hz. */
 void relay_links_poll(void);
+/*
+ * -1 when every worker passed over its work since the last call, else the lcore of a
+ * worker that did not (stuck). Control thread, called at the watchdog's pace.
+ */
+int relay_workers_check(void);
+/* Test hook (VFWD_TEST_HOOKS=1, SIGUSR2): make one worker stop making progress. */
+void relay_test_stall_worker(void);
 /* Log one line per relay with state and counters (control thread). */
 void relay_log_all(void);
 

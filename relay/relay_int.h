@@ -74,6 +74,10 @@ void workers_stop(void);
 int worker_attach(struct relay_dir *d, int cpu);
 /* Unpublish @d and wait until no worker can still see it. */
 void worker_detach(struct relay_dir *d);
+/* -1 when every worker made progress since the last call, else the lcore of one that did not. */
+int workers_progressed(void);
+/* Test hook: make the first worker stop making progress. */
+void workers_stall_one(void);
 /* Wait until every worker has finished the iteration it was in. */
 void workers_synchronize(void);
 

@@ -23,6 +23,9 @@ struct work_list {
 
 struct worker {
 	struct work_list *list; /* published with release, read with acquire */
+	uint64_t heartbeat;	/* passes over the list; written by the worker only */
+	bool stall;		/* test hook: stop making progress (set by the control thread) */
+	uint64_t seen;		/* heartbeat at the last check (control thread) */
 	unsigned int lcore;
 	unsigned int tid;  /* QSBR thread id */
 	unsigned int load; /* directions assigned (control thread) */
@@ -138,6 +141,14 @@ static int worker_main(void *arg)
 	while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
 		const struct work_list *l = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
 
+		if (unlikely(__atomic_load_n(&w->stall, __ATOMIC_RELAXED))) {
+			/* Test hook: a stuck worker (offline, so shutdown still works). */
+			rte_rcu_qsbr_thread_offline(qsv, w->tid);
+			while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
+				rte_pause();
+			break;
+		}
+		__atomic_store_n(&w->heartbeat, w->heartbeat + 1, __ATOMIC_RELAXED);
 		for (unsigned int i = 0; i < l->n; i++) {
 			struct relay_dir *d = l->item[i];
 
@@ -154,9 +165,29 @@ static int worker_main(void *arg)
 			rte_rcu_qsbr_thread_online(qsv, w->tid);
 		}
 	}
-	rte_rcu_qsbr_thread_offline(qsv, w->tid);
+	rte_rcu_qsbr_thread_offline(qsv, w->tid); /* harmless when already offline */
 	rte_rcu_qsbr_thread_unregister(qsv, w->tid);
 	return 0;
+}
+
+int workers_progressed(void)
+{
+	int stuck = -1;
+
+	for (unsigned int i = 0; i < nb_workers; i++) {
+		uint64_t hb = __atomic_load_n(&workers[i].heartbeat, __ATOMIC_RELAXED);
+
+		if (hb == workers[i].seen && stuck < 0)
+			stuck = (int)workers[i].lcore;
+		workers[i].seen = hb;
+	}
+	return stuck;
+}
+
+void workers_stall_one(void)
+{
+	if (nb_workers)
+		__atomic_store_n(&workers[0].stall, true, __ATOMIC_RELAXED);
 }
 
 void workers_synchronize(void)

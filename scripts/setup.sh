@@ -13,7 +13,7 @@ PACKAGES=(
 	dpdk dpdk-dev librte-bus-pci23 librte-bus-vdev23 librte-mempool-ring23
 	librte-net-af-packet23 librte-net-pcap23 librte-net-null23 librte-net-tap23 librte-net-virtio23
 	# tests and demo
-	python3 iproute2 iputils-ping procps coreutils
+	python3 iproute2 iputils-ping procps coreutils systemd man-db
 	# control-plane tests: a Python client built from our .proto (as existing clients are),
 	# raw ZeroMQ for malformed requests, promtool to validate the Prometheus output
 	python3-zmq python3-protobuf protobuf-compiler prometheus

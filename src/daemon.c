@@ -126,6 +126,15 @@ static bool on_signal(int signo, void *arg)
 		relay_log_all();
 		return false;
 	}
+	if (signo == SIGUSR2) {
+		if (getenv("VFWD_TEST_HOOKS")) {
+			VLOG(WARNING, "test hook: stalling a worker");
+			relay_test_stall_worker();
+		} else {
+			VLOG(NOTICE, "SIGUSR2 ignored (test hooks are off)");
+		}
+		return false;
+	}
 	VLOG(NOTICE, "signal %d (%s) received: shutting down", signo, strsignal(signo));
 	return true;
 }
@@ -139,6 +148,7 @@ static int signals_block(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	/* Before EAL: every thread it creates inherits the mask. */
 	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
 		return -1;
@@ -175,6 +185,8 @@ int daemon_run(const struct vfwd_config *cfg)
 		goto out_sig;
 	if (cfg->later[0])
 		VLOG(WARNING, "not supported yet, ignored: %s", cfg->later);
+	if (cfg->config_path[0])
+		VLOG(INFO, "configuration from %s", cfg->config_path);
 	if (stats_telemetry_register())
 		VLOG(WARNING, "telemetry commands not registered");
 	if (relay_engine_start(&cfg->relay))
@@ -191,8 +203,10 @@ int daemon_run(const struct vfwd_config *cfg)
 	     cfg->nb_static, cpus, cfg->relay.client_mode ? "client" : "server",
 	     cfg->relay.vhost_dir);
 	ready_report(&ready_fd, true);
-	if (ctl_run(ctl, sfd, on_signal, NULL) == 0)
+	notify_ready();
+	if (ctl_run(ctl, sfd, &(struct ctl_hooks){on_signal, notify_tick, NULL}) == 0)
 		status = EXIT_SUCCESS;
+	notify_stopping();
 	ctl_close(ctl);
 out_engine:
 	relay_engine_stop();

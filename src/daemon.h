@@ -85,6 +85,11 @@ int eal_args_build(const struct vfwd_config *cfg, const char *argv0, char **argv
 /* Remove /var/run/dpdk/<prefix> (EAL leaves it behind). */
 void eal_runtime_dir_remove(const char *dir);
 
+/* systemd (notify.c): READY=1, STATUS= once a second, WATCHDOG=1 only while workers progress. */
+void notify_ready(void);
+void notify_tick(void *arg);
+void notify_stopping(void);
+
 /* Run the daemon with @cfg until SIGTERM/SIGINT; returns the exit status. */
 int daemon_run(const struct vfwd_config *cfg);
 

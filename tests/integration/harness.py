@@ -263,7 +263,8 @@ def send_frames(ns, ifname, frames, workdir, gap_us=0):
 class Daemon:
     """virtio-forwarder as a process, foreground, --no-huge, its own prefix and directories."""
 
-    def __init__(self, name, args, client=False, cpus="1", huge_dir=None, control=False):
+    def __init__(self, name, args, client=False, cpus="1", huge_dir=None, control=False,
+                 env=None):
         self.name = name
         self.dir = tmpdir("d-" + name)
         self.sock_dir = os.path.join(self.dir, "sock")
@@ -274,6 +275,7 @@ class Daemon:
         self.args = args + (["-i"] if client else [])
         self.cpus = cpus
         self.huge_dir = huge_dir  # None: --no-huge
+        self.env = dict(os.environ, **(env or {}))
         self.proc = None
         # ZeroMQ services on IPC endpoints of this daemon's own
         run = os.path.join(self.dir, "zmq")
@@ -294,7 +296,7 @@ class Daemon:
         _logs.append(("daemon " + self.name, self.logfile))
         self.proc = subprocess.Popen(["timeout", "-s", "KILL", "600"] + self.cmd(),
                                      stdout=self.log_fd, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, env=self.env)
         on_exit(self.kill)
         on_exit(shutil.rmtree, dpdk_dir(self.prefix), True)
         if wait_ready:
