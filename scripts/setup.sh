@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
 	# build
-	gcc make cmake pkg-config
+	gcc make cmake pkg-config help2man
 	libdpdk-dev libzmq3-dev libprotobuf-c-dev protobuf-c-compiler libsystemd-dev check
 	# run: DPDK runtime with its PMDs (af_packet, pcap, null, tap, vhost, virtio_user); dpdk-dev
 	# holds dpdk-testpmd (the test guest) and dpdk-telemetry.py
@@ -17,6 +17,8 @@ PACKAGES=(
 	# control-plane tests: a Python client built from our .proto (as existing clients are),
 	# raw ZeroMQ for malformed requests, promtool to validate the Prometheus output
 	python3-zmq python3-protobuf protobuf-compiler prometheus
+	# the Debian package: dpkg-buildpackage, debhelper, lintian
+	dpkg-dev debhelper fakeroot lintian
 )
 
 if [ "$(id -u)" != 0 ]; then
