@@ -43,6 +43,35 @@ const char *relay_last_error(void)
 	return last_error;
 }
 
+/* Who relay N is, for log records (journald fields); its own lock, never the engine's. */
+static struct {
+	pthread_mutex_t lock;
+	char dev[RELAY_MAX][RELAY_DEV_LEN];
+	char path[RELAY_MAX][PATH_MAX];
+} ident = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void ident_set(unsigned int id, const char *dev, const char *path)
+{
+	pthread_mutex_lock(&ident.lock);
+	snprintf(ident.dev[id], sizeof(ident.dev[id]), "%s", dev);
+	snprintf(ident.path[id], sizeof(ident.path[id]), "%s", path);
+	pthread_mutex_unlock(&ident.lock);
+}
+
+bool relay_log_ident(unsigned int id, char *dev, size_t dlen, char *path, size_t plen)
+{
+	bool known;
+
+	if (id >= RELAY_MAX)
+		return false;
+	pthread_mutex_lock(&ident.lock);
+	known = ident.dev[id][0] != '\0';
+	snprintf(dev, dlen, "%s", ident.dev[id]);
+	snprintf(path, plen, "%s", ident.path[id]);
+	pthread_mutex_unlock(&ident.lock);
+	return known;
+}
+
 const struct relay_params *engine_params(void)
 {
 	return &eng.params;
@@ -281,6 +310,7 @@ int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsig
 					sizeof(r->path));
 	if (ret)
 		goto out_free;
+	ident_set(id, r->dev, r->path);
 	ret = vf_open(r, &eng.params);
 	if (ret)
 		goto out_free;
@@ -312,6 +342,7 @@ out_unlist:
 	engine_unlock();
 out_free:
 	relay_free(r);
+	ident_set(id, "", "");
 	return ret;
 }
 
@@ -335,6 +366,7 @@ int relay_remove(unsigned int id)
 	engine_unlock();
 	relay_free(r);
 	VLOG(NOTICE, "relay %u removed", id);
+	ident_set(id, "", "");
 	return 0;
 }
 

@@ -181,12 +181,19 @@ int daemon_run(const struct vfwd_config *cfg)
 		fprintf(stderr, "virtio-forwarder: cannot set up signals: %s\n", strerror(errno));
 		goto out_pid;
 	}
+	journal_setup();
 	if (eal_start(cfg, runtime_dir, sizeof(runtime_dir)))
 		goto out_sig;
 	if (cfg->later[0])
 		VLOG(WARNING, "not supported yet, ignored: %s", cfg->later);
 	if (cfg->config_path[0])
 		VLOG(INFO, "configuration from %s", cfg->config_path);
+	for (char *w = (char *)cfg->warnings, *nl; *w; w = nl + 1) {
+		nl = strchr(w, '\n');
+		if (!nl)
+			break;
+		VLOG(WARNING, "%.*s", (int)(nl - w), w);
+	}
 	if (stats_telemetry_register())
 		VLOG(WARNING, "telemetry commands not registered");
 	if (relay_engine_start(&cfg->relay))

@@ -90,6 +90,10 @@ void notify_ready(void);
 void notify_tick(void *arg);
 void notify_stopping(void);
 
+/* Under systemd (JOURNAL_STREAM set): route every log record to journald with PRIORITY and
+ * RELAY_ID / VHOST_SOCKET / VF fields. Elsewhere nothing changes. */
+void journal_setup(void);
+
 /* Run the daemon with @cfg until SIGTERM/SIGINT; returns the exit status. */
 int daemon_run(const struct vfwd_config *cfg);
 

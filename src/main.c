@@ -17,9 +17,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "virtio-forwarder: %s\n", err);
 		return 2;
 	}
-	if (cfg.warnings[0])
-		fprintf(stderr, "%s", cfg.warnings);
 	if (cfg.check_only) {
+		fprintf(stderr, "%s", cfg.warnings); /* the daemon logs them when it runs */
 		printf("%s: OK\n", cfg.config_path);
 		return EXIT_SUCCESS;
 	}
