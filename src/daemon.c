@@ -176,6 +176,16 @@ int daemon_run(const struct vfwd_config *cfg)
 		}
 		pidfile_update(pid_fd);
 	}
+	if (cfg->nb_bind) {
+		const char *specs[RELAY_MAX];
+
+		for (unsigned int i = 0; i < cfg->nb_bind; i++)
+			specs[i] = cfg->bind[i];
+		if (vfio_bind_all("/sys", specs, cfg->nb_bind, err, sizeof(err))) {
+			fprintf(stderr, "virtio-forwarder: %s\n", err);
+			goto out_pid;
+		}
+	}
 	sfd = signals_block();
 	if (sfd < 0) {
 		fprintf(stderr, "virtio-forwarder: cannot set up signals: %s\n", strerror(errno));

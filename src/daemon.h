@@ -33,6 +33,8 @@ struct vfwd_config {
 	char config_path[PATH_MAX]; /* --config FILE ("" none) */
 	bool check_only;	    /* --check-config: validate, report, exit */
 	char warnings[1024];	    /* config file remarks, printed at start */
+	char bind[RELAY_MAX][64];   /* VIRTIOFWD_BIND_VFIO_PCI entries */
+	unsigned int nb_bind;
 };
 
 /* One KEY=value line (or KEY=(a b c) with @array) of a config file. 0 or -errno + @err. */
@@ -93,6 +95,13 @@ void notify_stopping(void);
 /* Under systemd (JOURNAL_STREAM set): route every log record to journald with PRIORITY and
  * RELAY_ID / VHOST_SOCKET / VF fields. Elsewhere nothing changes. */
 void journal_setup(void);
+
+/*
+ * Bind each of @specs (0000:01:02.3, 01:02.3, netdev, netdev:count) to vfio-pci
+ * through the sysfs tree at @sys ("/sys"; a fake tree in tests). 0 or -errno + @err.
+ */
+int vfio_bind_all(const char *sys, const char *const *specs, unsigned int n, char *err,
+		  size_t errlen);
 
 /* Run the daemon with @cfg until SIGTERM/SIGINT; returns the exit status. */
 int daemon_run(const struct vfwd_config *cfg);

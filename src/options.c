@@ -278,6 +278,23 @@ static int set_later_key(const struct opt *o, struct vfwd_config *cfg, const cha
 	return 0;
 }
 
+/* VIRTIOFWD_BIND_VFIO_PCI entries, bound before EAL starts. */
+static int set_bind(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		    size_t len)
+{
+	char pci[32];
+	const char *colon = strchr(arg, ':');
+
+	if (!relay_pci_normalize(arg, pci, sizeof(pci)) &&
+	    (strlen(arg) >= sizeof(cfg->bind[0]) ||
+	     (colon && strspn(colon + 1, "0123456789") != strlen(colon + 1))))
+		return bad(err, len, arg, "is not 0000:01:02.3, 01:02.3, netdev or netdev:count");
+	if (cfg->nb_bind >= RELAY_MAX)
+		return bad(err, len, arg, "is one device too many (at most 64)");
+	snprintf(cfg->bind[cfg->nb_bind++], sizeof(cfg->bind[0]), "%s", arg);
+	return 0;
+}
+
 /* VIO4WD_*: the core scheduler's keys; enabling it is noted as not supported yet. */
 static int set_core_sched(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
 			  size_t len)
@@ -384,7 +401,7 @@ static const struct opt opts[] = {
 	{NULL, 0, required_argument, NULL, set_zero_copy,
 	 "accepted for compatibility: DPDK no longer has dequeue zero-copy",
 	 .env = "VIRTIOFWD_ZERO_COPY", .dflt = ""},
-	{NULL, 0, required_argument, NULL, set_later_key,
+	{NULL, 0, required_argument, NULL, set_bind,
 	 "devices to bind to vfio-pci at start: 0000:01:02.3, 01:02.3, netdev, netdev:count",
 	 .env = "VIRTIOFWD_BIND_VFIO_PCI", .list = true, .dflt = ""},
 	{NULL, 0, required_argument, NULL, set_core_sched,

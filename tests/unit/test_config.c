@@ -115,6 +115,20 @@ START_TEST(bad_values_name_key_value_and_rule)
 }
 END_TEST
 
+START_TEST(vfio_bind_list)
+{
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\n"
+			       "VIRTIOFWD_BIND_VFIO_PCI=(0000:01:02.3 01:02.4 eth5 eth6:4)\n",
+			       NULL),
+			 OPTS_RUN);
+	ck_assert_uint_eq(cfg.nb_bind, 4);
+	ck_assert_str_eq(cfg.bind[3], "eth6:4");
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_BIND_VFIO_PCI=eth5:x\n", NULL),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "'eth5:x' is not 0000:01:02.3, 01:02.3, netdev or "));
+}
+END_TEST
+
 START_TEST(unknown_and_compat_keys_warn)
 {
 	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_NO_SUCH_KEY=1\n"
@@ -205,6 +219,7 @@ int main(void)
 	tcase_add_test(tc, command_line_overrides);
 	tcase_add_test(tc, bad_values_name_key_value_and_rule);
 	tcase_add_test(tc, unknown_and_compat_keys_warn);
+	tcase_add_test(tc, vfio_bind_list);
 	tcase_add_test(tc, default_file_round_trip);
 	tcase_add_test(tc, check_config_and_missing_file);
 	suite_add_tcase(s, tc);
