@@ -176,6 +176,10 @@ int daemon_run(const struct vfwd_config *cfg)
 		}
 		pidfile_update(pid_fd);
 	}
+	if (huge_check(cfg, err, sizeof(err))) {
+		fprintf(stderr, "virtio-forwarder: %s\n", err);
+		goto out_pid;
+	}
 	if (cfg->nb_bind) {
 		const char *specs[RELAY_MAX];
 

@@ -84,6 +84,13 @@ void pidfile_release(const char *dir, int fd);
  */
 int eal_args_build(const struct vfwd_config *cfg, const char *argv0, char **argv, int max,
 		   char *buf, size_t buflen);
+/* DPDK memory an estimate says the daemon needs for @relays static relays, in MB. */
+unsigned int huge_need_mb(unsigned int relays);
+/*
+ * With hugepages: is the hugetlbfs there and are enough pages free? 0, or
+ * -errno with what is needed, where, and how to reserve it in @err.
+ */
+int huge_check(const struct vfwd_config *cfg, char *err, size_t len);
 /* Remove /var/run/dpdk/<prefix> (EAL leaves it behind). */
 void eal_runtime_dir_remove(const char *dir);
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -99,4 +100,75 @@ void eal_runtime_dir_remove(const char *dir)
 	}
 	closedir(d);
 	rmdir(dir);
+}
+
+#define HUGETLBFS_MAGIC_NR 0x958458f6
+#define HUGE_BASE_MB	   16 /* EAL, telemetry, control plane */
+#define HUGE_RELAY_MB	   10 /* one relay: mempool, rings, lcore caches (doc/architecture.md) */
+
+unsigned int huge_need_mb(unsigned int relays)
+{
+	return HUGE_BASE_MB + HUGE_RELAY_MB * (relays ? relays : 1);
+}
+
+/* The first hugetlbfs in /proc/mounts, for when no --huge-dir was given. */
+static bool huge_mount_find(char *dir, size_t len)
+{
+	char line[PATH_MAX * 2], mnt[PATH_MAX], type[64];
+	FILE *f = fopen("/proc/mounts", "r");
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %4095s %63s", mnt, type) == 2 && !strcmp(type, "hugetlbfs")) {
+			snprintf(dir, len, "%s", mnt);
+			found = true;
+		}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int huge_check(const struct vfwd_config *cfg, char *err, size_t len)
+{
+	unsigned int need = huge_need_mb(cfg->nb_static), free_pages = 0, page_kb, have;
+	char dir[PATH_MAX], path[PATH_MAX];
+	struct statfs sf;
+	FILE *f;
+
+	if (cfg->no_huge)
+		return 0;
+	if (cfg->huge_dir[0])
+		snprintf(dir, sizeof(dir), "%s", cfg->huge_dir);
+	else if (!huge_mount_find(dir, sizeof(dir))) {
+		snprintf(err, len, "hugepages: no hugetlbfs is mounted: mount -t hugetlbfs nodev "
+				   "/dev/hugepages and reserve pages, or run with --no-huge --mem MB");
+		return -ENOENT;
+	}
+	if (statfs(dir, &sf) || (unsigned long)sf.f_type != HUGETLBFS_MAGIC_NR) {
+		snprintf(err, len, "hugepages: %s is not a hugetlbfs mount: mount -t hugetlbfs nodev %s",
+			 dir, dir);
+		return -ENOENT;
+	}
+	page_kb = (unsigned int)(sf.f_bsize / 1024);
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%ukB/free_hugepages",
+		 page_kb);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%u", &free_pages) != 1)
+		free_pages = 0;
+	if (f)
+		fclose(f);
+	have = (unsigned int)((unsigned long)free_pages * page_kb / 1024);
+	if (have < need) {
+		unsigned int pages = (need * 1024 + page_kb - 1) / page_kb;
+
+		snprintf(err, len,
+			 "hugepages: about %u MB needed in %s for %u relay(s), %u MB free: reserve "
+			 "%u more %u kB pages (echo N > "
+			 "/sys/kernel/mm/hugepages/hugepages-%ukB/nr_hugepages, N = current + %u), "
+			 "or run with --no-huge --mem MB",
+			 need, dir, cfg->nb_static, have, pages - free_pages, page_kb, page_kb,
+			 pages - free_pages);
+		return -ENOMEM;
+	}
+	return 0;
 }

@@ -4,6 +4,7 @@ not the reference's 1375), guest traffic through it, and every page given back a
 (--huge-unlink: no hugepage file outlives the daemon). The test reserves and releases its pages.
 """
 import os
+import subprocess
 import sys
 import time
 
@@ -28,13 +29,35 @@ def set_pages(n):
 def main():
     require_env()
     before = int(open("/proc/sys/vm/nr_hugepages").read())
-    set_pages(before + PAGES)
     on_exit(set_pages, before)
-    if meminfo("HugePages_Total") < before + PAGES:
-        skip("cannot reserve %d hugepages (got %d)" % (PAGES, meminfo("HugePages_Total")))
     mnt = tmpdir("huge")
+
+    # not a hugetlbfs: refused with the mount command to run
+    bad = Daemon("huge-nofs", ["-P", "net_null0,no-rx=1=0"], huge_dir=mnt)
+    r = subprocess.run(bad.cmd(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=30)
+    check(r.returncode != 0 and "is not a hugetlbfs mount: mount -t hugetlbfs nodev " + mnt
+          in r.stdout, "not a hugetlbfs: " + r.stdout.strip())
     sh("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "nodev", mnt)
     on_exit(sh, "umount", mnt, ok=False)
+
+    # too few pages for 64 static relays: how much, where, how to reserve it
+    set_pages(before + 1)
+    if meminfo("HugePages_Free") * 2 < 656:
+        many = []
+        for i in range(64):
+            many += ["-P", "net_null%d,no-rx=1=%d" % (i, i)]
+        short = Daemon("huge-short", many, huge_dir=mnt)
+        r = subprocess.run(short.cmd(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=30)
+        check(r.returncode != 0 and "about 656 MB needed in %s for 64 relay(s)" % mnt in r.stdout
+              and "nr_hugepages" in r.stdout, "too few pages: " + r.stdout.strip())
+    else:
+        log("this machine has %d free hugepages: no shortage to show" % meminfo("HugePages_Free"))
+
+    set_pages(before + PAGES)
+    if meminfo("HugePages_Total") < before + PAGES:
+        skip("cannot reserve %d hugepages (got %d)" % (PAGES, meminfo("HugePages_Total")))
     free0 = meminfo("HugePages_Free")
 
     d = Daemon("huge", ["-P", "net_null0,size=64=0", "-P", "net_null1,no-rx=1=1"], huge_dir=mnt)
