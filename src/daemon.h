@@ -33,6 +33,8 @@ struct vfwd_config {
 	char config_path[PATH_MAX]; /* --config FILE ("" none) */
 	bool check_only;	    /* --check-config: validate, report, exit */
 	char warnings[1024];	    /* config file remarks, printed at start */
+	char vf_token[40];	    /* --vfio-vf-token UUID ("" none) */
+	bool same_numa;		    /* memory only on the worker CPUs' NUMA nodes */
 	char bind[RELAY_MAX][64];   /* VIRTIOFWD_BIND_VFIO_PCI entries */
 	unsigned int nb_bind;
 };
@@ -91,6 +93,12 @@ unsigned int huge_need_mb(unsigned int relays);
  * -errno with what is needed, where, and how to reserve it in @err.
  */
 int huge_check(const struct vfwd_config *cfg, char *err, size_t len);
+/*
+ * --socket-mem value giving @mb MB to each NUMA node holding a worker of
+ * @workers and 0 to the others (nodes from the sysfs tree at @sys). 0 or -E2BIG.
+ */
+int eal_socket_mem(const char *sys, const struct cpuset *workers, unsigned int mb, char *buf,
+		   size_t len);
 /* Remove /var/run/dpdk/<prefix> (EAL leaves it behind). */
 void eal_runtime_dir_remove(const char *dir);
 

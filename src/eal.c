@@ -36,6 +36,48 @@ static int arg_add(struct argbuf *a, const char *s)
 	return 0;
 }
 
+/* NUMA node of @cpu from sysfs (@sys: "/sys"), 0 when unknown. */
+static unsigned int cpu_node(const char *sys, unsigned int cpu)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	unsigned int node = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%u", sys, cpu);
+	d = opendir(path);
+	while (d && (e = readdir(d)))
+		if (sscanf(e->d_name, "node%u", &node) == 1)
+			break;
+	if (d)
+		closedir(d);
+	return node < 64 ? node : 0;
+}
+
+int eal_socket_mem(const char *sys, const struct cpuset *workers, unsigned int mb, char *buf,
+		   size_t len)
+{
+	bool used[64] = {false};
+	unsigned int top = 0;
+	size_t off = 0;
+
+	for (int c = cpuset_next(workers, 0); c >= 0;
+	     c = cpuset_next(workers, (unsigned int)c + 1)) {
+		unsigned int n = cpu_node(sys, (unsigned int)c);
+
+		used[n] = true;
+		top = n > top ? n : top;
+	}
+	for (unsigned int n = 0; n <= top; n++) {
+		int k = snprintf(buf + off, len - off, "%s%u", n ? "," : "", used[n] ? mb : 0);
+
+		if (k < 0 || (size_t)k >= len - off)
+			return -E2BIG;
+		off += (size_t)k;
+	}
+	return 0;
+}
+
 int eal_args_build(const struct vfwd_config *cfg, const char *argv0, char **argv, int max,
 		   char *buf, size_t buflen)
 {
@@ -67,9 +109,23 @@ int eal_args_build(const struct vfwd_config *cfg, const char *argv0, char **argv
 			ret |= arg_add(&a, cfg->huge_dir);
 		}
 	}
-	if (mem) {
+	if (cfg->same_numa && !cfg->no_huge) {
+		/* memory only where the workers are: N MB there, 0 elsewhere */
+		char per_node[256];
+
+		if (eal_socket_mem("/sys", &cfg->relay.workers,
+				   mem ? mem : huge_need_mb(cfg->nb_static), per_node,
+				   sizeof(per_node)))
+			return -E2BIG;
+		ret |= arg_add(&a, "--socket-mem");
+		ret |= arg_add(&a, per_node);
+	} else if (mem) {
 		snprintf(tmp, sizeof(tmp), "%u", mem);
 		ret |= arg_add(&a, "-m");
+		ret |= arg_add(&a, tmp);
+	}
+	if (cfg->vf_token[0]) {
+		snprintf(tmp, sizeof(tmp), "--vfio-vf-token=%s", cfg->vf_token);
 		ret |= arg_add(&a, tmp);
 	}
 	/* The global level caps every type: ours follows -l, EAL and drivers stay at notice. */
@@ -140,13 +196,15 @@ int huge_check(const struct vfwd_config *cfg, char *err, size_t len)
 	if (cfg->huge_dir[0])
 		snprintf(dir, sizeof(dir), "%s", cfg->huge_dir);
 	else if (!huge_mount_find(dir, sizeof(dir))) {
-		snprintf(err, len, "hugepages: no hugetlbfs is mounted: mount -t hugetlbfs nodev "
-				   "/dev/hugepages and reserve pages, or run with --no-huge --mem MB");
+		snprintf(err, len,
+			 "hugepages: no hugetlbfs is mounted: mount -t hugetlbfs nodev "
+			 "/dev/hugepages and reserve pages, or run with --no-huge --mem MB");
 		return -ENOENT;
 	}
 	if (statfs(dir, &sf) || (unsigned long)sf.f_type != HUGETLBFS_MAGIC_NR) {
-		snprintf(err, len, "hugepages: %s is not a hugetlbfs mount: mount -t hugetlbfs nodev %s",
-			 dir, dir);
+		snprintf(err, len,
+			 "hugepages: %s is not a hugetlbfs mount: mount -t hugetlbfs nodev %s", dir,
+			 dir);
 		return -ENOENT;
 	}
 	page_kb = (unsigned int)(sf.f_bsize / 1024);

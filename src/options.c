@@ -278,6 +278,25 @@ static int set_later_key(const struct opt *o, struct vfwd_config *cfg, const cha
 	return 0;
 }
 
+/* -t UUID, or 0 for the well-known default token (DPDK's documented example). */
+static int set_token(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		     size_t len)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+	const char *uuid = strcmp(arg, "0") ? arg : "14d63f20-8445-11ea-8900-1f9ce7d5650d";
+
+	if (strlen(uuid) != 36)
+		goto out_bad;
+	for (int i = 0; i < 36; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? uuid[i] != '-'
+							      : !strchr(hex, uuid[i]))
+			goto out_bad;
+	snprintf(cfg->vf_token, sizeof(cfg->vf_token), "%s", uuid);
+	return 0;
+out_bad:
+	return bad(err, len, arg, "is not a UUID (8-4-4-4-12 hex digits) or 0 for the default");
+}
+
 /* VIRTIOFWD_BIND_VFIO_PCI entries, bound before EAL starts. */
 static int set_bind(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
 		    size_t len)
@@ -384,14 +403,14 @@ static const struct opt opts[] = {
 	{"zmq-config-ep", 'Y', optional_argument, "EP", CFG_EP(ctl.config_ep),
 	 .help = "config service (default " CTL_EP_CONFIG ")",
 	 .env = "VIRTIOFWD_ZMQ_CONFIG_EP", .dflt = ""},
-	{"vfio-vf-token", 't', required_argument, "UUID", set_later,
-	 "VFIO VF token (not supported yet)",
+	{"vfio-vf-token", 't', required_argument, "UUID", set_token,
+	 "VFIO VF token for VFs of a PF bound to vfio-pci (0: the default token)",
 	 .env = "VIRTIOFWD_VFIO_VF_TOKEN", .dflt = ""},
 	{"dynamic-sockets", 'd', no_argument, NULL, set_dynamic,
 	 "no sockets at start: ADD_SOCK/REMOVE_SOCK pair any socket path with a VF",
 	 .env = "VIRTIOFWD_DYNAMIC_SOCKETS", .dflt = ""},
-	{"same-numa", 'a', no_argument, NULL, set_later,
-	 "memory only on worker NUMA nodes (not supported yet)",
+	{"same-numa", 'a', no_argument, NULL, CFG_BOOL(same_numa),
+	 .help = "reserve DPDK memory only on the NUMA nodes of the worker CPUs",
 	 .env = "VIRTIOFWD_CPU_NIC_SAME_NUMA", .dflt = ""},
 	{"config", 0, required_argument, "FILE", set_config,
 	 "read /etc/default/virtioforwarder-style FILE first; options override it"},

@@ -132,6 +132,42 @@ START_TEST(eal_arguments)
 	ck_assert(has_args(argv, argc, "--huge-unlink", NULL));
 	ck_assert(!has_args(argv, argc, "-m", NULL));
 	ck_assert_int_eq(eal_args_build(&cfg, "vf", argv, 4, buf, sizeof(buf)), -E2BIG);
+
+	snprintf(cfg.vf_token, sizeof(cfg.vf_token), "14d63f20-8445-11ea-8900-1f9ce7d5650d");
+	cfg.same_numa = true;
+	cfg.mem_mb = 300;
+	argc = eal_args_build(&cfg, "vf", argv, 32, buf, sizeof(buf));
+	ck_assert(
+		has_args(argv, argc, "--vfio-vf-token=14d63f20-8445-11ea-8900-1f9ce7d5650d", NULL));
+	ck_assert(has_args(argv, argc, "--socket-mem", NULL));
+	ck_assert(!has_args(argv, argc, "-m", NULL));
+}
+END_TEST
+
+/* Workers on CPUs 2 and 3, which sit on node 1 of a two-node machine: memory only there. */
+START_TEST(socket_mem_follows_workers)
+{
+	char sys[] = "/tmp/vfwd-numa-XXXXXX", path[256], out[64], cmd[300];
+	struct cpuset w;
+	static const char *const nodes[] = {"cpu0/node0", "cpu1/node0", "cpu2/node1", "cpu3/node1"};
+
+	ck_assert_ptr_nonnull(mkdtemp(sys));
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/devices/system/cpu/%s", sys, nodes[i]);
+		snprintf(cmd, sizeof(cmd), "mkdir -p %s", path);
+		ck_assert_int_eq(system(cmd), 0);
+	}
+	cpuset_parse("2-3", &w);
+	ck_assert_int_eq(eal_socket_mem(sys, &w, 512, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "0,512");
+	cpuset_parse("1", &w);
+	ck_assert_int_eq(eal_socket_mem(sys, &w, 64, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "64");
+	cpuset_parse("1,3", &w);
+	ck_assert_int_eq(eal_socket_mem(sys, &w, 64, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "64,64");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", sys);
+	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -145,6 +181,7 @@ int main(void)
 	tcase_add_test(tc, pins);
 	tcase_add_test(tc, pidfile_is_exclusive);
 	tcase_add_test(tc, eal_arguments);
+	tcase_add_test(tc, socket_mem_follows_workers);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }

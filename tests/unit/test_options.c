@@ -107,11 +107,13 @@ END_TEST
 START_TEST(later_options_are_reported)
 {
 	ck_assert_int_eq(parse("-C", "1", "-s", "-t", "0", "-d", "-a", NULL), OPTS_RUN);
-	ck_assert_ptr_nonnull(strstr(cfg.later, "--zmq-core-sched-ep"));
-	ck_assert_ptr_nonnull(strstr(cfg.later, "--vfio-vf-token"));
-	ck_assert_ptr_null(strstr(cfg.later, "--dynamic-sockets"));
-	ck_assert_ptr_nonnull(strstr(cfg.later, "--same-numa"));
+	ck_assert_str_eq(cfg.later, "--zmq-core-sched-ep");
+	ck_assert_str_eq(cfg.vf_token, "14d63f20-8445-11ea-8900-1f9ce7d5650d");
+	ck_assert(cfg.same_numa);
 	ck_assert(cfg.ctl.dynamic_sockets);
+	ck_assert_bad("--vfio-vf-token: 'abc' is not a UUID", "-C", "1", "-t", "abc");
+	ck_assert_int_eq(parse("-C", "1", "-t", "01234567-89ab-cdef-0123-456789ABCDEF", NULL),
+			 OPTS_RUN);
 	ck_assert_bad("no relays at start with --dynamic-sockets", "-C", "1", "-d", "-P", "a=1");
 }
 END_TEST
