@@ -18,7 +18,7 @@ PACKAGES=(
 	# raw ZeroMQ for malformed requests, promtool to validate the Prometheus output
 	python3-zmq python3-protobuf protobuf-compiler prometheus
 	# the Debian package: dpkg-buildpackage, debhelper, lintian
-	dpkg-dev debhelper fakeroot lintian
+	dpkg-dev debhelper fakeroot lintian rpm
 )
 
 if [ "$(id -u)" != 0 ]; then

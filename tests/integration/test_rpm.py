@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""The RPM spec builds (rpmbuild, here on Debian without its dependency check) and installs the
+same files as the Debian package: binaries, .py names, default file, unit, man pages, examples.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, log, require_env, run, skip
+
+SRC = os.environ.get("VFWD_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+
+
+def build(script):
+    r = subprocess.run(["bash", os.path.join(SRC, "scripts", script)], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=900)
+    check(r.returncode == 0, "%s builds" % script)
+    return r.stdout.strip().splitlines()[-1]
+
+
+def files(cmd, pattern):
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout
+    names = set()
+    for line in out.splitlines():
+        m = re.search(pattern, line)
+        if not m:
+            continue
+        name = m.group(1).lstrip(".")
+        # packaging formats differ in these only: compressed docs, build ids, Debian's own
+        if name.startswith("/usr/lib/.build-id") or name.endswith(("/changelog.gz", "/copyright")):
+            continue
+        names.add(re.sub(r"\.gz$", "", name))
+    return names
+
+
+def main():
+    require_env()
+    if not shutil.which("rpmbuild"):
+        skip("rpmbuild missing: run scripts/setup.sh")
+    rpm = build("build-rpm.sh")
+    deb = build("build-deb.sh")
+    in_rpm = files(["rpm", "-qlp", rpm], r"^(/.*)$")
+    in_deb = {f for f in files(["dpkg", "-c", deb], r" (\./\S+?)/?(?: -> .*)?$")
+              if "." in os.path.basename(f) or f.startswith(("/usr/bin/", "/etc/default/"))}
+    check(len(in_deb) >= 15 and in_deb <= in_rpm, "all %d files of the .deb are in the .rpm "
+          "(missing: %s)" % (len(in_deb), sorted(in_deb - in_rpm)))
+    check("/usr/lib/virtio-forwarder/virtioforwarder_stats.py" in in_rpm
+          and "/etc/default/virtioforwarder" in in_rpm, "the .rpm carries the .py names and config")
+    log("PASS")
+
+
+if __name__ == "__main__":
+    run(main)
