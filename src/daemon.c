@@ -195,7 +195,7 @@ int daemon_run(const struct vfwd_config *cfg)
 		fprintf(stderr, "virtio-forwarder: cannot set up signals: %s\n", strerror(errno));
 		goto out_pid;
 	}
-	journal_setup();
+	journal_setup(cfg->nodaemon);
 	if (eal_start(cfg, runtime_dir, sizeof(runtime_dir)))
 		goto out_sig;
 	if (cfg->later[0])

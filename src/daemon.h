@@ -107,9 +107,12 @@ void notify_ready(void);
 void notify_tick(void *arg);
 void notify_stopping(void);
 
-/* Under systemd (JOURNAL_STREAM set): route every log record to journald with PRIORITY and
- * RELAY_ID / VHOST_SOCKET / VF fields. Elsewhere nothing changes. */
-void journal_setup(void);
+/*
+ * Under systemd (JOURNAL_STREAM set): every log record to journald with PRIORITY and
+ * RELAY_ID / VHOST_SOCKET / VF fields. Elsewhere: stderr when @foreground, else EAL's
+ * default (syslog).
+ */
+void journal_setup(bool foreground);
 
 /*
  * Bind each of @specs (0000:01:02.3, 01:02.3, netdev, netdev:count) to vfio-pci

@@ -66,13 +66,17 @@ static ssize_t journal_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
-void journal_setup(void)
+void journal_setup(bool foreground)
 {
 	static cookie_io_functions_t io = {.write = journal_write};
 	FILE *f;
 
-	if (!getenv("JOURNAL_STREAM")) /* not a systemd service: plain stdout/stderr */
+	if (!getenv("JOURNAL_STREAM")) {
+		/* not a systemd service: plain stderr in the foreground; EAL's syslog otherwise */
+		if (foreground)
+			rte_openlog_stream(stderr);
 		return;
+	}
 	f = fopencookie(NULL, "w", io);
 	if (f && rte_openlog_stream(f) == 0)
 		return;

@@ -543,8 +543,17 @@ void opts_manpage(FILE *out)
 			fprintf(out,
 				o->has_arg == optional_argument ? "[=\\fI%s\\fR]" : " \\fI%s\\fR",
 				o->arg);
-		fprintf(out, "\n%s\n", o->help);
+		fprintf(out, "\n%s%s%s%s\n", o->help, o->env ? " (file key \\fB" : "",
+			o->env ? o->env : "", o->env ? "\\fR)" : "");
 	}
+	fputs(".SH CONFIGURATION FILE\n"
+	      "With \\fB\\-\\-config\\fR \\fIFILE\\fR (the service uses "
+	      "/etc/default/virtioforwarder) the daemon reads KEY=value lines first; "
+	      "options override them. Keys of the file only:\n",
+	      out);
+	for (size_t i = 0; i < NB_OPTS; i++)
+		if (!opts[i].name && opts[i].env)
+			fprintf(out, ".TP\n\\fB%s\\fR\n%s\n", opts[i].env, opts[i].help);
 	fputs(man_tail, out);
 }
 

@@ -81,6 +81,8 @@ def main():
     check(missing == [], "installed layout complete (missing: %s)" % missing)
     check(subprocess.run(["man", "-w", "virtioforwarder_stats"], stdout=subprocess.DEVNULL)
           .returncode == 0, "man pages installed")
+    wants = "/etc/systemd/system/multi-user.target.wants/virtio-forwarder.service"
+    check(os.path.islink(wants), "the unit is enabled on installation (Debian policy)")
     conffiles = open("/var/lib/dpkg/info/virtio-forwarder.conffiles").read().split()
     check(CONF in conffiles, "/etc/default/virtioforwarder is a conffile")
     r = subprocess.run(["virtio-forwarder", "--check-config", CONF], stdout=subprocess.PIPE,
@@ -131,7 +133,9 @@ def main():
 
     r = subprocess.run(["dpkg", "--purge", "virtio-forwarder"], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
-    left = [f for f in FILES + [LIBEXEC, "/usr/share/doc/virtio-forwarder"] if os.path.lexists(f)]
+    left = [f for f in FILES + [LIBEXEC, "/usr/share/doc/virtio-forwarder",
+                                "/etc/systemd/system/multi-user.target.wants/virtio-forwarder.service"]
+            if os.path.lexists(f)]
     check(r.returncode == 0 and left == [], "purged: nothing left (%s)" % left)
     log("PASS")
 

@@ -189,6 +189,8 @@ START_TEST(manpage_lists_every_option)
 		ck_assert_msg(strstr(man, needle), "man page lacks --%s", names[i]);
 	}
 	ck_assert_ptr_nonnull(strstr(man, ".SH SIGNALS"));
+	ck_assert_ptr_nonnull(strstr(man, "(file key \\fBVIRTIOFWD_CPU_MASK\\fR)"));
+	ck_assert_ptr_nonnull(strstr(man, "\\fBVIRTIOFWD_BIND_VFIO_PCI\\fR"));
 }
 END_TEST
 
