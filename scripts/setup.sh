@@ -17,6 +17,8 @@ PACKAGES=(
 	# control-plane tests: a Python client built from our .proto (as existing clients are),
 	# raw ZeroMQ for malformed requests, promtool to validate the Prometheus output
 	python3-zmq python3-protobuf protobuf-compiler prometheus
+	# real guests: QEMU, the Debian kernel and busybox for the guest image
+	qemu-system-x86 linux-image-amd64 busybox-static cpio ethtool
 	# the Debian package: dpkg-buildpackage, debhelper, lintian
 	dpkg-dev debhelper fakeroot lintian rpm
 )

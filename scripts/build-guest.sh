@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# build-guest.sh: the test guest: Debian's kernel and an initramfs of static busybox, the
+# virtio-net modules and ethtool. Its /init configures eth0 from the kernel command line
+# (vfwd.ip=, vfwd.peer=, vfwd.count=, vfwd.mtu=, vfwd.size=), pings the peer, prints its
+# counters between markers on the serial console and powers off (vfwd.stay=1: keeps running).
+# Output: build/guest/vmlinuz, build/guest/initramfs.cpio.gz.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${VFWD_GUEST_DIR:-$root/build/guest}
+kver=$(ls /lib/modules | sort -V | tail -1)
+work=$(mktemp -d /tmp/vfwd-guest-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+mkdir -p "$out" "$work"/{bin,sbin,proc,sys,dev,etc,lib/modules,lib64,lib/x86_64-linux-gnu,tmp}
+cp /bin/busybox "$work/bin/busybox"
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover \
+	net_failover virtio_net; do
+	cp "$(find "/lib/modules/$kver" -name "$m.ko" | head -1)" "$work/lib/modules/"
+done
+cp /usr/sbin/ethtool "$work/sbin/"
+for lib in $(ldd /usr/sbin/ethtool | grep -o '/lib[^ ]*'); do
+	cp "$lib" "$work$lib"
+done
+cat >"$work/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover \
+	net_failover virtio_net; do
+	insmod /lib/modules/$m.ko
+done
+arg() { sed -n "s/.*vfwd\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+IP=$(arg ip) PEER=$(arg peer) COUNT=$(arg count) MTU=$(arg mtu) SIZE=$(arg size) STAY=$(arg stay)
+ip link set lo up
+[ -n "$MTU" ] && ip link set eth0 mtu "$MTU"
+ip addr add "$IP" dev eth0
+ip link set eth0 up
+echo "VFWD-GUEST-UP $(cat /sys/class/net/eth0/address) mtu $(cat /sys/class/net/eth0/mtu)"
+if [ -n "$PEER" ]; then
+	ping -c "${COUNT:-10}" -i 0.2 -W 2 -s "${SIZE:-56}" "$PEER"
+	echo "VFWD-PING-DONE rc=$?"
+fi
+echo "VFWD-COUNTERS rx_packets=$(cat /sys/class/net/eth0/statistics/rx_packets)" \
+	"tx_packets=$(cat /sys/class/net/eth0/statistics/tx_packets)"
+if [ -n "$STAY" ]; then
+	while :; do sleep 1; done
+fi
+echo VFWD-POWEROFF
+poweroff -f
+INIT
+chmod +x "$work/init"
+(cd "$work" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+cp "/boot/vmlinuz-$kver" "$out/vmlinuz"
+echo "$out"
