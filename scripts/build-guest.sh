@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # build-guest.sh: the test guest: Debian's kernel and an initramfs of static busybox, the
 # virtio-net modules and ethtool. Its /init configures eth0 from the kernel command line
-# (vfwd.ip=, vfwd.peer=, vfwd.count=, vfwd.mtu=, vfwd.size=), pings the peer, prints its
-# counters between markers on the serial console and powers off (vfwd.stay=1: keeps running).
+# (vfwd.ip=, vfwd.peer=, vfwd.count=, vfwd.interval=, vfwd.mtu=, vfwd.size=), pings the peer,
+# prints its counters between markers on the serial console and powers off (vfwd.stay=1: keeps
+# running).
 # Output: build/guest/vmlinuz, build/guest/initramfs.cpio.gz.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,13 +35,14 @@ for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 done
 arg() { sed -n "s/.*vfwd\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 IP=$(arg ip) PEER=$(arg peer) COUNT=$(arg count) MTU=$(arg mtu) SIZE=$(arg size) STAY=$(arg stay)
+INTERVAL=$(arg interval)
 ip link set lo up
 [ -n "$MTU" ] && ip link set eth0 mtu "$MTU"
 ip addr add "$IP" dev eth0
 ip link set eth0 up
 echo "VFWD-GUEST-UP $(cat /sys/class/net/eth0/address) mtu $(cat /sys/class/net/eth0/mtu)"
 if [ -n "$PEER" ]; then
-	ping -c "${COUNT:-10}" -i 0.2 -W 2 -s "${SIZE:-56}" "$PEER"
+	ping -c "${COUNT:-10}" -i "${INTERVAL:-0.2}" -W 2 -s "${SIZE:-56}" "$PEER"
 	echo "VFWD-PING-DONE rc=$?"
 fi
 echo "VFWD-COUNTERS rx_packets=$(cat /sys/class/net/eth0/statistics/rx_packets)" \

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Client mode under a real guest: QEMU serves the socket (server=on,wait=off), the daemon runs
+with -i. While the guest pings every 0.1 s the daemon is stopped (SIGTERM) and started again, then
+killed (SIGKILL) and started again: the pings resume within 2 s of the daemon being back, the
+static relay comes back by itself. The gaps are measured and reported.
+"""
+import os
+import signal
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from vm import Vm, guest_image  # noqa: E402
+from harness import Daemon, check, log, netns, require_env, run, veth, wait_for, RUN_ID  # noqa
+
+INTERVAL, COUNT = 0.1, 200
+
+
+def gaps(seqs):
+    """Runs of unanswered pings: (first missing seq, length)."""
+    out = []
+    for a, b in zip(seqs, seqs[1:]):
+        if b - a > 1:
+            out.append((a + 1, b - a - 1))
+    return out
+
+
+def main():
+    require_env()
+    guest_dir = guest_image()
+    ns = netns("vfwd-vmc-" + RUN_ID)
+    root_if = "vqa" + RUN_ID[-6:]
+    veth(root_if, ns, "vqb" + RUN_ID[-6:], addr="10.99.4.1/24")
+    args = ["-P", "net_af_packet0,iface=%s=0" % root_if]
+    d = Daemon("vmc", args, client=True)
+    os.makedirs(d.sock_dir)
+    d.start()  # the client keeps trying until QEMU serves the socket
+    vm = Vm("client", d.sock(0), guest_dir, "vfwd.ip=10.99.4.2/24 vfwd.peer=10.99.4.1 "
+            "vfwd.count=%d vfwd.interval=%s" % (COUNT, INTERVAL), server=True).boot()
+    check(vm.wait("VFWD-GUEST-UP"), "guest up on the socket it serves")
+    d.wait_state(0, "DPDK_READY", timeout=30)
+    wait_for(lambda: len(vm.replies()) >= 20, 30, "pings flowing")
+    back = []
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        n = len(vm.replies())
+        d.stop(sig) if sig == signal.SIGTERM else (os.kill(d.pid(), sig), d.proc.wait(10))
+        time.sleep(0.5)
+        old, d = d, Daemon("vmc", args, client=True)
+        d.sock_dir, d.pid_dir = old.sock_dir, old.pid_dir
+        d.start()
+        t_back = time.time()
+        wait_for(lambda: len(vm.replies()) > n + 3, 10, "pings after the daemon's return (%s)"
+                 % signal.Signals(sig).name)
+        back.append(time.time() - t_back)
+        check(d.relay(0)["vf_state"] == "DPDK_READY", "%s: relay 0 back by itself, DPDK_READY"
+              % signal.Signals(sig).name)
+    check(vm.wait("VFWD-COUNTERS", timeout=60), "guest finished its %d pings" % COUNT)
+    g = gaps(vm.replies())
+    log("gaps (first missing seq, pings lost): %s" % g)
+    for (sig, t) in zip(("SIGTERM", "SIGKILL"), back):
+        check(t < 2.0, "%s: pings resumed %.2f s after the daemon was back" % (sig, t))
+    lost = sum(n for _, n in g)
+    check(len(g) <= 2 and lost * INTERVAL < 8, "%d pings lost in %d gaps (%.1f s of %d s)"
+          % (lost, len(g), lost * INTERVAL, COUNT * INTERVAL))
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
+    log("PASS")
+
+
+if __name__ == "__main__":
+    run(main)

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""vm.py: QEMU guests for the e2e tests: build the guest image, boot it on a vhost-user socket
+(TCG, memfd shared memory, vectors=0), read its serial console."""
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "../integration"))
+from harness import check, log, on_exit, skip, tmpdir, wait_for  # noqa: E402
+
+SRC = os.environ.get("VFWD_SOURCE_DIR", os.path.join(HERE, "../.."))
+
+
+def guest_image():
+    """Build the guest (kernel + initramfs) into a temp dir; skip loudly if it cannot be."""
+    if subprocess.run(["which", "qemu-system-x86_64"], stdout=subprocess.DEVNULL).returncode:
+        skip("qemu-system-x86_64 missing: run scripts/setup.sh")
+    if not os.path.isdir("/lib/modules") or not os.listdir("/lib/modules"):
+        skip("no kernel modules for the guest: run scripts/setup.sh (linux-image-amd64)")
+    out = tmpdir("guest")
+    r = subprocess.run(["bash", os.path.join(SRC, "scripts/build-guest.sh")], text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       env=dict(os.environ, VFWD_GUEST_DIR=out))
+    check(r.returncode == 0, "guest image built from Debian's kernel and busybox")
+    return out
+
+
+class Vm:
+    """One QEMU guest booting our kernel and initramfs; its serial console goes to a file."""
+
+    def __init__(self, name, sock, guest_dir, append, packed=False, server=False):
+        self.name = name
+        self.log = os.path.join(tmpdir("vm-" + name), "serial.log")
+        dev = "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,vectors=0"
+        if packed:
+            dev += ",packed=on"
+        chardev = "socket,id=chr0,path=" + sock + (",server=on,wait=off" if server else "")
+        self.cmd = ["timeout", "-s", "KILL", "120", "qemu-system-x86_64", "-machine",
+                    "q35,accel=tcg", "-cpu", "max", "-smp", "1", "-m", "256M",
+                    "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
+                    "-numa", "node,memdev=mem", "-chardev", chardev,
+                    "-netdev", "vhost-user,id=net0,chardev=chr0", "-device", dev,
+                    "-kernel", os.path.join(guest_dir, "vmlinuz"),
+                    "-initrd", os.path.join(guest_dir, "initramfs.cpio.gz"),
+                    "-append", "console=ttyS0 quiet ipv6.disable=1 " + append,
+                    "-display", "none", "-serial", "file:" + self.log, "-nodefaults",
+                    "-no-reboot"]
+        self.proc = None
+
+    def boot(self):
+        open(self.log, "w").close()
+        log("vm %s: %s" % (self.name, " ".join(self.cmd[4:])))
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        on_exit(lambda p=self.proc: p.poll() is None and os.killpg(p.pid, 9))
+        return self
+
+    def serial(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def wait(self, marker, timeout=60):
+        return wait_for(lambda: marker in self.serial() or self.proc.poll() is not None, timeout,
+                        "%s on %s's console" % (marker, self.name)) and marker in self.serial()
+
+    def counters(self):
+        m = re.search(r"VFWD-COUNTERS rx_packets=(\d+) tx_packets=(\d+)", self.serial())
+        return (int(m.group(1)), int(m.group(2))) if m else None
+
+    def ping_summary(self):
+        m = re.search(r"(\d+) packets transmitted, (\d+) packets received", self.serial())
+        return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+    def replies(self):
+        """Sequence numbers of the answered pings, from busybox ping's lines."""
+        return [int(s) for s in re.findall(r"bytes from [0-9.]+: seq=(\d+)", self.serial())]
