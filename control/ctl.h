@@ -25,7 +25,17 @@ struct ctl_config {
 	char config_ep[CTL_EP_LEN];
 	gid_t ipc_gid;	      /* (gid_t)-1: leave the group */
 	bool dynamic_sockets; /* ADD_SOCK / REMOVE_SOCK allowed */
+	char state_dir[CTL_EP_LEN]; /* relays added at run time are kept here ("" = not kept) */
 };
+
+/* ---- persistence (persist.c): run-time relays survive restarts -------------------- */
+
+/* Note that relay @id was added (or removed) through the control plane. */
+void ctl_persist_mark(unsigned int id, bool added);
+/* Write <state_dir>/relays from the marked relays. 0 or -errno (logged). */
+int ctl_persist_save(const struct ctl_config *cfg);
+/* Re-create the relays listed in <state_dir>/relays; returns how many came back. */
+unsigned int ctl_persist_restore(const struct ctl_config *cfg);
 
 /* ---- request handlers (handlers.c, stats_service.c): bytes in, bytes out --------- */
 

@@ -22,6 +22,7 @@ typedef Virtioforwarder__PortControlResponse PcResp;
 
 /* Outcome of one request: 0, or an errno with the check that failed and why. */
 struct outcome {
+	bool changed; /* the relay table changed: save it */
 	int code;
 	const char *source;
 	char why[320];
@@ -144,6 +145,8 @@ static int op_add(const PcReq *rq, struct outcome *o)
 			     rq->name && rq->name[0] ? rq->name : NULL);
 	if (ret)
 		return fail(o, ret, "relay_add", "%s", relay_last_error());
+	ctl_persist_mark(rq->virtio_id, true);
+	o->changed = true;
 	return 0;
 }
 
@@ -172,6 +175,8 @@ static int op_remove(const PcReq *rq, struct outcome *o)
 	ret = relay_remove(rq->virtio_id);
 	if (ret)
 		return fail(o, ret, "relay_remove", "%s", relay_last_error());
+	ctl_persist_mark(rq->virtio_id, false);
+	o->changed = true;
 	return 0;
 }
 
@@ -207,6 +212,8 @@ static int op_add_sock(const PcReq *rq, struct outcome *o)
 			   rq->name && rq->name[0] ? rq->name : NULL, rq->vhost_path);
 	if (ret)
 		return fail(o, ret, "relay_add", "%s", relay_last_error());
+	ctl_persist_mark((unsigned int)id, true);
+	o->changed = true;
 	return 0;
 }
 
@@ -237,6 +244,8 @@ static int op_remove_sock(const PcReq *rq, struct outcome *o)
 	ret = relay_remove((unsigned int)id);
 	if (ret)
 		return fail(o, ret, "relay_remove", "%s", relay_last_error());
+	ctl_persist_mark((unsigned int)id, false);
+	o->changed = true;
 	return 0;
 }
 
@@ -363,6 +372,8 @@ ssize_t ctl_port_control(const struct ctl_config *cfg, const uint8_t *req, size_
 			     rq ? op_name(rq->op) : "request", text, strerror(-o.code));
 	} else {
 		resp.status = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK;
+		if (o.changed)
+			ctl_persist_save(cfg);
 		if (answer[0])
 			resp.query_string = answer;
 		if (rq->has_virtio_id)

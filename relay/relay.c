@@ -461,6 +461,9 @@ int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
 	out->socket_id = r->socket_id;
 	out->vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
 	out->nr_vring = __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED);
+	out->nb_members = r->nb_members;
+	out->bond_mode = r->bond_mode;
+	snprintf(out->bond_name, sizeof(out->bond_name), "%s", r->bond_name);
 	if (r->pool) {
 		out->mbufs = r->pool->size;
 		out->mbufs_in_use = rte_mempool_in_use_count(r->pool);

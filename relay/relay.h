@@ -130,6 +130,9 @@ struct relay_snapshot {
 	unsigned int mbufs;	   /* relay mempool size */
 	unsigned int mbufs_in_use; /* taken from it now (rings, bursts, lcore caches) */
 	int cpu[2];
+	unsigned int nb_members; /* > 1: a bond */
+	unsigned int bond_mode;
+	char bond_name[32];
 	struct relay_counters c[2];
 };
 

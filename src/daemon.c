@@ -213,6 +213,7 @@ int daemon_run(const struct vfwd_config *cfg)
 	if (relay_engine_start(&cfg->relay))
 		goto out_eal;
 	added = relays_add_static(cfg);
+	added += ctl_persist_restore(&cfg->ctl);
 	ctl_cfg.ipc_gid = cfg->relay.sock_gid;
 	ctl = ctl_open(&ctl_cfg);
 	if (!ctl) {
@@ -220,7 +221,7 @@ int daemon_run(const struct vfwd_config *cfg)
 		goto out_engine;
 	}
 	cpuset_format(&cfg->relay.workers, cpus, sizeof(cpus));
-	VLOG(NOTICE, "ready: %u of %u static relay(s), workers on CPU %s, %s sockets in %s", added,
+	VLOG(NOTICE, "ready: %u relay(s) (%u static), workers on CPU %s, %s sockets in %s", added,
 	     cfg->nb_static, cpus, cfg->relay.client_mode ? "client" : "server",
 	     cfg->relay.vhost_dir);
 	ready_report(&ready_fd, true);

@@ -60,6 +60,17 @@ static int set_path(const struct opt *o, struct vfwd_config *cfg, const char *ar
 	return 0;
 }
 
+/* --state-dir: an absolute directory, or "" for no persistence. */
+static int set_state_dir(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+			 size_t len)
+{
+	if (arg && !arg[0]) {
+		((char *)cfg + o->off)[0] = '\0';
+		return 0;
+	}
+	return set_path(o, cfg, arg, err, len);
+}
+
 /* Generic: a flag option sets the bool at o->off. */
 static int set_flag(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
 		    size_t len)
@@ -329,6 +340,9 @@ static int set_core_sched(const struct opt *o, struct vfwd_config *cfg, const ch
 #define CFG_EP(f)                                                                                  \
 	.set = set_endpoint, .off = offsetof(struct vfwd_config, f),                               \
 	.size = sizeof(((struct vfwd_config *)0)->f)
+#define CFG_STATE(f)                                                                               \
+	.set = set_state_dir, .off = offsetof(struct vfwd_config, f),                              \
+	.size = sizeof(((struct vfwd_config *)0)->f)
 #define CFG_PATH(f)                                                                                \
 	.set = set_path, .off = offsetof(struct vfwd_config, f),                                   \
 	.size = sizeof(((struct vfwd_config *)0)->f)
@@ -412,6 +426,10 @@ static const struct opt opts[] = {
 	{"same-numa", 'a', no_argument, NULL, CFG_BOOL(same_numa),
 	 .help = "reserve DPDK memory only on the NUMA nodes of the worker CPUs",
 	 .env = "VIRTIOFWD_CPU_NIC_SAME_NUMA", .dflt = ""},
+	{"state-dir", 0, required_argument, "DIR", CFG_STATE(ctl.state_dir),
+	 .help = "keep relays added at run time here, restore them at start (default "
+		 "/var/lib/virtio-forwarder; '' keeps none)",
+	 .env = "VIRTIOFWD_STATE_DIR", .dflt = "/var/lib/virtio-forwarder"},
 	{"config", 0, required_argument, "FILE", set_config,
 	 "read /etc/default/virtioforwarder-style FILE first; options override it"},
 	{"check-config", 0, required_argument, "FILE", set_config,
@@ -582,6 +600,7 @@ void vfwd_config_default(struct vfwd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	relay_params_default(&cfg->relay);
 	cfg->ctl.ipc_gid = (gid_t)-1;
+	snprintf(cfg->ctl.state_dir, sizeof(cfg->ctl.state_dir), "/var/lib/virtio-forwarder");
 	cfg->loglevel = 6;
 	snprintf(cfg->pid_dir, sizeof(cfg->pid_dir), "/var/run");
 	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "virtio-forwarder");

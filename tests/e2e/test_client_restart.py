@@ -32,10 +32,14 @@ def main():
     ns = netns("vfwd-vmc-" + RUN_ID)
     root_if = "vqa" + RUN_ID[-6:]
     veth(root_if, ns, "vqb" + RUN_ID[-6:], addr="10.99.4.1/24")
-    args = ["-P", "net_af_packet0,iface=%s=0" % root_if]
-    d = Daemon("vmc", args, client=True)
+    d = Daemon("vmc", [], client=True, control=True)
     os.makedirs(d.sock_dir)
-    d.start()  # the client keeps trying until QEMU serves the socket
+    d.start()
+    # a relay added at run time: the restarts below must bring it back from --state-dir
+    r = d.tool("port_control", "add", "--virtio-id", "0", "--pci-addr",
+               "net_af_packet0,iface=" + root_if)
+    check(r.returncode == 0, "relay 0 added at run time (the client keeps trying until QEMU "
+          "serves the socket)")
     vm = Vm("client", d.sock(0), guest_dir, "vfwd.ip=10.99.4.2/24 vfwd.peer=10.99.4.1 "
             "vfwd.count=%d vfwd.interval=%s" % (COUNT, INTERVAL), server=True).boot()
     check(vm.wait("VFWD-GUEST-UP"), "guest up on the socket it serves")
@@ -46,14 +50,15 @@ def main():
         n = len(vm.replies())
         d.stop(sig) if sig == signal.SIGTERM else (os.kill(d.pid(), sig), d.proc.wait(10))
         time.sleep(0.5)
-        old, d = d, Daemon("vmc", args, client=True)
-        d.sock_dir, d.pid_dir = old.sock_dir, old.pid_dir
+        old, d = d, Daemon("vmc", [], client=True, control=True)
+        d.sock_dir, d.pid_dir, d.state_dir = old.sock_dir, old.pid_dir, old.state_dir
         d.start()
         t_back = time.time()
         wait_for(lambda: len(vm.replies()) > n + 3, 10, "pings after the daemon's return (%s)"
                  % signal.Signals(sig).name)
         back.append(time.time() - t_back)
-        check(d.relay(0)["vf_state"] == "DPDK_READY", "%s: relay 0 back by itself, DPDK_READY"
+        check(d.relay(0)["vf_state"] == "DPDK_READY" and "relay 0 restored" in d.log(),
+              "%s: the run-time relay 0 restored from the state dir, DPDK_READY"
               % signal.Signals(sig).name)
     check(vm.wait("VFWD-COUNTERS", timeout=60), "guest finished its %d pings" % COUNT)
     g = gaps(vm.replies())

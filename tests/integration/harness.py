@@ -269,6 +269,7 @@ class Daemon:
         self.dir = tmpdir("d-" + name)
         self.sock_dir = os.path.join(self.dir, "sock")
         self.pid_dir = os.path.join(self.dir, "run")
+        self.state_dir = os.path.join(self.dir, "state")
         os.makedirs(self.pid_dir)
         self.prefix = "vfwd-t%s-%s" % (RUN_ID, name)
         self.logfile = os.path.join(self.dir, "daemon.log")
@@ -288,7 +289,7 @@ class Daemon:
         mem = ["-H", self.huge_dir] if self.huge_dir else ["--no-huge", "--mem", "256"]
         return [BIN, "-n", "-C", self.cpus, "-M", "0"] + mem + [
             "--file-prefix", self.prefix, "-p", self.pid_dir, "-V", self.sock_dir,
-            "-l", "7"] + self.args
+            "--state-dir", self.state_dir, "-l", "7"] + self.args
 
     def start(self, wait_ready=True):
         log("daemon %s: %s" % (self.name, " ".join(self.cmd())))

@@ -77,7 +77,7 @@ def bad_static_vf_and_ownership():
     user, group = "nobody", "nogroup"
     d = Daemon("own", ["-P", "net_no_such_pmd0=1", "-P", "net_null0,no-rx=1=0", "-u", user, "-g",
                        group]).start()
-    check("ready: 1 of 2 static relay(s)" in d.log(), "daemon up with the good relay")
+    check("ready: 1 relay(s) (2 static)" in d.log(), "daemon up with the good relay")
     check("static VF net_no_such_pmd0=1 not added" in d.log(), "bad static VF named in the log")
     check(d.relay(0)["vf_state"] == "DPDK_ADDED", "good relay in DPDK_ADDED")
     ports = d.telemetry("/ethdev/list")["/ethdev/list"]

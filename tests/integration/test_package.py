@@ -120,6 +120,8 @@ def main():
     check(r.returncode == 0 and r.stdout == "status: OK\n", "add: status: OK")
     r = shell(LIBEXEC + "/virtioforwarder_stats.py --include-inactive | grep DPDK_ADDED")
     check(r.stdout == "relay_1.vf_to_vm.internal_state=DPDK_ADDED\n", "stats | grep DPDK_ADDED")
+    check("1\t" in open("/var/lib/virtio-forwarder/relays").read(),
+          "the relay added at run time is kept in /var/lib/virtio-forwarder/relays")
     r = shell(LIBEXEC + "/virtioforwarder_port_control.py remove --virtio-id 1 --pci-addr 02:08.0")
     check(r.returncode == 0 and r.stdout == "status: OK\n", "remove: status: OK")
 
@@ -133,7 +135,7 @@ def main():
 
     r = subprocess.run(["dpkg", "--purge", "virtio-forwarder"], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
-    left = [f for f in FILES + [LIBEXEC, "/usr/share/doc/virtio-forwarder",
+    left = [f for f in FILES + [LIBEXEC, "/usr/share/doc/virtio-forwarder", "/var/lib/virtio-forwarder",
                                 "/etc/systemd/system/multi-user.target.wants/virtio-forwarder.service"]
             if os.path.lexists(f)]
     check(r.returncode == 0 and left == [], "purged: nothing left (%s)" % left)

@@ -56,6 +56,10 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.nb_static, 0);
 	ck_assert_int_eq((int)cfg.relay.sock_uid, -1);
 	ck_assert_int_eq(cfg.relay.pins[5].cpu[0], -1);
+	ck_assert_str_eq(cfg.ctl.state_dir, "/var/lib/virtio-forwarder");
+	ck_assert_int_eq(parse("-C", "1", "--state-dir", "", NULL), OPTS_RUN);
+	ck_assert_str_eq(cfg.ctl.state_dir, "");
+	ck_assert_bad("--state-dir: 'rel' is not an absolute", "-C", "1", "--state-dir", "rel");
 }
 END_TEST
 
