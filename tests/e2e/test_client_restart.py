@@ -12,7 +12,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from vm import Vm, guest_image  # noqa: E402
-from harness import Daemon, check, log, netns, require_env, run, veth, wait_for, RUN_ID  # noqa
+from harness import (check, Daemon, log, require_env, run, vf_host, wait_for)  # noqa: E402
 
 INTERVAL, COUNT = 0.1, 200
 
@@ -29,9 +29,7 @@ def gaps(seqs):
 def main():
     require_env()
     guest_dir = guest_image()
-    ns = netns("vfwd-vmc-" + RUN_ID)
-    root_if = "vqa" + RUN_ID[-6:]
-    veth(root_if, ns, "vqb" + RUN_ID[-6:], addr="10.99.4.1/24")
+    _, root_if, _ = vf_host("vq", "c", addr="10.99.4.1/24")
     d = Daemon("vmc", [], client=True, control=True)
     os.makedirs(d.sock_dir)
     d.start()

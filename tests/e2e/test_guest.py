@@ -11,7 +11,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from vm import Vm, guest_image  # noqa: E402
-from harness import Daemon, check, log, netns, require_env, run, veth, RUN_ID  # noqa: E402
+from harness import (check, Daemon, log, require_env, run, vf_host)  # noqa: E402
 
 COUNT = 20
 
@@ -41,9 +41,7 @@ def main():
     require_env()
     guest_dir = guest_image()
 
-    ns = netns("vfwd-vm-" + RUN_ID)
-    root_if = "vqa" + RUN_ID[-6:]
-    veth(root_if, ns, "vqb" + RUN_ID[-6:], addr="10.99.3.1/24")
+    _, root_if, _ = vf_host("vq", addr="10.99.3.1/24")
     d = Daemon("vm", ["-P", "net_af_packet0,iface=%s=0" % root_if]).start()
     append = "vfwd.ip=10.99.3.2/24 vfwd.peer=10.99.3.1 vfwd.count=%d" % COUNT
 

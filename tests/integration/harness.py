@@ -177,6 +177,15 @@ def veth(root_if, ns, ns_if, addr=None):
     sh("ip", "-n", ns, "link", "set", ns_if, "up")
 
 
+def vf_host(family, tag="", addr=None):
+    """A host behind a VF stand-in: netns vfwd-<family><tag>-<run>, a veth whose root end
+    (<family>a<tag><run>) is the VF and whose other end (<family>b...) carries @addr."""
+    ns = netns("vfwd-%s%s-%s" % (family, tag, RUN_ID))
+    root_if, ns_if = ("%s%s%s%s" % (family, side, tag, RUN_ID[-5:]) for side in "ab")
+    veth(root_if, ns, ns_if, addr=addr)
+    return ns, root_if, ns_if
+
+
 # ---- frames and pcap files ----------------------------------------------------------------
 
 def make_frames(n, tag, sizes=(60, 64, 128, 333, 512, 1000, 1514)):

@@ -12,8 +12,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Capture, run, wait_for, Daemon, Guest, check, log, make_frames, netns, pcap_read,
-                     pcap_write, require_env, send_frames, test_frames, tmpdir, veth, RUN_ID)
+from harness import (Capture, check, Daemon, Guest, log, make_frames, pcap_read, pcap_write,
+                     require_env, run, send_frames, test_frames, tmpdir, vf_host, wait_for)
 
 N = 200
 
@@ -23,9 +23,7 @@ def main():
     client = "--client" in sys.argv
     tag = "c" if client else "s"
     work = tmpdir("exact")
-    ns = netns("vfwd-ex%s-%s" % (tag, RUN_ID))
-    root_if, ns_if = "vxa%s%s" % (tag, RUN_ID[-5:]), "vxb%s%s" % (tag, RUN_ID[-5:])
-    veth(root_if, ns, ns_if)
+    ns, root_if, ns_if = vf_host("vx", tag)
 
     d = Daemon("exact-" + tag, ["-P", "net_af_packet0,iface=%s=0" % root_if], client=client)
     vm_in, vm_out = os.path.join(work, "guest_in.pcap"), os.path.join(work, "guest_out.pcap")

@@ -7,7 +7,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, Guest, check, log, netns, require_env, run, veth, RUN_ID
+from harness import (check, Daemon, Guest, log, require_env, run, vf_host)
 
 MRG_RXBUF, CSUM, HOST_TSO4, CTRL_RX = 15, 0, 11, 18
 
@@ -62,9 +62,7 @@ def main():
     check(not f & (1 << CTRL_RX), "-R -T: CTRL_RX still off")
     check(mtu == 9000, "-J: VF MTU 9000")
 
-    ns = netns("vfwd-ft-" + RUN_ID)
-    root_if = "vfa" + RUN_ID[-6:]
-    veth(root_if, ns, "vfb" + RUN_ID[-6:])
+    _, root_if, _ = vf_host("vf")
     d = Daemon("feat-jumbo", ["-J", "-P", "net_af_packet0,iface=%s=0" % root_if]).start()
     check("jumbo frames asked but net_af_packet0 supports MTU 1500 at most" in d.log(),
           "-J on a VF that cannot: the limit is logged, the relay still runs")

@@ -12,8 +12,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (BIN, Daemon, Guest, check, dpdk_dir, log, require_env, run, sh, tmpdir,
-                     wait_for, RUN_ID)
+from harness import (BIN, Daemon, Guest, check, dpdk_dir, log, require_env, run, wait_for)
 
 
 def cli(*args):

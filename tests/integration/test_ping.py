@@ -6,16 +6,14 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, Guest, check, log, netns, require_env, run, veth, RUN_ID
+from harness import (check, Daemon, Guest, log, require_env, run, vf_host)
 
 COUNT = 100
 
 
 def main():
     require_env()
-    ns = netns("vfwd-ping-" + RUN_ID)
-    root_if, ns_if = "vpa" + RUN_ID[-6:], "vpb" + RUN_ID[-6:]
-    veth(root_if, ns, ns_if, addr="10.99.0.1/24")
+    ns, root_if, _ = vf_host("vp", addr="10.99.0.1/24")
     d = Daemon("ping", ["-P", "net_af_packet0,iface=%s=0" % root_if]).start()
     guest = Guest("ping", ["virtio_user0,path=%s" % d.sock(0)], fwd="icmpecho").start()
     d.wait_state(0, "DPDK_READY")

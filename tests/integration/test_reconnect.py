@@ -5,11 +5,10 @@ vhost-user client: it reconnects when the guest comes back, and after its own re
 """
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Daemon, Guest, check, log, make_frames, netns, pcap_read, pcap_write,
-                     require_env, run, send_frames, test_frames, tmpdir, veth, wait_for, RUN_ID)
+from harness import (check, Daemon, Guest, log, make_frames, pcap_read, pcap_write, require_env,
+                     run, send_frames, test_frames, tmpdir, vf_host, wait_for)
 
 UP, DOWN = 20, 10
 
@@ -38,9 +37,7 @@ def main():
     cycles = 4 if client else 10
     tag = "c" if client else "s"
     work = tmpdir("recon")
-    ns = netns("vfwd-rc%s-%s" % (tag, RUN_ID))
-    root_if, ns_if = "vra%s%s" % (tag, RUN_ID[-5:]), "vrb%s%s" % (tag, RUN_ID[-5:])
-    veth(root_if, ns, ns_if)
+    ns, root_if, ns_if = vf_host("vr", tag)
     d = Daemon("recon-" + tag, ["-P", "net_af_packet0,iface=%s=0" % root_if], client=client)
     d.start()
     empty, out = os.path.join(work, "empty.pcap"), os.path.join(work, "out.pcap")

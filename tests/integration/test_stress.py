@@ -10,7 +10,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, Guest, check, log, require_env, run, wait_for
+from harness import Daemon, Guest, check, log, require_env, run
 
 CYCLES = 6
 
