@@ -149,7 +149,9 @@ static int worker_main(void *arg)
 			break;
 		}
 		__atomic_store_n(&w->heartbeat, w->heartbeat + 1, __ATOMIC_RELAXED);
-		for (unsigned int i = 0; i < l->n; i++) {
+		unsigned int n = l->n;
+
+		for (unsigned int i = 0; i < n; i++) {
 			struct relay_dir *d = l->item[i];
 
 			if (d->id == RELAY_VF_TO_VM)
@@ -157,8 +159,9 @@ static int worker_main(void *arg)
 			else
 				poll_vm_to_vf(d);
 		}
+		/* After this the list may be freed: nothing of it is read below. */
 		rte_rcu_qsbr_quiescent(qsv, w->tid);
-		if (l->n == 0) {
+		if (n == 0) {
 			/* Nothing published: sleep instead of spinning. */
 			rte_rcu_qsbr_thread_offline(qsv, w->tid);
 			rte_delay_us_sleep(1000);
