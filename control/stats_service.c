@@ -107,53 +107,47 @@ out_refuse:
 	return NULL;
 }
 
+/*
+ * VFtoVM and VMtoVF are mirror images with the same field numbers: 1 active,
+ * 2 internal_state, 3..10 the counters in struct relay_counters' order, 11..14
+ * the rates. One filler walks either message's descriptor.
+ */
+static void fill_dir(ProtobufCMessage *msg, bool active, const char *state, bool exists,
+		     const struct relay_counters *c, const struct stats_rates *rt)
+{
+	const uint64_t v[8] = {c->rx_pkts,   c->rx_bytes,   c->tx_pkts,	  c->tx_bytes,
+			       c->full_pkts, c->full_bytes, c->down_pkts, c->down_bytes};
+	const float r[4] = {rt->rx_pps, rt->rx_bps, rt->tx_pps, rt->tx_bps};
+	const ProtobufCMessageDescriptor *desc = msg->descriptor;
+	char *base = (char *)msg;
+
+	for (unsigned int i = 0; i < desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &desc->fields[i];
+
+		if (f->id == 1)
+			*(protobuf_c_boolean *)(base + f->offset) = active;
+		else if (f->id == 2)
+			*(const char **)(base + f->offset) = state;
+		else if (f->id <= 10) {
+			*(uint64_t *)(base + f->offset) = v[f->id - 3];
+			*(protobuf_c_boolean *)(base + f->quantifier_offset) = exists;
+		} else if (f->id <= 14)
+			*(float *)(base + f->offset) = r[f->id - 11];
+	}
+}
+
 static void fill_dirs(struct relay_msg *m, const struct relay_snapshot *s, bool exists,
 		      const struct stats_rates rt[2])
 {
-	const struct relay_counters *a = &s->c[RELAY_VF_TO_VM], *b = &s->c[RELAY_VM_TO_VF];
+	enum relay_state st = exists ? s->state : RELAY_UNINIT;
 	bool active = exists && s->state == RELAY_READY;
 
 	virtioforwarder__relay_state__vfto_vm__init(&m->a);
-	m->a.active = active;
-	m->a.internal_state = (char *)relay_vf_state_name(exists ? s->state : RELAY_UNINIT);
-	m->a.has_pkts_rx_from_vf = m->a.has_bytes_rx_from_vf = m->a.has_pkts_tx_to_vm =
-		m->a.has_bytes_tx_to_vm = m->a.has_pkts_dropped_vm_queue_full =
-			m->a.has_bytes_dropped_vm_queue_full =
-				m->a.has_pkts_dropped_vm_not_connected =
-					m->a.has_bytes_dropped_vm_not_connected = exists;
-	m->a.pkts_rx_from_vf = a->rx_pkts;
-	m->a.bytes_rx_from_vf = a->rx_bytes;
-	m->a.pkts_tx_to_vm = a->tx_pkts;
-	m->a.bytes_tx_to_vm = a->tx_bytes;
-	m->a.pkts_dropped_vm_queue_full = a->full_pkts;
-	m->a.bytes_dropped_vm_queue_full = a->full_bytes;
-	m->a.pkts_dropped_vm_not_connected = a->down_pkts;
-	m->a.bytes_dropped_vm_not_connected = a->down_bytes;
-	m->a.pkt_rate_rx_from_vf = rt[RELAY_VF_TO_VM].rx_pps;
-	m->a.byte_rate_rx_from_vf = rt[RELAY_VF_TO_VM].rx_bps;
-	m->a.pkt_rate_tx_to_vm = rt[RELAY_VF_TO_VM].tx_pps;
-	m->a.byte_rate_tx_to_vm = rt[RELAY_VF_TO_VM].tx_bps;
-
+	fill_dir(&m->a.base, active, relay_vf_state_name(st), exists, &s->c[RELAY_VF_TO_VM],
+		 &rt[RELAY_VF_TO_VM]);
 	virtioforwarder__relay_state__vmto_vf__init(&m->b);
-	m->b.active = active;
-	m->b.internal_state = (char *)relay_vm_state_name(exists ? s->state : RELAY_UNINIT);
-	m->b.has_pkts_rx_from_vm = m->b.has_bytes_rx_from_vm = m->b.has_pkts_tx_to_vf =
-		m->b.has_bytes_tx_to_vf = m->b.has_pkts_dropped_vf_queue_full =
-			m->b.has_bytes_dropped_vf_queue_full =
-				m->b.has_pkts_dropped_vf_not_connected =
-					m->b.has_bytes_dropped_vf_not_connected = exists;
-	m->b.pkts_rx_from_vm = b->rx_pkts;
-	m->b.bytes_rx_from_vm = b->rx_bytes;
-	m->b.pkts_tx_to_vf = b->tx_pkts;
-	m->b.bytes_tx_to_vf = b->tx_bytes;
-	m->b.pkts_dropped_vf_queue_full = b->full_pkts;
-	m->b.bytes_dropped_vf_queue_full = b->full_bytes;
-	m->b.pkts_dropped_vf_not_connected = b->down_pkts;
-	m->b.bytes_dropped_vf_not_connected = b->down_bytes;
-	m->b.pkt_rate_rx_from_vm = rt[RELAY_VM_TO_VF].rx_pps;
-	m->b.byte_rate_rx_from_vm = rt[RELAY_VM_TO_VF].rx_bps;
-	m->b.pkt_rate_tx_to_vf = rt[RELAY_VM_TO_VF].tx_pps;
-	m->b.byte_rate_tx_to_vf = rt[RELAY_VM_TO_VF].tx_bps;
+	fill_dir(&m->b.base, active, relay_vm_state_name(st), exists, &s->c[RELAY_VM_TO_VF],
+		 &rt[RELAY_VM_TO_VF]);
 }
 
 /* Fill @m for relay @id; false when it is to be left out. */

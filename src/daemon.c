@@ -72,16 +72,6 @@ static void ready_report(int *ready_fd, bool ok)
 	*ready_fd = -1;
 }
 
-/* Rewrite the pid after fork: the lock travels with the descriptor. */
-static void pidfile_update(int fd)
-{
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-
-	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
-		VLOG(WARNING, "cannot update pid file: %s", strerror(errno));
-}
-
 static int eal_start(const struct vfwd_config *cfg, char *runtime_dir, size_t len)
 {
 	char *argv[EAL_MAX_ARGS], buf[4096];
@@ -174,7 +164,9 @@ int daemon_run(const struct vfwd_config *cfg)
 				strerror(errno));
 			goto out_pid;
 		}
-		pidfile_update(pid_fd);
+		/* the lock travels with the descriptor: only the pid changes */
+		if (pidfile_write(pid_fd))
+			VLOG(WARNING, "cannot update the pid file with the daemon's pid");
 	}
 	if (huge_check(cfg, err, sizeof(err))) {
 		fprintf(stderr, "virtio-forwarder: %s\n", err);

@@ -79,6 +79,8 @@ int pins_parse(const char *s, struct relay_pin pins[RELAY_MAX], char *err, size_
  */
 int pidfile_acquire(const char *dir, char *err, size_t errlen);
 void pidfile_release(const char *dir, int fd);
+/* (Re)write our pid into the locked file @fd, e.g. after daemonizing. 0 or -errno. */
+int pidfile_write(int fd);
 
 /*
  * Build EAL arguments from @cfg into @argv (at most @max entries, storage in

@@ -13,6 +13,16 @@
 
 #define PIDFILE_NAME "virtio-forwarder.pid"
 
+int pidfile_write(int fd)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
+		return -errno;
+	return 0;
+}
+
 int pidfile_acquire(const char *dir, char *err, size_t errlen)
 {
 	char path[PATH_MAX], buf[32] = "";
@@ -39,10 +49,9 @@ int pidfile_acquire(const char *dir, char *err, size_t errlen)
 		close(fd);
 		return ret;
 	}
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot write pid file %s: %s", path, strerror(errno));
+	ret = pidfile_write(fd);
+	if (ret) {
+		snprintf(err, errlen, "cannot write pid file %s: %s", path, strerror(-ret));
 		close(fd);
 		return ret;
 	}

@@ -21,68 +21,34 @@ struct dir_view {
 	double val[12];
 };
 
+/*
+ * One direction's message (VFtoVM or VMtoVF: mirror images, same field numbers) read
+ * through its descriptor in the reference's flat order: counts, rates, then drops.
+ */
+static void view_dir(const ProtobufCMessage *msg, struct dir_view *v)
+{
+	static const unsigned int order[12] = {3, 4, 5, 6, 11, 12, 13, 14, 7, 8, 9, 10};
+	const char *base = (const char *)msg;
+
+	for (int k = 0; k < 12; k++) {
+		const ProtobufCFieldDescriptor *f =
+			protobuf_c_message_descriptor_get_field(msg->descriptor, order[k]);
+
+		v->key[k] = f->name;
+		v->is_rate[k] = f->type == PROTOBUF_C_TYPE_FLOAT;
+		v->val[k] = v->is_rate[k] ? *(const float *)(base + f->offset)
+					  : (double)*(const uint64_t *)(base + f->offset);
+	}
+}
+
 static void view_dirs(const RelayState *r, struct dir_view v[2])
 {
-	const Virtioforwarder__RelayState__VFtoVM *a = r->vf_to_vm;
-	const Virtioforwarder__RelayState__VMtoVF *b = r->vm_to_vf;
-	static const char *const ka[12] = {"pkts_rx_from_vf",
-					   "bytes_rx_from_vf",
-					   "pkts_tx_to_vm",
-					   "bytes_tx_to_vm",
-					   "pkt_rate_rx_from_vf",
-					   "byte_rate_rx_from_vf",
-					   "pkt_rate_tx_to_vm",
-					   "byte_rate_tx_to_vm",
-					   "pkts_dropped_vm_queue_full",
-					   "bytes_dropped_vm_queue_full",
-					   "pkts_dropped_vm_not_connected",
-					   "bytes_dropped_vm_not_connected"};
-	static const char *const kb[12] = {"pkts_rx_from_vm",
-					   "bytes_rx_from_vm",
-					   "pkts_tx_to_vf",
-					   "bytes_tx_to_vf",
-					   "pkt_rate_rx_from_vm",
-					   "byte_rate_rx_from_vm",
-					   "pkt_rate_tx_to_vf",
-					   "byte_rate_tx_to_vf",
-					   "pkts_dropped_vf_queue_full",
-					   "bytes_dropped_vf_queue_full",
-					   "pkts_dropped_vf_not_connected",
-					   "bytes_dropped_vf_not_connected"};
-	const double va[12] = {(double)a->pkts_rx_from_vf,
-			       (double)a->bytes_rx_from_vf,
-			       (double)a->pkts_tx_to_vm,
-			       (double)a->bytes_tx_to_vm,
-			       a->pkt_rate_rx_from_vf,
-			       a->byte_rate_rx_from_vf,
-			       a->pkt_rate_tx_to_vm,
-			       a->byte_rate_tx_to_vm,
-			       (double)a->pkts_dropped_vm_queue_full,
-			       (double)a->bytes_dropped_vm_queue_full,
-			       (double)a->pkts_dropped_vm_not_connected,
-			       (double)a->bytes_dropped_vm_not_connected};
-	const double vb[12] = {(double)b->pkts_rx_from_vm,
-			       (double)b->bytes_rx_from_vm,
-			       (double)b->pkts_tx_to_vf,
-			       (double)b->bytes_tx_to_vf,
-			       b->pkt_rate_rx_from_vm,
-			       b->byte_rate_rx_from_vm,
-			       b->pkt_rate_tx_to_vf,
-			       b->byte_rate_tx_to_vf,
-			       (double)b->pkts_dropped_vf_queue_full,
-			       (double)b->bytes_dropped_vf_queue_full,
-			       (double)b->pkts_dropped_vf_not_connected,
-			       (double)b->bytes_dropped_vf_not_connected};
-
-	v[0] = (struct dir_view){"vf_to_vm", a->active, a->internal_state,
+	v[0] = (struct dir_view){"vf_to_vm", r->vf_to_vm->active, r->vf_to_vm->internal_state,
 				 r->cpu && r->cpu->has_vf_to_vm, r->cpu ? r->cpu->vf_to_vm : 0};
-	v[1] = (struct dir_view){"vm_to_vf", b->active, b->internal_state,
+	v[1] = (struct dir_view){"vm_to_vf", r->vm_to_vf->active, r->vm_to_vf->internal_state,
 				 r->cpu && r->cpu->has_vm_to_vf, r->cpu ? r->cpu->vm_to_vf : 0};
-	for (int i = 0; i < 12; i++) {
-		v[0].key[i] = ka[i], v[1].key[i] = kb[i];
-		v[0].val[i] = va[i], v[1].val[i] = vb[i];
-		v[0].is_rate[i] = v[1].is_rate[i] = i >= 4 && i < 8;
-	}
+	view_dir(&r->vf_to_vm->base, &v[0]);
+	view_dir(&r->vm_to_vf->base, &v[1]);
 }
 
 void stats_py_float(double v, char *buf, size_t len)

@@ -51,6 +51,18 @@ def traffic(d):
           "non-zero rates over the 200 ms window: %s pps" % s[a + "pkt_rate_tx_to_vm"])
     check(re.fullmatch(r"\d+\.\d+|\d+(\.\d+)?e\+\d+", s[a + "pkt_rate_tx_to_vm"]) is not None,
           "rates printed as decimal floats")
+    # the reference's key order, exactly
+    keys = [l.split("=", 1)[0] for l in d.tool("stats", "--relay", "1").stdout.splitlines()]
+    fields = ["pkts_rx_from_{0}", "bytes_rx_from_{0}", "pkts_tx_to_{1}", "bytes_tx_to_{1}",
+              "pkt_rate_rx_from_{0}", "byte_rate_rx_from_{0}", "pkt_rate_tx_to_{1}",
+              "byte_rate_tx_to_{1}", "pkts_dropped_{1}_queue_full", "bytes_dropped_{1}_queue_full",
+              "pkts_dropped_{1}_not_connected", "bytes_dropped_{1}_not_connected"]
+    want = ["relay_1.active", "relay_1.cpu.vf_to_vm", "relay_1.cpu.vm_to_vf",
+            "relay_1.vf.pci_addr_str", "relay_1.vhost.vhost_socket_name"]
+    for d_, (src, dst) in (("vf_to_vm", ("vf", "vm")), ("vm_to_vf", ("vm", "vf"))):
+        want += ["relay_1.%s.active" % d_, "relay_1.%s.internal_state" % d_]
+        want += ["relay_1.%s.cpu_1.%s" % (d_, f.format(src, dst)) for f in fields]
+    check(keys == want, "flat output: the reference's keys in the reference's order")
     z = flat(d.tool("stats", "--relay", "1", "--delay", "0").stdout)
     check(float(z[a + "pkt_rate_tx_to_vm"]) > 0, "delay 0: rate of the rolling one-second window")
 
