@@ -288,6 +288,7 @@ int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsig
 		return -ENOMEM;
 	r->id = id;
 	r->vid = -1;
+	r->rxq_vid = -1;
 	r->state = RELAY_UNINIT;
 	r->nb_members = n;
 	r->bond_mode = mode;

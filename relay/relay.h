@@ -14,7 +14,8 @@
 #define CPUSET_MAX	  256 /* highest CPU number + 1 we accept */
 #define RELAY_DEV_LEN	  256 /* DPDK device string or PCI address */
 #define RELAY_PATTERN_LEN 128
-#define RELAY_BOND_MAX	  8 /* VFs in one bond */
+#define RELAY_BOND_MAX	  8  /* VFs in one bond */
+#define RELAY_MAX_QP	  64 /* guest RX queues VF->VM traffic is spread over */
 
 /* ---- CPU sets (cpuset.c) ------------------------------------------------ */
 
@@ -75,6 +76,20 @@ int relay_pattern_check(const char *pattern);
  * ("0000:02:08.0"). Returns true when @s is a PCI address.
  */
 bool relay_pci_normalize(const char *s, char *out, size_t len);
+
+/* ---- software RSS (flowhash.c) ------------------------------------------- */
+
+/*
+ * Flow hash of an Ethernet frame's first @len bytes: IPv4/IPv6 addresses and protocol, plus
+ * ports for unfragmented TCP/UDP/SCTP; the L2 header otherwise (VLAN/QinQ tags skipped).
+ * Never reads beyond @len.
+ */
+uint32_t relay_flow_hash(const uint8_t *frame, uint32_t len);
+/* Map @hash onto 0..@n-1 (@n >= 1) evenly, without a division. */
+static inline unsigned int relay_hash_pick(uint32_t hash, unsigned int n)
+{
+	return (unsigned int)(((uint64_t)hash * n) >> 32);
+}
 
 /* ---- the engine (relay.c, worker.c, vf.c, vhost.c) ---------------------- */
 

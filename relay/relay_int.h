@@ -21,6 +21,10 @@ struct relay_dir {
 	struct relay *relay;
 	enum relay_dir_id id;
 	int cpu; /* serving worker's lcore, -1 when unpublished (control thread) */
+	/* VF->VM only, the serving worker's own cache of the guest's enabled RX queues. */
+	uint64_t qmask;		    /* relay.rxq_mask it was built from */
+	uint8_t nq;		    /* enabled RX queues */
+	uint8_t qmap[RELAY_MAX_QP]; /* their queue numbers, ascending */
 } __rte_cache_aligned;
 
 struct relay {
@@ -28,7 +32,10 @@ struct relay {
 	/* Written by vhost callbacks (release), read by workers (acquire). */
 	int vid;	   /* -1: no guest */
 	uint32_t nr_vring; /* vrings of the connected guest */
-	int state;	   /* enum relay_state, changed only through relay_apply() */
+	/* Guest RX queues enabled (bit q: vring 2q), for vhost device rxq_vid. vhost thread. */
+	uint64_t rxq_mask;
+	int rxq_vid;
+	int state; /* enum relay_state, changed only through relay_apply() */
 	/* Control thread only after relay_add() returns. */
 	unsigned int id;
 	uint16_t port;

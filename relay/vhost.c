@@ -60,6 +60,11 @@ static int on_new_device(int vid)
 	for (uint16_t q = 0; q < nr; q++)
 		rte_vhost_enable_guest_notification(vid, q, 0);
 	rte_vhost_get_negotiated_features(vid, &features);
+	if (r->rxq_vid != vid) {
+		/* Became ready after another connection left: its vring states were not seen. */
+		r->rxq_vid = vid;
+		__atomic_store_n(&r->rxq_mask, 0, __ATOMIC_RELAXED);
+	}
 	__atomic_store_n(&r->nr_vring, nr, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->vid, vid, __ATOMIC_RELEASE);
 	VLOG(NOTICE, "relay %u: guest connected on %s (vid %d, %u queue pairs)", r->id, r->path,
@@ -87,13 +92,47 @@ static void on_destroy_device(int vid)
 	engine_unlock();
 }
 
+/* A guest connected (not yet ready): its vring states start from none enabled. */
+static int on_new_connection(int vid)
+{
+	struct relay *r;
+
+	engine_lock();
+	r = relay_of_vid(vid);
+	if (r && __atomic_load_n(&r->vid, __ATOMIC_RELAXED) < 0) {
+		r->rxq_vid = vid;
+		__atomic_store_n(&r->rxq_mask, 0, __ATOMIC_RELAXED);
+	}
+	engine_unlock();
+	return 0;
+}
+
 static int on_vring_state_changed(int vid, uint16_t queue, int enable)
 {
+	uint64_t bit = 1ULL << (queue / 2), mask;
+	struct relay *r;
+
 	/*
 	 * rte_vhost holds the vring locks here: rte_vhost_enable_guest_notification()
 	 * would deadlock. Vrings enabled after new_device keep kicks on (harmless).
 	 */
 	VLOG(DEBUG, "vhost device %d: vring %u %s", vid, queue, enable ? "enabled" : "disabled");
+	if (queue % 2 || queue / 2 >= RELAY_MAX_QP)
+		return 0; /* guest TX vrings are all polled; RX spreading covers 64 queues */
+	engine_lock();
+	r = relay_of_vid(vid);
+	if (!r)
+		goto out_unlock;
+	if (r->rxq_vid != vid)
+		goto out_unlock; /* an older connection on this socket, not the guest's */
+	mask = __atomic_load_n(&r->rxq_mask, __ATOMIC_RELAXED);
+	mask = enable ? mask | bit : mask & ~bit;
+	/* Workers pick it up on their next burst; a stale mask only delays spreading. */
+	__atomic_store_n(&r->rxq_mask, mask, __ATOMIC_RELAXED);
+	VLOG(INFO, "relay %u: guest RX queue %u %s; VF->VM spreads over %d queue(s)", r->id,
+	     queue / 2, enable ? "enabled" : "disabled", __builtin_popcountll(mask));
+out_unlock:
+	engine_unlock();
 	return 0;
 }
 
@@ -105,6 +144,7 @@ static int on_features_changed(int vid, uint64_t features)
 }
 
 static const struct rte_vhost_device_ops vhost_ops = {
+	.new_connection = on_new_connection,
 	.new_device = on_new_device,
 	.destroy_device = on_destroy_device,
 	.vring_state_changed = on_vring_state_changed,

@@ -78,12 +78,66 @@ static inline void count_tx(struct relay_counters *c, struct rte_mbuf **pkts, ui
 	}
 }
 
+/* Rebuild @d's list of enabled guest RX queues from @mask (this worker's own copy). */
+static void rxq_map_update(struct relay_dir *d, uint64_t mask)
+{
+	d->qmask = mask;
+	d->nq = 0;
+	for (uint64_t m = mask; m; m &= m - 1)
+		d->qmap[d->nq++] = (uint8_t)__builtin_ctzll(m);
+}
+
+static inline uint32_t pkt_flow_hash(const struct rte_mbuf *m)
+{
+	if (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH)
+		return m->hash.rss;
+	return relay_flow_hash(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m));
+}
+
+/* Offer @n frames to guest RX queue @q (virtqueue 2q) and count the outcome. */
+static inline void enqueue_count(struct relay_dir *d, int vid, unsigned int q,
+				 struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
+{
+	uint16_t sent = rte_vhost_enqueue_burst(vid, (uint16_t)(2 * q), pkts, n);
+
+	count_tx(&d->c, pkts, n, sent, bytes);
+}
+
+/*
+ * Software RSS: spread a burst over the guest's enabled RX queues by flow hash, keeping each
+ * flow's frames in order on one queue. A counting sort groups the burst per queue.
+ */
+static void enqueue_spread(struct relay_dir *d, int vid, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *sorted[RELAY_BURST];
+	uint16_t start[RELAY_MAX_QP + 1] = {0}, pos[RELAY_MAX_QP];
+	uint8_t qi[RELAY_BURST];
+	unsigned int nq = d->nq;
+
+	for (uint16_t i = 0; i < n; i++) {
+		qi[i] = (uint8_t)relay_hash_pick(pkt_flow_hash(pkts[i]), nq);
+		start[qi[i] + 1]++;
+	}
+	for (unsigned int k = 0; k < nq; k++)
+		start[k + 1] += start[k];
+	memcpy(pos, start, nq * sizeof(pos[0]));
+	for (uint16_t i = 0; i < n; i++)
+		sorted[pos[qi[i]]++] = pkts[i];
+	for (unsigned int k = 0; k < nq; k++) {
+		uint16_t cnt = start[k + 1] - start[k];
+
+		if (cnt)
+			enqueue_count(d, vid, d->qmap[k], sorted + start[k], cnt,
+				      burst_bytes(sorted + start[k], cnt));
+	}
+}
+
 static void poll_vf_to_vm(struct relay_dir *d)
 {
 	struct relay *r = d->relay;
 	struct rte_mbuf *pkts[RELAY_BURST];
-	uint16_t n, sent;
-	uint64_t bytes;
+	uint64_t bytes, mask;
+	uint16_t n;
 	int vid;
 
 	n = rte_eth_rx_burst(r->port, 0, pkts, RELAY_BURST);
@@ -97,9 +151,14 @@ static void poll_vf_to_vm(struct relay_dir *d)
 		rte_pktmbuf_free_bulk(pkts, n);
 		return;
 	}
+	mask = __atomic_load_n(&r->rxq_mask, __ATOMIC_RELAXED);
+	if (unlikely(mask != d->qmask))
+		rxq_map_update(d, mask);
 	/* Enqueue copies into guest buffers: every mbuf stays ours to free. */
-	sent = rte_vhost_enqueue_burst(vid, 0, pkts, n);
-	count_tx(&d->c, pkts, n, sent, bytes);
+	if (d->nq > 1)
+		enqueue_spread(d, vid, pkts, n);
+	else
+		enqueue_count(d, vid, d->nq ? d->qmap[0] : 0, pkts, n, bytes);
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 
