@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # build-guest.sh: the test guest: Debian's kernel and an initramfs of static busybox, the
 # virtio-net modules and ethtool. Its /init configures eth0 from the kernel command line
-# (vfwd.ip=, vfwd.peer=, vfwd.count=, vfwd.interval=, vfwd.mtu=, vfwd.size=), pings the peer,
-# prints its counters between markers on the serial console and powers off (vfwd.stay=1: keeps
-# running).
+# (vfwd.ip=, vfwd.peer= (a comma list), vfwd.count=, vfwd.interval=, vfwd.mtu=, vfwd.size=,
+# vfwd.queues= (queue pair counts to go through, e.g. 4,2,4)), pings the peers, prints its
+# counters between markers on the serial console and powers off (vfwd.stay=1: keeps running).
 # Output: build/guest/vmlinuz, build/guest/initramfs.cpio.gz.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,15 +35,40 @@ for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 done
 arg() { sed -n "s/.*vfwd\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 IP=$(arg ip) PEER=$(arg peer) COUNT=$(arg count) MTU=$(arg mtu) SIZE=$(arg size) STAY=$(arg stay)
-INTERVAL=$(arg interval)
+INTERVAL=$(arg interval) QUEUES=$(arg queues)
 ip link set lo up
 [ -n "$MTU" ] && ip link set eth0 mtu "$MTU"
 ip addr add "$IP" dev eth0
 ip link set eth0 up
 echo "VFWD-GUEST-UP $(cat /sys/class/net/eth0/address) mtu $(cat /sys/class/net/eth0/mtu)"
-if [ -n "$PEER" ]; then
-	ping -c "${COUNT:-10}" -i "${INTERVAL:-0.2}" -W 2 -s "${SIZE:-56}" "$PEER"
-	echo "VFWD-PING-DONE rc=$?"
+# Ping every peer of the comma list at once; one peer prints live, several print when done.
+ping_peers() {
+	set -- $(echo "$PEER" | tr , ' ')
+	if [ $# -eq 1 ]; then
+		ping -c "${COUNT:-10}" -i "${INTERVAL:-0.2}" -W 2 -s "${SIZE:-56}" "$1"
+		echo "VFWD-PING-DONE rc=$?"
+		return
+	fi
+	for p; do
+		ping -c "${COUNT:-10}" -i "${INTERVAL:-0.2}" -W 2 -s "${SIZE:-56}" "$p" >/tmp/ping.$p 2>&1 &
+	done
+	wait
+	for p; do cat /tmp/ping.$p; done
+	echo "VFWD-PING-DONE peers=$#"
+}
+# vfwd.queues=4,2,4: for each count, set the queue pairs, let the kernel hash flows over the
+# TX queues (no XPS), ping, and print the per-queue packet counters.
+if [ -n "$QUEUES" ]; then
+	for n in $(echo "$QUEUES" | tr , ' '); do
+		ethtool -L eth0 combined "$n"
+		echo "VFWD-QUEUES combined=$n rc=$?"
+		for x in /sys/class/net/eth0/queues/tx-*/xps_cpus; do echo 0 >"$x"; done
+		[ -n "$PEER" ] && ping_peers
+		echo "VFWD-QSTATS combined=$n" $(ethtool -S eth0 |
+			sed -n 's/^ *\([rt]x_queue_[0-9]*_packets\): *\([0-9]*\)/\1=\2/p')
+	done
+elif [ -n "$PEER" ]; then
+	ping_peers
 fi
 echo "VFWD-COUNTERS rx_packets=$(cat /sys/class/net/eth0/statistics/rx_packets)" \
 	"tx_packets=$(cat /sys/class/net/eth0/statistics/tx_packets)"

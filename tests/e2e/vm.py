@@ -30,18 +30,22 @@ def guest_image():
 class Vm:
     """One QEMU guest booting our kernel and initramfs; its serial console goes to a file."""
 
-    def __init__(self, name, sock, guest_dir, append, packed=False, server=False):
+    def __init__(self, name, sock, guest_dir, append, packed=False, server=False, queues=1):
         self.name = name
         self.log = os.path.join(tmpdir("vm-" + name), "serial.log")
         dev = "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,vectors=0"
         if packed:
             dev += ",packed=on"
+        netdev = "vhost-user,id=net0,chardev=chr0"
+        if queues > 1:
+            dev += ",mq=on"
+            netdev += ",queues=%d" % queues
         chardev = "socket,id=chr0,path=" + sock + (",server=on,wait=off" if server else "")
         self.cmd = ["timeout", "-s", "KILL", "120", "qemu-system-x86_64", "-machine",
                     "q35,accel=tcg", "-cpu", "max", "-smp", "1", "-m", "256M",
                     "-object", "memory-backend-memfd,id=mem,size=256M,share=on",
                     "-numa", "node,memdev=mem", "-chardev", chardev,
-                    "-netdev", "vhost-user,id=net0,chardev=chr0", "-device", dev,
+                    "-netdev", netdev, "-device", dev,
                     "-kernel", os.path.join(guest_dir, "vmlinuz"),
                     "-initrd", os.path.join(guest_dir, "initramfs.cpio.gz"),
                     "-append", "console=ttyS0 quiet ipv6.disable=1 " + append,
@@ -72,6 +76,21 @@ class Vm:
     def ping_summary(self):
         m = re.search(r"(\d+) packets transmitted, (\d+) packets received", self.serial())
         return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+    def ping_totals(self):
+        """(sent, answered) over every ping summary on the console (several peers)."""
+        found = re.findall(r"(\d+) packets transmitted, (\d+) packets received", self.serial())
+        return tuple(sum(int(x[i]) for x in found) for i in (0, 1))
+
+    def queue_stats(self):
+        """[(combined, {"rx": [per queue], "tx": [per queue]})] for each vfwd.queues phase."""
+        phases = []
+        for n, body in re.findall(r"VFWD-QSTATS combined=(\d+)([^\n]*)", self.serial()):
+            q = {"rx": {}, "tx": {}}
+            for d, i, v in re.findall(r"([rt]x)_queue_(\d+)_packets=(\d+)", body):
+                q[d][int(i)] = int(v)
+            phases.append((int(n), {d: [q[d][i] for i in sorted(q[d])] for d in q}))
+        return phases
 
     def replies(self):
         """Sequence numbers of the answered pings, from busybox ping's lines."""
