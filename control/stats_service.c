@@ -131,8 +131,12 @@ static void fill_dir(ProtobufCMessage *msg, bool active, const char *state, bool
 		else if (f->id <= 10) {
 			*(uint64_t *)(base + f->offset) = v[f->id - 3];
 			*(protobuf_c_boolean *)(base + f->quantifier_offset) = exists;
-		} else if (f->id <= 14)
+		} else if (f->id <= 14) {
 			*(float *)(base + f->offset) = r[f->id - 11];
+		} else if (f->id == 100 || f->id == 101) {
+			*(uint64_t *)(base + f->offset) = f->id == 100 ? c->big_pkts : c->big_bytes;
+			*(protobuf_c_boolean *)(base + f->quantifier_offset) = exists;
+		}
 	}
 }
 
@@ -184,6 +188,12 @@ static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_st
 		m->rs.ident = m->ident;
 		virtioforwarder__relay_state__vf__init(&m->vf);
 		m->vf.pci_addr_str = m->dev;
+		m->vf.has_link_up = m->vf.has_link_speed = m->vf.has_mtu = true;
+		m->vf.link_up = s.link_up;
+		m->vf.link_speed = s.link_speed;
+		m->vf.mtu = s.vf_mtu;
+		m->vhost.has_mtu = s.guest_mtu != 0;
+		m->vhost.mtu = s.guest_mtu;
 		m->rs.vf = &m->vf;
 		virtioforwarder__relay_state__cpu__init(&m->cpu);
 		m->cpu.has_vf_to_vm = s.cpu[RELAY_VF_TO_VM] >= 0;

@@ -384,8 +384,11 @@ void relay_test_stall_worker(void)
 void relay_links_poll(void)
 {
 	for (unsigned int i = 0; i < RELAY_MAX; i++)
-		if (eng.table[i])
+		if (eng.table[i]) {
 			vf_bond_check(eng.table[i]);
+			vf_link_check(eng.table[i]);
+			vf_mtu_follow(eng.table[i]);
+		}
 }
 
 unsigned int relay_members(unsigned int id, char out[RELAY_BOND_MAX][RELAY_DEV_LEN])
@@ -465,6 +468,10 @@ int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
 	out->nb_members = r->nb_members;
 	out->bond_mode = r->bond_mode;
 	snprintf(out->bond_name, sizeof(out->bond_name), "%s", r->bond_name);
+	out->link_up = __atomic_load_n(&r->link_up, __ATOMIC_RELAXED);
+	out->link_speed = __atomic_load_n(&r->link_speed, __ATOMIC_RELAXED);
+	out->vf_mtu = __atomic_load_n(&r->vf_mtu, __ATOMIC_RELAXED);
+	out->guest_mtu = __atomic_load_n(&r->guest_mtu, __ATOMIC_RELAXED);
 	if (r->pool) {
 		out->mbufs = r->pool->size;
 		out->mbufs_in_use = rte_mempool_in_use_count(r->pool);

@@ -117,6 +117,7 @@ struct relay_params {
 	uid_t sock_uid;	  /* (uid_t)-1: leave */
 	gid_t sock_gid;	  /* (gid_t)-1: leave */
 	bool jumbo;	  /* 9000 MTU on VFs */
+	unsigned int vf_mtu; /* VF MTU (0: 1500, or 9000 with jumbo); guest MTUs up to it are applied */
 	bool mrgbuf;	  /* offer VIRTIO_NET_F_MRG_RXBUF */
 	bool tso;	  /* offer TSO and checksum offloads */
 	struct relay_pin pins[RELAY_MAX];
@@ -124,12 +125,16 @@ struct relay_params {
 	unsigned int nb_aliases;
 };
 
-/* Per-direction counters: pkts/bytes received, sent, dropped (far queue full, far side down). */
+/*
+ * Per-direction counters: pkts/bytes received, sent, dropped (far queue full, far side down or
+ * without link, frame longer than the far side's MTU allows).
+ */
 struct relay_counters {
 	uint64_t rx_pkts, rx_bytes;
 	uint64_t tx_pkts, tx_bytes;
 	uint64_t full_pkts, full_bytes;
 	uint64_t down_pkts, down_bytes;
+	uint64_t big_pkts, big_bytes;
 };
 
 struct relay_snapshot {
@@ -148,6 +153,10 @@ struct relay_snapshot {
 	unsigned int nb_members; /* > 1: a bond */
 	unsigned int bond_mode;
 	char bond_name[32];
+	bool link_up;		 /* VF link, as last polled */
+	uint32_t link_speed;	 /* Mb/s, 0 when unknown */
+	unsigned int vf_mtu;	 /* VF MTU now */
+	unsigned int guest_mtu;	 /* MTU the guest announced (vhost-user NET_MTU), 0: none */
 	struct relay_counters c[2];
 };
 
@@ -205,7 +214,10 @@ int relay_remove(unsigned int id);
 unsigned int relay_list(unsigned int out[RELAY_MAX]);
 /* Consistent copy of relay @id's state and counters. 0 or -ENOENT. Any thread. */
 int relay_snapshot_get(unsigned int id, struct relay_snapshot *out);
-/* Check VF links (bond failover where the PMD cannot see it). Control thread, ~10 Hz. */
+/*
+ * Check VF links (state for the data path and stats, logged on change; bond failover where the
+ * PMD cannot see it) and apply guest MTUs to VFs. Control thread, ~10 Hz.
+ */
 void relay_links_poll(void);
 /*
  * -1 when every worker passed over its work since the last call, else the lcore of a

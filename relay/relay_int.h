@@ -35,6 +35,15 @@ struct relay {
 	/* Guest RX queues enabled (bit q: vring 2q), for vhost device rxq_vid. vhost thread. */
 	uint64_t rxq_mask;
 	int rxq_vid;
+	/* VF link and MTU: written by the control thread, read by workers (relaxed). */
+	bool link_up;
+	uint32_t link_speed;  /* control thread */
+	uint32_t max_frame;   /* longest frame the VF takes: MTU + L2 header, VLAN tag */
+	uint16_t vf_mtu;      /* VF MTU now */
+	uint16_t mtu_cap;     /* most the VF's buffers hold (control thread) */
+	uint16_t mtu_base;    /* configured MTU, restored when a guest without one connects */
+	uint16_t guest_mtu;   /* guest's NET_MTU, 0: none (vhost thread writes) */
+	uint16_t guest_mtu_done; /* the guest MTU last acted on (control thread) */
 	int state; /* enum relay_state, changed only through relay_apply() */
 	/* Control thread only after relay_add() returns. */
 	unsigned int id;
@@ -93,6 +102,12 @@ int vf_open(struct relay *r, const struct relay_params *p);
 void vf_close(struct relay *r);
 /* Active-backup bond whose active member lost its link: make an up member primary. */
 void vf_bond_check(struct relay *r);
+/* Poll the VF link; publish and log changes. */
+void vf_link_check(struct relay *r);
+/* Apply a newly announced guest MTU to the VF, or log why not. */
+void vf_mtu_follow(struct relay *r);
+/* Set the VF MTU (and the data path's frame limit). 0 or -errno. */
+int vf_mtu_set(struct relay *r, uint16_t mtu);
 
 /* vhost-user glue (vhost.c) */
 int vhost_open(struct relay *r, const struct relay_params *p);

@@ -24,6 +24,9 @@
  * and what per-lcore mempool caches may keep (up to 1.5 x cache size each).
  * Rounded up to 2^n - 1, the size a mempool ring stores best.
  */
+static void vf_frame_limit(struct relay *r);
+static void link_read(struct relay *r, bool announce);
+
 static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd)
 {
 	unsigned int n =
@@ -130,6 +133,8 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 			  const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
 			  uint32_t *data_room)
 {
+	uint32_t want = p->vf_mtu ? p->vf_mtu : p->jumbo ? VF_JUMBO_MTU : RTE_ETHER_MTU;
+
 	memset(conf, 0, sizeof(*conf));
 	*data_room = RTE_MBUF_DEFAULT_BUF_SIZE;
 	/* Link-state interrupts where the device has them: a bond fails over on them. */
@@ -137,22 +142,28 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 		conf->intr_conf.lsc = 1;
 	VLOG(DEBUG, "relay %u: %s link-state interrupts %s", r->id, r->name,
 	     conf->intr_conf.lsc ? "on" : "off (no support)");
-	if (p->jumbo) {
+	r->mtu_cap = RTE_ETHER_MTU;
+	if (want != RTE_ETHER_MTU) {
 		uint32_t frame_mtu = info->max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN;
-		uint32_t mtu = RTE_MIN(RTE_MIN((uint32_t)VF_JUMBO_MTU, (uint32_t)info->max_mtu),
-				       frame_mtu);
+		uint32_t mtu = RTE_MAX(RTE_MIN(RTE_MIN(want, (uint32_t)info->max_mtu), frame_mtu),
+				       (uint32_t)info->min_mtu);
 
 		conf->rxmode.mtu = mtu;
-		if (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+		r->mtu_cap = (uint16_t)RTE_MAX(mtu, (uint32_t)RTE_ETHER_MTU);
+		if (mtu > RTE_ETHER_MTU && (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER))
 			conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
-		else /* no scatter: one mbuf must hold a whole jumbo frame */
+		else if (mtu > RTE_ETHER_MTU) /* no scatter: one mbuf must hold a whole frame */
 			*data_room =
 				RTE_MAX(*data_room, RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN +
 							    RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN);
-		if (mtu < VF_JUMBO_MTU)
-			VLOG(WARNING, "relay %u: jumbo frames asked but %s supports MTU %u at most",
-			     r->id, r->name, mtu);
+		if (mtu != want)
+			VLOG(WARNING, "relay %u: VF MTU %u asked but %s supports %u to %u; using %u",
+			     r->id, want, r->name, info->min_mtu, RTE_MIN(info->max_mtu, frame_mtu),
+			     mtu);
 	}
+	/* Frames from the guest longer than one mbuf arrive chained. */
+	if (r->mtu_cap > RTE_ETHER_MTU)
+		conf->txmode.offloads |= info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (p->tso)
 		conf->txmode.offloads |=
 			info->tx_offload_capa &
@@ -230,13 +241,13 @@ int vf_open(struct relay *r, const struct relay_params *p)
 		vf_close(r);
 		return ret;
 	}
-	{
-		uint16_t mtu = 0;
-
-		rte_eth_dev_get_mtu(r->port, &mtu);
-		VLOG(INFO, "relay %u: VF %s is port %u on NUMA socket %d, MTU %u", r->id, r->dev,
-		     r->port, r->socket_id, mtu);
-	}
+	if (rte_eth_dev_get_mtu(r->port, &r->vf_mtu))
+		r->vf_mtu = RTE_ETHER_MTU;
+	r->mtu_base = r->vf_mtu;
+	vf_frame_limit(r);
+	VLOG(INFO, "relay %u: VF %s is port %u on NUMA socket %d, MTU %u (guest MTUs up to %u applied)",
+	     r->id, r->dev, r->port, r->socket_id, r->vf_mtu, r->mtu_cap);
+	link_read(r, true);
 	return 0;
 }
 
@@ -253,6 +264,78 @@ void vf_close(struct relay *r)
 		}
 	rte_mempool_free(r->pool);
 	r->pool = NULL;
+}
+
+/* Publish the frame limit of the VF's MTU to the data path. */
+static void vf_frame_limit(struct relay *r)
+{
+	__atomic_store_n(&r->max_frame, (uint32_t)r->vf_mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN,
+			 __ATOMIC_RELAXED);
+}
+
+int vf_mtu_set(struct relay *r, uint16_t mtu)
+{
+	int ret = rte_eth_dev_set_mtu(r->port, mtu);
+
+	if (ret)
+		return ret;
+	__atomic_store_n(&r->vf_mtu, mtu, __ATOMIC_RELAXED);
+	vf_frame_limit(r);
+	return 0;
+}
+
+void vf_mtu_follow(struct relay *r)
+{
+	uint16_t g = __atomic_load_n(&r->guest_mtu, __ATOMIC_RELAXED), want, old = r->vf_mtu;
+	int ret;
+
+	if (g == r->guest_mtu_done)
+		return;
+	r->guest_mtu_done = g;
+	/* A guest without an MTU of its own (or none at all): the configured one again. */
+	want = g ? g : r->mtu_base;
+	if (want == r->vf_mtu)
+		return;
+	if (want > r->mtu_cap) {
+		VLOG(WARNING,
+		     "relay %u: guest MTU %u not applied to VF %s: its buffers hold MTU %u at most "
+		     "(start with --vf-mtu %u or -J); VF stays at %u, longer frames are dropped",
+		     r->id, want, r->dev, r->mtu_cap, want, r->vf_mtu);
+		return;
+	}
+	ret = vf_mtu_set(r, want);
+	if (ret)
+		VLOG(WARNING, "relay %u: cannot set MTU %u on VF %s: %s; it stays at %u", r->id,
+		     want, r->dev, strerror(-ret), r->vf_mtu);
+	else
+		VLOG(NOTICE, "relay %u: VF %s MTU %u -> %u (%s)", r->id, r->dev, old, want,
+		     g ? "the guest's" : "configured");
+}
+
+static void link_read(struct relay *r, bool announce)
+{
+	struct rte_eth_link l;
+	char text[RTE_ETH_LINK_MAX_STR_LEN];
+	bool up;
+
+	if (rte_eth_link_get_nowait(r->port, &l))
+		return;
+	up = l.link_status == RTE_ETH_LINK_UP;
+	if (!announce && up == r->link_up && l.link_speed == r->link_speed)
+		return;
+	__atomic_store_n(&r->link_up, up, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->link_speed, up ? l.link_speed : 0, __ATOMIC_RELAXED);
+	rte_eth_link_to_str(text, sizeof(text), &l);
+	if (up)
+		VLOG(NOTICE, "relay %u: VF %s %s", r->id, r->dev, text);
+	else
+		VLOG(WARNING, "relay %u: VF %s link down: frames from the VM are dropped until it "
+			      "returns", r->id, r->dev);
+}
+
+void vf_link_check(struct relay *r)
+{
+	link_read(r, false);
 }
 
 static bool link_up(uint16_t port)

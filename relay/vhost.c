@@ -44,7 +44,7 @@ static int on_new_device(int vid)
 {
 	uint64_t features = 0;
 	struct relay *r;
-	uint16_t nr;
+	uint16_t nr, mtu = 0;
 	int ret = -1;
 
 	engine_lock();
@@ -60,6 +60,11 @@ static int on_new_device(int vid)
 	for (uint16_t q = 0; q < nr; q++)
 		rte_vhost_enable_guest_notification(vid, q, 0);
 	rte_vhost_get_negotiated_features(vid, &features);
+	/* NET_MTU: the control thread applies it to the VF (relay_links_poll). */
+	if (rte_vhost_get_mtu(vid, &mtu) == 0 && mtu) {
+		__atomic_store_n(&r->guest_mtu, mtu, __ATOMIC_RELAXED);
+		VLOG(INFO, "relay %u: guest MTU %u (vhost-user NET_MTU)", r->id, mtu);
+	}
 	if (r->rxq_vid != vid) {
 		/* Became ready after another connection left: its vring states were not seen. */
 		r->rxq_vid = vid;
@@ -85,6 +90,7 @@ static void on_destroy_device(int vid)
 	if (r && __atomic_load_n(&r->vid, __ATOMIC_RELAXED) == vid) {
 		/* Detach, then wait: no worker may touch the vrings once we return. */
 		__atomic_store_n(&r->vid, -1, __ATOMIC_RELEASE);
+		__atomic_store_n(&r->guest_mtu, 0, __ATOMIC_RELAXED);
 		workers_synchronize();
 		relay_apply(r, RELAY_EV_GUEST_DOWN);
 		VLOG(NOTICE, "relay %u: guest disconnected from %s", r->id, r->path);

@@ -78,6 +78,15 @@ static inline void count_tx(struct relay_counters *c, struct rte_mbuf **pkts, ui
 	}
 }
 
+/* Count and free @n frames the far side cannot take now (link down, far side gone). */
+static inline void drop_down(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n,
+			     uint64_t bytes)
+{
+	ctr_add(&d->c.down_pkts, n);
+	ctr_add(&d->c.down_bytes, bytes);
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
 /* Rebuild @d's list of enabled guest RX queues from @mask (this worker's own copy). */
 static void rxq_map_update(struct relay_dir *d, uint64_t mask)
 {
@@ -146,9 +155,7 @@ static void poll_vf_to_vm(struct relay_dir *d)
 	bytes = count_rx(&d->c, pkts, n);
 	vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
 	if (vid < 0) {
-		ctr_add(&d->c.down_pkts, n);
-		ctr_add(&d->c.down_bytes, bytes);
-		rte_pktmbuf_free_bulk(pkts, n);
+		drop_down(d, pkts, n, bytes);
 		return;
 	}
 	mask = __atomic_load_n(&r->rxq_mask, __ATOMIC_RELAXED);
@@ -162,17 +169,45 @@ static void poll_vf_to_vm(struct relay_dir *d)
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 
+/*
+ * Drop (count, free) the frames longer than the VF's MTU allows, unless the VF is to segment
+ * them (TSO/USO). Returns how many are left at the front of @pkts; @bytes loses theirs.
+ */
+static inline uint16_t drop_oversize(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n,
+				     uint32_t max, uint64_t *bytes)
+{
+	uint16_t kept = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (likely(m->pkt_len <= max) ||
+		    (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG))) {
+			pkts[kept++] = m;
+			continue;
+		}
+		ctr_add(&d->c.big_pkts, 1);
+		ctr_add(&d->c.big_bytes, m->pkt_len);
+		*bytes -= m->pkt_len;
+		rte_pktmbuf_free(m);
+	}
+	return kept;
+}
+
 static void poll_vm_to_vf(struct relay_dir *d)
 {
 	struct relay *r = d->relay;
 	struct rte_mbuf *pkts[RELAY_BURST];
-	uint32_t nr_vring;
+	uint32_t nr_vring, max;
+	bool up;
 	int vid;
 
 	vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
 	if (vid < 0)
 		return;
 	nr_vring = __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED);
+	up = __atomic_load_n(&r->link_up, __ATOMIC_RELAXED);
+	max = __atomic_load_n(&r->max_frame, __ATOMIC_RELAXED);
 	/* Guest TX queues are the odd vrings; vhost skips disabled ones. */
 	for (uint32_t q = 1; q < nr_vring; q += 2) {
 		uint16_t n, sent;
@@ -182,6 +217,11 @@ static void poll_vm_to_vf(struct relay_dir *d)
 		if (n == 0)
 			continue;
 		bytes = count_rx(&d->c, pkts, n);
+		if (unlikely(!up)) {
+			drop_down(d, pkts, n, bytes);
+			continue;
+		}
+		n = drop_oversize(d, pkts, n, max, &bytes);
 		/* Sent mbufs belong to the PMD once tx_burst returns; count_tx reads only the rest.
 		 */
 		sent = rte_eth_tx_burst(r->port, 0, pkts, n);

@@ -200,6 +200,21 @@ static int set_mem(const struct opt *o, struct vfwd_config *cfg, const char *arg
 	return 0;
 }
 
+static int set_vf_mtu(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
+		      size_t len)
+{
+	unsigned long v;
+
+	if (arg && !*arg) { /* an empty config value: the default */
+		cfg->relay.vf_mtu = 0;
+		return 0;
+	}
+	if (parse_ulong(arg, 68, 65535, &v))
+		return bad(err, len, arg, "is not an MTU in bytes (68..65535)");
+	cfg->relay.vf_mtu = (unsigned int)v;
+	return 0;
+}
+
 static int set_file_prefix(const struct opt *o, struct vfwd_config *cfg, const char *arg, char *err,
 			   size_t len)
 {
@@ -390,6 +405,10 @@ static const struct opt opts[] = {
 	{"enable-jumbo", 'J', no_argument, NULL, CFG_BOOL(relay.jumbo),
 	 .help = "jumbo frames: VF MTU 9000",
 	 .env = "VIRTIOFWD_JUMBO", .dflt = "y"},
+	{"vf-mtu", 0, required_argument, "BYTES", set_vf_mtu,
+	 "VF MTU (default 1500, 9000 with -J); buffers are sized for it and a guest's own MTU "
+	 "(vhost-user NET_MTU) is applied to the VF up to it",
+	 .env = "VIRTIOFWD_VF_MTU", .dflt = ""},
 	{"enable-mrgbuf", 'R', no_argument, NULL, CFG_BOOL(relay.mrgbuf),
 	 .help = "offer mergeable RX buffers to guests",
 	 .env = "VIRTIOFWD_MRGBUF", .dflt = "y"},

@@ -10,15 +10,19 @@
 typedef Virtioforwarder__StatsResponse StatsResponse;
 typedef Virtioforwarder__RelayState RelayState;
 
+/* The reference's 12 values per direction, then ours (oversize drops). */
+#define REF_KEYS 12
+#define DIR_KEYS 14
+
 /* One direction of a RelayState, as a table: names and values in the reference's order. */
 struct dir_view {
 	const char *name; /* vf_to_vm / vm_to_vf */
 	int active;
 	const char *state;
 	int has_cpu, cpu;
-	const char *key[12];
-	int is_rate[12];
-	double val[12];
+	const char *key[DIR_KEYS];
+	int is_rate[DIR_KEYS];
+	double val[DIR_KEYS];
 };
 
 /*
@@ -27,10 +31,11 @@ struct dir_view {
  */
 static void view_dir(const ProtobufCMessage *msg, struct dir_view *v)
 {
-	static const unsigned int order[12] = {3, 4, 5, 6, 11, 12, 13, 14, 7, 8, 9, 10};
+	static const unsigned int order[DIR_KEYS] = {3,	 4,  5,	 6,  11, 12,  13,
+						     14, 7,  8,	 9,  10, 100, 101};
 	const char *base = (const char *)msg;
 
-	for (int k = 0; k < 12; k++) {
+	for (int k = 0; k < DIR_KEYS; k++) {
 		const ProtobufCFieldDescriptor *f =
 			protobuf_c_message_descriptor_get_field(msg->descriptor, order[k]);
 
@@ -80,6 +85,29 @@ static const char *py_bool(int b)
 	return b ? "True" : "False";
 }
 
+/* Our additions after the reference's keys: VF link and MTU, guest MTU, oversize drops. */
+static void write_flat_ext(FILE *out, const RelayState *r, const struct dir_view v[2],
+			   bool suppress_zero)
+{
+	if (r->vf && r->vf->has_link_up) {
+		fprintf(out, "relay_%u.vf.link_up=%s\n", r->id, py_bool(r->vf->link_up));
+		fprintf(out, "relay_%u.vf.link_speed=%u\n", r->id, r->vf->link_speed);
+		fprintf(out, "relay_%u.vf.mtu=%u\n", r->id, r->vf->mtu);
+	}
+	if (r->vhost->has_mtu)
+		fprintf(out, "relay_%u.vhost.mtu=%u\n", r->id, r->vhost->mtu);
+	for (int d = 0; d < 2; d++) {
+		char seg[24] = "";
+
+		if (v[d].has_cpu)
+			snprintf(seg, sizeof(seg), ".cpu_%d", v[d].cpu);
+		for (int k = REF_KEYS; k < DIR_KEYS; k++)
+			if (!suppress_zero || v[d].val[k] != 0)
+				fprintf(out, "relay_%u.%s%s.%s=%.0f\n", r->id, v[d].name, seg,
+					v[d].key[k], v[d].val[k]);
+	}
+}
+
 static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
 {
 	for (size_t i = 0; i < resp->n_relay; i++) {
@@ -105,7 +133,7 @@ static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
 				v[d].state);
 			if (v[d].has_cpu)
 				snprintf(seg, sizeof(seg), ".cpu_%d", v[d].cpu);
-			for (int k = 0; k < 12; k++) {
+			for (int k = 0; k < REF_KEYS; k++) {
 				if (suppress_zero && !v[d].is_rate[k] && v[d].val[k] == 0)
 					continue;
 				fprintf(out, "relay_%u.%s%s.%s=", r->id, v[d].name, seg,
@@ -114,6 +142,7 @@ static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
 				fputc('\n', out);
 			}
 		}
+		write_flat_ext(out, r, v, suppress_zero);
 	}
 }
 
@@ -147,8 +176,13 @@ static void write_json(FILE *out, const StatsResponse *resp)
 		fprintf(out,
 			", \"socket_id\": %u, \"vhost\": {\"vhost_socket_name\": ", r->socket_id);
 		json_string(out, r->vhost->vhost_socket_name);
+		if (r->vhost->has_mtu)
+			fprintf(out, ", \"mtu\": %u", r->vhost->mtu);
 		fprintf(out, "}, \"vf\": {\"pci_addr_str\": ");
 		json_string(out, r->vf ? r->vf->pci_addr_str : "");
+		if (r->vf && r->vf->has_link_up)
+			fprintf(out, ", \"link_up\": %s, \"link_speed\": %u, \"mtu\": %u",
+				r->vf->link_up ? "true" : "false", r->vf->link_speed, r->vf->mtu);
 		fprintf(out, "}, \"cpu\": {");
 		for (int d = 0; d < 2; d++)
 			if (v[d].has_cpu)
@@ -158,7 +192,7 @@ static void write_json(FILE *out, const StatsResponse *resp)
 		for (int d = 0; d < 2; d++) {
 			fprintf(out, ", \"%s\": {\"active\": %s, \"internal_state\": \"%s\"",
 				v[d].name, v[d].active ? "true" : "false", v[d].state);
-			for (int k = 0; k < 12; k++) {
+			for (int k = 0; k < DIR_KEYS; k++) {
 				fprintf(out, ", \"%s\": ", v[d].key[k]);
 				print_value(out, v[d].val[k], v[d].is_rate[k]);
 			}
@@ -205,7 +239,39 @@ static const struct {
 	 "Packets dropped because the far side was not connected.", 10},
 	{"virtioforwarder_dropped_not_connected_bytes_total", "counter",
 	 "Bytes dropped because the far side was not connected.", 11},
+	{"virtioforwarder_dropped_oversize_packets_total", "counter",
+	 "Packets dropped because they were longer than the far side's MTU allows.", 12},
+	{"virtioforwarder_dropped_oversize_bytes_total", "counter",
+	 "Bytes dropped because their frames were longer than the far side's MTU allows.", 13},
 };
+
+/* VF link, speed and MTUs: one gauge family each, one sample per relay that has them. */
+static void write_prometheus_vf(FILE *out, const StatsResponse *resp)
+{
+	static const struct {
+		const char *name, *help;
+		int which;
+	} g[] = {
+		{"virtioforwarder_vf_link_up", "Whether the relay's VF has its link (1) or not (0).", 0},
+		{"virtioforwarder_vf_link_speed_mbps", "VF link speed in Mb/s (0: down or unknown).",
+		 1},
+		{"virtioforwarder_vf_mtu", "The VF's MTU now.", 2},
+		{"virtioforwarder_guest_mtu", "MTU the guest announced (vhost-user NET_MTU).", 3},
+	};
+
+	for (size_t f = 0; f < sizeof(g) / sizeof(g[0]); f++) {
+		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", g[f].name, g[f].help, g[f].name);
+		for (size_t i = 0; i < resp->n_relay; i++) {
+			const RelayState *r = resp->relay[i];
+			const uint32_t val[4] = {r->vf ? r->vf->link_up : 0, r->vf ? r->vf->link_speed : 0,
+						 r->vf ? r->vf->mtu : 0, r->vhost->mtu};
+
+			if (g[f].which < 3 ? !(r->vf && r->vf->has_link_up) : !r->vhost->has_mtu)
+				continue;
+			fprintf(out, "%s{relay=\"%u\"} %u\n", g[f].name, r->id, val[g[f].which]);
+		}
+	}
+}
 
 static void write_prometheus(FILE *out, const StatsResponse *resp)
 {
@@ -228,6 +294,7 @@ static void write_prometheus(FILE *out, const StatsResponse *resp)
 		fprintf(out, "\",vf_state=\"%s\",vm_state=\"%s\"} 1\n", r->vf_to_vm->internal_state,
 			r->vm_to_vf->internal_state);
 	}
+	write_prometheus_vf(out, resp);
 	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
 		fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help,
 			families[f].name, families[f].type);

@@ -45,6 +45,8 @@ static void dir_add(struct rte_tel_data *d, const char *name, const struct relay
 		vfwd_tel_add_dict_u64(sub, keys[i], v[i]);
 	for (int i = 0; i < 4; i++)
 		vfwd_tel_add_dict_u64(sub, keys[8 + i], (uint64_t)rates[i]); /* 22.11: no doubles */
+	vfwd_tel_add_dict_u64(sub, "pkts_dropped_oversize", c->big_pkts);
+	vfwd_tel_add_dict_u64(sub, "bytes_dropped_oversize", c->big_bytes);
 	rte_tel_data_add_dict_container(d, name, sub, 0);
 }
 
@@ -99,6 +101,10 @@ static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_int(d, "mbufs_in_use", (int)s.mbufs_in_use);
 	rte_tel_data_add_dict_int(d, "cpu_vf_to_vm", s.cpu[RELAY_VF_TO_VM]);
 	rte_tel_data_add_dict_int(d, "cpu_vm_to_vf", s.cpu[RELAY_VM_TO_VF]);
+	rte_tel_data_add_dict_int(d, "vf_link_up", s.link_up);
+	rte_tel_data_add_dict_int(d, "vf_link_speed", (int)s.link_speed);
+	rte_tel_data_add_dict_int(d, "vf_mtu", (int)s.vf_mtu);
+	rte_tel_data_add_dict_int(d, "guest_mtu", (int)s.guest_mtu);
 	stats_rolling_rates(s.id, rt);
 	dir_add(d, "vf_to_vm", &s.c[RELAY_VF_TO_VM], &rt[RELAY_VF_TO_VM], vf2vm);
 	dir_add(d, "vm_to_vf", &s.c[RELAY_VM_TO_VF], &rt[RELAY_VM_TO_VF], vm2vf);

@@ -53,6 +53,7 @@ START_TEST(every_syntax)
 			       "VIRTIOFWD_TSO=\n"
 			       "VIRTIOFWD_MRGBUF=\"\"\n"
 			       "VIRTIOFWD_JUMBO=n\n"
+			       "VIRTIOFWD_VF_MTU=\"4000\"\n"
 			       "VIRTIOFWD_ZMQ_STATS_EP=ipc:///tmp/s\n"
 			       "VIRTIOFWD_ZMQ_CONFIG_EP=\n"
 			       "VIRTIOFWD_DEVICE_ALIASES=(02:08.0=net_null0)\n"
@@ -69,6 +70,7 @@ START_TEST(every_syntax)
 	ck_assert(cfg.relay.client_mode);
 	ck_assert(!cfg.relay.tso && !cfg.relay.mrgbuf); /* blank: off */
 	ck_assert(cfg.relay.jumbo);			/* non-blank enables, even "n" */
+	ck_assert_uint_eq(cfg.relay.vf_mtu, 4000);
 	ck_assert_str_eq(cfg.ctl.stats_ep, "ipc:///tmp/s");
 	ck_assert_str_eq(cfg.ctl.config_ep, "");
 	ck_assert_uint_eq(cfg.relay.nb_aliases, 1);

@@ -71,7 +71,8 @@ START_TEST(every_option_long_and_short)
 			       "--vhost-username", "root", "--vhost-groupname", "root",
 			       "--vhostuser-client", "--virtio-cpu", "3:1,2", "--add-pci-vf",
 			       "02:08.0=3", "--enable-jumbo", "--enable-mrgbuf", "--enable-tso",
-			       "--no-huge", "--mem", "128", "--file-prefix", "p1", NULL),
+			       "--no-huge", "--mem", "128", "--file-prefix", "p1", "--vf-mtu",
+			       "9216", NULL),
 			 OPTS_RUN);
 	ck_assert_uint_eq(cpuset_count(&cfg.relay.workers), 2);
 	ck_assert(cfg.nodaemon);
@@ -91,6 +92,7 @@ START_TEST(every_option_long_and_short)
 	ck_assert(cfg.no_huge);
 	ck_assert_uint_eq(cfg.mem_mb, 128);
 	ck_assert_str_eq(cfg.file_prefix, "p1");
+	ck_assert_uint_eq(cfg.relay.vf_mtu, 9216);
 
 	ck_assert_int_eq(parse("-C", "0x6", "-M", "0", "-n", "-l", "3", "-p", "/r", "-H", "/h",
 			       "-V", "/v", "-S", "%u", "-u", "0", "-g", "0", "-i", "-c", "1:2",
@@ -177,6 +179,7 @@ START_TEST(manpage_lists_every_option)
 					    "enable-jumbo",
 					    "enable-mrgbuf",
 					    "enable-tso",
+					    "vf-mtu",
 					    "no-huge",
 					    "device-alias",
 					    "mem",
@@ -225,6 +228,9 @@ START_TEST(bad_values_name_the_problem)
 		      "net_null0=64");
 	ck_assert_bad("uses a relay id given twice", "-C", "1", "-P", "a=1", "-P", "b=1");
 	ck_assert_bad("--mem: '8' is not a memory size", "-C", "1", "--mem", "8");
+	ck_assert_bad("--vf-mtu: '67' is not an MTU in bytes (68..65535)", "-C", "1", "--vf-mtu",
+		      "67");
+	ck_assert_bad("--vf-mtu: 'jumbo' is not an MTU", "-C", "1", "--vf-mtu", "jumbo");
 	ck_assert_bad("--mem: 'lots'", "-C", "1", "--mem", "lots");
 	ck_assert_bad("--file-prefix: 'a/b' is not a file prefix", "-C", "1", "--file-prefix",
 		      "a/b");
