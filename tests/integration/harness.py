@@ -331,6 +331,11 @@ class Daemon:
         return subprocess.run([exe] + list(args) + ep, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, timeout=timeout)
 
+    def flat_stats(self, *args):
+        """The stats tool's flat output as a dict (needs control=True)."""
+        out = self.tool("stats", "--include-inactive", *args).stdout
+        return dict(line.split("=", 1) for line in out.strip().splitlines())
+
     def pid(self):
         # timeout(1) is our direct child; the daemon is its child
         return int(sh("pgrep", "-P", str(self.proc.pid)).stdout.split()[0])
