@@ -30,12 +30,15 @@ def guest_image():
 class Vm:
     """One QEMU guest booting our kernel and initramfs; its serial console goes to a file."""
 
-    def __init__(self, name, sock, guest_dir, append, packed=False, server=False, queues=1):
+    def __init__(self, name, sock, guest_dir, append, packed=False, server=False, queues=1,
+                 host_mtu=None):
         self.name = name
         self.log = os.path.join(tmpdir("vm-" + name), "serial.log")
         dev = "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,vectors=0"
         if packed:
             dev += ",packed=on"
+        if host_mtu:
+            dev += ",host_mtu=%d" % host_mtu
         netdev = "vhost-user,id=net0,chardev=chr0"
         if queues > 1:
             dev += ",mq=on"
