@@ -21,6 +21,8 @@ PACKAGES=(
 	qemu-system-x86 linux-image-amd64 busybox-static cpio ethtool
 	# the Debian package: dpkg-buildpackage, debhelper, lintian
 	dpkg-dev debhelper fakeroot lintian rpm
+	# libvirt-defined guests (test-bed recipe: no systemd, libvirtd started by the test)
+	libvirt-daemon libvirt-clients libvirt-daemon-driver-qemu socat
 )
 
 if [ "$(id -u)" != 0 ]; then

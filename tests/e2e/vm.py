@@ -68,8 +68,11 @@ class Vm:
         with open(self.log, errors="replace") as f:
             return f.read()
 
+    def alive(self):
+        return self.proc.poll() is None
+
     def wait(self, marker, timeout=60):
-        return wait_for(lambda: marker in self.serial() or self.proc.poll() is not None, timeout,
+        return wait_for(lambda: marker in self.serial() or not self.alive(), timeout,
                         "%s on %s's console" % (marker, self.name)) and marker in self.serial()
 
     def counters(self):

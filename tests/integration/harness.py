@@ -302,6 +302,7 @@ class Daemon:
 
     def start(self, wait_ready=True):
         log("daemon %s: %s" % (self.name, " ".join(self.cmd())))
+        readies = self.log().count("ready:") if os.path.exists(self.logfile) else 0
         self.log_fd = open(self.logfile, "ab")
         _logs.append(("daemon " + self.name, self.logfile))
         self.proc = subprocess.Popen(["timeout", "-s", "KILL", "600"] + self.cmd(),
@@ -310,8 +311,9 @@ class Daemon:
         on_exit(self.kill)
         on_exit(shutil.rmtree, dpdk_dir(self.prefix), True)
         if wait_ready:
-            wait_for(lambda: "ready:" in self.log() or self.proc.poll() is not None, 20,
-                     "daemon ready")
+            # The log is appended to across restarts: wait for this run's own "ready:".
+            wait_for(lambda: self.log().count("ready:") > readies or self.proc.poll() is not None,
+                     20, "daemon ready")
             if self.proc.poll() is not None:
                 raise AssertionError("daemon exited at start:\n" + self.log())
         return self
