@@ -22,7 +22,7 @@ PACKAGES=(
 	# the Debian package: dpkg-buildpackage, debhelper, lintian
 	dpkg-dev debhelper fakeroot lintian rpm
 	# libvirt-defined guests (test-bed recipe: no systemd, libvirtd started by the test)
-	libvirt-daemon libvirt-clients libvirt-daemon-driver-qemu socat
+	libvirt-daemon libvirt-clients libvirt-daemon-driver-qemu
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -3,8 +3,10 @@
 (TCG, memfd shared memory, vectors=0), read its serial console."""
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "../integration"))
@@ -31,7 +33,7 @@ class Vm:
     """One QEMU guest booting our kernel and initramfs; its serial console goes to a file."""
 
     def __init__(self, name, sock, guest_dir, append, packed=False, server=False, queues=1,
-                 host_mtu=None):
+                 host_mtu=None, dev_extra="", extra=()):
         self.name = name
         self.log = os.path.join(tmpdir("vm-" + name), "serial.log")
         dev = "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56,vectors=0"
@@ -39,6 +41,7 @@ class Vm:
             dev += ",packed=on"
         if host_mtu:
             dev += ",host_mtu=%d" % host_mtu
+        dev += dev_extra
         netdev = "vhost-user,id=net0,chardev=chr0"
         if queues > 1:
             dev += ",mq=on"
@@ -53,7 +56,7 @@ class Vm:
                     "-initrd", os.path.join(guest_dir, "initramfs.cpio.gz"),
                     "-append", "console=ttyS0 quiet ipv6.disable=1 " + append,
                     "-display", "none", "-serial", "file:" + self.log, "-nodefaults",
-                    "-no-reboot"]
+                    "-no-reboot"] + list(extra)
         self.proc = None
 
     def boot(self):
@@ -101,3 +104,39 @@ class Vm:
     def replies(self):
         """Sequence numbers of the answered pings, from busybox ping's lines."""
         return [int(s) for s in re.findall(r"bytes from [0-9.]+: seq=(\d+)", self.serial())]
+
+
+class Monitor:
+    """QEMU's human monitor on a unix socket (-monitor unix:PATH,server=on,wait=off)."""
+
+    def __init__(self, path, timeout=10):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        end = time.time() + timeout
+        while True:
+            try:
+                self.s.connect(path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if time.time() > end:
+                    raise
+                time.sleep(0.05)
+        self.s.settimeout(timeout)
+        self._until_prompt()
+
+    def _until_prompt(self):
+        buf = b""
+        while not buf.endswith(b"(qemu) "):
+            chunk = self.s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        return buf.decode(errors="replace")
+
+    def cmd(self, line):
+        self.s.sendall(line.encode() + b"\n")
+        out = self._until_prompt()
+        # The monitor echoes the command line first (with terminal escapes).
+        return out.split("\r\n", 1)[1] if "\r\n" in out else out
+
+    def close(self):
+        self.s.close()

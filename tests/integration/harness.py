@@ -236,11 +236,12 @@ def test_frames(frames, tag=None):
 class Capture:
     """Frames of ETH_TEST arriving on ns_if, captured by rawio.py inside the netns."""
 
-    def __init__(self, ns, ifname, seconds, out):
+    def __init__(self, ns, ifname, seconds, out, ethertype=ETH_TEST):
         self.out = out
         self.proc = subprocess.Popen(
             ["timeout", str(seconds + 5), "ip", "netns", "exec", ns, sys.executable,
-             os.path.join(HERE, "rawio.py"), "recv", ifname, str(seconds), out],
+             os.path.join(HERE, "rawio.py"), "recv", ifname, str(seconds), out,
+             "0x%04x" % ethertype],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
         on_exit(_kill, self.proc, "capture")
         wait_for(lambda: self.proc.stdout.readline().startswith("listening"), 5, "capture ready")

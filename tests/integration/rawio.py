@@ -2,8 +2,8 @@
 """rawio.py: send frames from a pcap file, or capture test frames into one, on a raw interface.
 
 usage: rawio.py send IFACE FILE.pcap [GAP_US]
-       rawio.py recv IFACE SECONDS FILE.pcap   (prints "listening" once bound)
-Only frames of the test ethertype (0x88b5) arriving on IFACE are captured.
+       rawio.py recv IFACE SECONDS FILE.pcap [ETHERTYPE]   (prints "listening" once bound)
+Only frames of ETHERTYPE (default: the test ethertype 0x88b5) arriving on IFACE are captured.
 """
 import signal
 import socket
@@ -32,7 +32,7 @@ def send(ifname, path, gap_us=0):
     print("sent %d" % n)
 
 
-def recv(ifname, seconds, path):
+def recv(ifname, seconds, path, ethertype=ETH_TEST):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     # Room for bursts: a Python reader is slower than the relay.
     s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)  # SO_RCVBUFFORCE
@@ -51,7 +51,7 @@ def recv(ifname, seconds, path):
             continue
         if addr[2] == PACKET_OUTGOING or len(frame) < 14:
             continue
-        if struct.unpack("!H", frame[12:14])[0] != ETH_TEST:
+        if struct.unpack("!H", frame[12:14])[0] != ethertype:
             continue
         out.write(struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame)
         out.flush()
@@ -61,4 +61,5 @@ if __name__ == "__main__":
     if sys.argv[1] == "send":
         send(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 0)
     else:
-        recv(sys.argv[2], float(sys.argv[3]), sys.argv[4])
+        recv(sys.argv[2], float(sys.argv[3]), sys.argv[4],
+             int(sys.argv[5], 0) if len(sys.argv) > 5 else ETH_TEST)
