@@ -117,9 +117,10 @@ struct relay_params {
 	uid_t sock_uid;	  /* (uid_t)-1: leave */
 	gid_t sock_gid;	  /* (gid_t)-1: leave */
 	bool jumbo;	  /* 9000 MTU on VFs */
-	unsigned int vf_mtu; /* VF MTU (0: 1500, or 9000 with jumbo); guest MTUs up to it are applied */
-	bool mrgbuf;	  /* offer VIRTIO_NET_F_MRG_RXBUF */
-	bool tso;	  /* offer TSO and checksum offloads */
+	unsigned int
+		vf_mtu; /* VF MTU (0: 1500, or 9000 with jumbo); guest MTUs up to it are applied */
+	bool mrgbuf;	/* offer VIRTIO_NET_F_MRG_RXBUF */
+	bool tso;	/* offer TSO and checksum offloads */
 	struct relay_pin pins[RELAY_MAX];
 	struct relay_alias aliases[RELAY_MAX];
 	unsigned int nb_aliases;
@@ -153,10 +154,10 @@ struct relay_snapshot {
 	unsigned int nb_members; /* > 1: a bond */
 	unsigned int bond_mode;
 	char bond_name[32];
-	bool link_up;		 /* VF link, as last polled */
-	uint32_t link_speed;	 /* Mb/s, 0 when unknown */
-	unsigned int vf_mtu;	 /* VF MTU now */
-	unsigned int guest_mtu;	 /* MTU the guest announced (vhost-user NET_MTU), 0: none */
+	bool link_up;		/* VF link, as last polled */
+	uint32_t link_speed;	/* Mb/s, 0 when unknown */
+	unsigned int vf_mtu;	/* VF MTU now */
+	unsigned int guest_mtu; /* MTU the guest announced (vhost-user NET_MTU), 0: none */
 	struct relay_counters c[2];
 };
 

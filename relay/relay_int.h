@@ -37,14 +37,15 @@ struct relay {
 	int rxq_vid;
 	/* VF link and MTU: written by the control thread, read by workers (relaxed). */
 	bool link_up;
-	uint32_t link_speed;  /* control thread */
-	uint32_t max_frame;   /* longest frame the VF takes: MTU + L2 header, VLAN tag */
-	uint16_t vf_mtu;      /* VF MTU now */
-	uint16_t mtu_cap;     /* most the VF's buffers hold (control thread) */
-	uint16_t mtu_base;    /* configured MTU, restored when a guest without one connects */
-	uint16_t guest_mtu;   /* guest's NET_MTU, 0: none (vhost thread writes) */
-	uint16_t guest_mtu_done; /* the guest MTU last acted on (control thread) */
-	int state; /* enum relay_state, changed only through relay_apply() */
+	uint32_t link_speed;	  /* control thread */
+	uint32_t max_frame;	  /* longest frame the VF takes: MTU + L2 header, VLAN tag */
+	uint16_t vf_mtu;	  /* VF MTU now */
+	uint16_t mtu_cap;	  /* most the VF's buffers hold (control thread) */
+	uint16_t mtu_base;	  /* configured MTU, restored when a guest without one connects */
+	uint16_t guest_mtu;	  /* guest's NET_MTU, 0: none (vhost thread writes) */
+	uint32_t guest_max_frame; /* longest frame for the guest by its MTU, 0: no limit */
+	uint16_t guest_mtu_done;  /* the guest MTU last acted on (control thread) */
+	int state;		  /* enum relay_state, changed only through relay_apply() */
 	/* Control thread only after relay_add() returns. */
 	unsigned int id;
 	uint16_t port;

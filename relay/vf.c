@@ -157,9 +157,9 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 				RTE_MAX(*data_room, RTE_PKTMBUF_HEADROOM + mtu + RTE_ETHER_HDR_LEN +
 							    RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN);
 		if (mtu != want)
-			VLOG(WARNING, "relay %u: VF MTU %u asked but %s supports %u to %u; using %u",
-			     r->id, want, r->name, info->min_mtu, RTE_MIN(info->max_mtu, frame_mtu),
-			     mtu);
+			VLOG(WARNING,
+			     "relay %u: VF MTU %u asked but %s supports %u to %u; using %u", r->id,
+			     want, r->name, info->min_mtu, RTE_MIN(info->max_mtu, frame_mtu), mtu);
 	}
 	/* Frames from the guest longer than one mbuf arrive chained. */
 	if (r->mtu_cap > RTE_ETHER_MTU)
@@ -245,7 +245,8 @@ int vf_open(struct relay *r, const struct relay_params *p)
 		r->vf_mtu = RTE_ETHER_MTU;
 	r->mtu_base = r->vf_mtu;
 	vf_frame_limit(r);
-	VLOG(INFO, "relay %u: VF %s is port %u on NUMA socket %d, MTU %u (guest MTUs up to %u applied)",
+	VLOG(INFO,
+	     "relay %u: VF %s is port %u on NUMA socket %d, MTU %u (guest MTUs up to %u applied)",
 	     r->id, r->dev, r->port, r->socket_id, r->vf_mtu, r->mtu_cap);
 	link_read(r, true);
 	return 0;
@@ -329,8 +330,10 @@ static void link_read(struct relay *r, bool announce)
 	if (up)
 		VLOG(NOTICE, "relay %u: VF %s %s", r->id, r->dev, text);
 	else
-		VLOG(WARNING, "relay %u: VF %s link down: frames from the VM are dropped until it "
-			      "returns", r->id, r->dev);
+		VLOG(WARNING,
+		     "relay %u: VF %s link down: frames from the VM are dropped until it "
+		     "returns",
+		     r->id, r->dev);
 }
 
 void vf_link_check(struct relay *r)

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_ether.h>
 #include <rte_vhost.h>
 
 #include "relay_int.h"
@@ -63,6 +64,9 @@ static int on_new_device(int vid)
 	/* NET_MTU: the control thread applies it to the VF (relay_links_poll). */
 	if (rte_vhost_get_mtu(vid, &mtu) == 0 && mtu) {
 		__atomic_store_n(&r->guest_mtu, mtu, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->guest_max_frame,
+				 (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN,
+				 __ATOMIC_RELAXED);
 		VLOG(INFO, "relay %u: guest MTU %u (vhost-user NET_MTU)", r->id, mtu);
 	}
 	if (r->rxq_vid != vid) {
@@ -91,6 +95,7 @@ static void on_destroy_device(int vid)
 		/* Detach, then wait: no worker may touch the vrings once we return. */
 		__atomic_store_n(&r->vid, -1, __ATOMIC_RELEASE);
 		__atomic_store_n(&r->guest_mtu, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&r->guest_max_frame, 0, __ATOMIC_RELAXED);
 		workers_synchronize();
 		relay_apply(r, RELAY_EV_GUEST_DOWN);
 		VLOG(NOTICE, "relay %u: guest disconnected from %s", r->id, r->path);

@@ -87,6 +87,32 @@ static inline void drop_down(struct relay_dir *d, struct rte_mbuf **pkts, uint16
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 
+/*
+ * Drop (count, free) the frames longer than the far side's MTU allows (@max bytes), unless
+ * the VF is to segment them (TSO/USO). Returns how many are left at the front of @pkts; @bytes
+ * loses theirs.
+ */
+static inline uint16_t drop_oversize(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n,
+				     uint32_t max, uint64_t *bytes)
+{
+	uint16_t kept = 0;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (likely(m->pkt_len <= max) ||
+		    (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG))) {
+			pkts[kept++] = m;
+			continue;
+		}
+		ctr_add(&d->c.big_pkts, 1);
+		ctr_add(&d->c.big_bytes, m->pkt_len);
+		*bytes -= m->pkt_len;
+		rte_pktmbuf_free(m);
+	}
+	return kept;
+}
+
 /* Rebuild @d's list of enabled guest RX queues from @mask (this worker's own copy). */
 static void rxq_map_update(struct relay_dir *d, uint64_t mask)
 {
@@ -146,6 +172,7 @@ static void poll_vf_to_vm(struct relay_dir *d)
 	struct relay *r = d->relay;
 	struct rte_mbuf *pkts[RELAY_BURST];
 	uint64_t bytes, mask;
+	uint32_t max;
 	uint16_t n;
 	int vid;
 
@@ -158,6 +185,10 @@ static void poll_vf_to_vm(struct relay_dir *d)
 		drop_down(d, pkts, n, bytes);
 		return;
 	}
+	/* A guest that announced its MTU gets nothing longer. */
+	max = __atomic_load_n(&r->guest_max_frame, __ATOMIC_RELAXED);
+	if (max && (n = drop_oversize(d, pkts, n, max, &bytes)) == 0)
+		return;
 	mask = __atomic_load_n(&r->rxq_mask, __ATOMIC_RELAXED);
 	if (unlikely(mask != d->qmask))
 		rxq_map_update(d, mask);
@@ -167,31 +198,6 @@ static void poll_vf_to_vm(struct relay_dir *d)
 	else
 		enqueue_count(d, vid, d->nq ? d->qmap[0] : 0, pkts, n, bytes);
 	rte_pktmbuf_free_bulk(pkts, n);
-}
-
-/*
- * Drop (count, free) the frames longer than the VF's MTU allows, unless the VF is to segment
- * them (TSO/USO). Returns how many are left at the front of @pkts; @bytes loses theirs.
- */
-static inline uint16_t drop_oversize(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n,
-				     uint32_t max, uint64_t *bytes)
-{
-	uint16_t kept = 0;
-
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-
-		if (likely(m->pkt_len <= max) ||
-		    (m->ol_flags & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_UDP_SEG))) {
-			pkts[kept++] = m;
-			continue;
-		}
-		ctr_add(&d->c.big_pkts, 1);
-		ctr_add(&d->c.big_bytes, m->pkt_len);
-		*bytes -= m->pkt_len;
-		rte_pktmbuf_free(m);
-	}
-	return kept;
 }
 
 static void poll_vm_to_vf(struct relay_dir *d)

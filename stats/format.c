@@ -31,8 +31,8 @@ struct dir_view {
  */
 static void view_dir(const ProtobufCMessage *msg, struct dir_view *v)
 {
-	static const unsigned int order[DIR_KEYS] = {3,	 4,  5,	 6,  11, 12,  13,
-						     14, 7,  8,	 9,  10, 100, 101};
+	static const unsigned int order[DIR_KEYS] = {3,	 4, 5, 6, 11, 12,  13,
+						     14, 7, 8, 9, 10, 100, 101};
 	const char *base = (const char *)msg;
 
 	for (int k = 0; k < DIR_KEYS; k++) {
@@ -252,9 +252,10 @@ static void write_prometheus_vf(FILE *out, const StatsResponse *resp)
 		const char *name, *help;
 		int which;
 	} g[] = {
-		{"virtioforwarder_vf_link_up", "Whether the relay's VF has its link (1) or not (0).", 0},
-		{"virtioforwarder_vf_link_speed_mbps", "VF link speed in Mb/s (0: down or unknown).",
-		 1},
+		{"virtioforwarder_vf_link_up",
+		 "Whether the relay's VF has its link (1) or not (0).", 0},
+		{"virtioforwarder_vf_link_speed_mbps",
+		 "VF link speed in Mb/s (0: down or unknown).", 1},
 		{"virtioforwarder_vf_mtu", "The VF's MTU now.", 2},
 		{"virtioforwarder_guest_mtu", "MTU the guest announced (vhost-user NET_MTU).", 3},
 	};
@@ -263,7 +264,8 @@ static void write_prometheus_vf(FILE *out, const StatsResponse *resp)
 		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", g[f].name, g[f].help, g[f].name);
 		for (size_t i = 0; i < resp->n_relay; i++) {
 			const RelayState *r = resp->relay[i];
-			const uint32_t val[4] = {r->vf ? r->vf->link_up : 0, r->vf ? r->vf->link_speed : 0,
+			const uint32_t val[4] = {r->vf ? r->vf->link_up : 0,
+						 r->vf ? r->vf->link_speed : 0,
 						 r->vf ? r->vf->mtu : 0, r->vhost->mtu};
 
 			if (g[f].which < 3 ? !(r->vf && r->vf->has_link_up) : !r->vhost->has_mtu)

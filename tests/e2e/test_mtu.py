@@ -5,7 +5,8 @@
    frame limit allows it), the daemon runs with --vf-mtu 9000 and the guest's device has
    host_mtu=9000: the MTU reaches the backend through vhost-user NET_MTU, the guest's link
    shows 9000, and `ping -s 8000` to the host behind the VF passes, with mergeable buffers off
-   and (-R) on. Stats report both MTUs.
+   and (-R) on. Stats report both MTUs. The host's 9142-byte frames (its veth takes 9500) are
+   longer than the guest's MTU allows: counted as oversize drops, the relay unharmed.
 2. Applied to the VF: a tap VF at 1500 and a guest with host_mtu=1400: the relay sets the VF
    (the tap the kernel sees) to 1400, and back to 1500 when the guest is gone.
 3. Too big for the VF: the same 1500 VF and a guest with host_mtu=9000: the relay logs why it
@@ -24,7 +25,7 @@ from harness import (check, Daemon, log, require_env, run, RUN_ID, sh, vf_host, 
 COUNT = 5
 
 
-def jumbo(guest_dir, ns_if, root_if, mrgbuf):
+def jumbo(guest_dir, ns, root_if, mrgbuf):
     what = "jumbo, mergeable buffers %s" % ("on" if mrgbuf else "off")
     d = Daemon("mtu-j%d" % mrgbuf, (["-R"] if mrgbuf else []) + [
         "--vf-mtu", "9000", "-P", "net_pcap0,iface=%s=0" % root_if], control=True).start()
@@ -42,6 +43,14 @@ def jumbo(guest_dir, ns_if, root_if, mrgbuf):
           "%s: stats report guest MTU %s and VF MTU %s" % (what, s.get("relay_0.vhost.mtu"),
                                                           s.get("relay_0.vf.mtu")))
     check("guest MTU 9000 (vhost-user NET_MTU)" in d.log(), "%s: NET_MTU logged" % what)
+    # The wire takes 9500: frames longer than the guest's MTU must stop at the relay.
+    before = d.relay(0)["vf_to_vm"]["pkts_dropped_oversize"]
+    sh("ip", "netns", "exec", ns, "ping", "-c", "3", "-i", "0.2", "-W", "1", "-M", "do", "-s",
+       "9100", "10.99.5.2", ok=False)
+    big = d.relay(0)["vf_to_vm"]["pkts_dropped_oversize"] - before
+    check(big == 3, "%s: 3 frames of 9142 bytes for a 9000-MTU guest counted as oversize "
+          "drops (%d)" % (what, big))
+    check(d.relay(0)["vm_state"] == "VIRTIO_READY", "%s: relay unharmed" % what)
     rc, _ = d.stop()
     check(rc == 0, "%s: daemon exits 0" % what)
 
@@ -94,10 +103,10 @@ def main():
     require_env()
     guest_dir = guest_image()
     ns, root_if, ns_if = vf_host("mj", addr="10.99.5.1/24")
-    sh("ip", "link", "set", root_if, "mtu", "9000")
-    sh("ip", "netns", "exec", ns, "ip", "link", "set", ns_if, "mtu", "9000")
-    jumbo(guest_dir, ns_if, root_if, mrgbuf=False)
-    jumbo(guest_dir, ns_if, root_if, mrgbuf=True)
+    sh("ip", "link", "set", root_if, "mtu", "9500")
+    sh("ip", "netns", "exec", ns, "ip", "link", "set", ns_if, "mtu", "9500")
+    jumbo(guest_dir, ns, root_if, mrgbuf=False)
+    jumbo(guest_dir, ns, root_if, mrgbuf=True)
     applied_and_refused(guest_dir)
     log("PASS")
 
