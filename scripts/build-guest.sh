@@ -3,8 +3,9 @@
 # build-guest.sh: the test guest: Debian's kernel and an initramfs of static busybox, the
 # virtio-net modules and ethtool. Its /init configures eth0 from the kernel command line
 # (vfwd.ip=, vfwd.peer= (a comma list), vfwd.count=, vfwd.interval=, vfwd.mtu=, vfwd.size=,
-# vfwd.queues= (queue pair counts to go through, e.g. 4,2,4)), pings the peers, prints its
-# counters between markers on the serial console and powers off (vfwd.stay=1: keeps running).
+# vfwd.queues= (queue pair counts to go through, e.g. 4,2,4), vfwd.linger=SEC), pings the peers,
+# prints its counters between markers on the serial console and powers off (vfwd.stay=1: keeps
+# running).
 # Output: build/guest/vmlinuz, build/guest/initramfs.cpio.gz.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +36,7 @@ for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 done
 arg() { sed -n "s/.*vfwd\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 IP=$(arg ip) PEER=$(arg peer) COUNT=$(arg count) MTU=$(arg mtu) SIZE=$(arg size) STAY=$(arg stay)
-INTERVAL=$(arg interval) QUEUES=$(arg queues)
+INTERVAL=$(arg interval) QUEUES=$(arg queues) LINGER=$(arg linger)
 ip link set lo up
 [ -n "$MTU" ] && ip link set eth0 mtu "$MTU"
 ip addr add "$IP" dev eth0
@@ -70,8 +71,11 @@ if [ -n "$QUEUES" ]; then
 elif [ -n "$PEER" ]; then
 	ping_peers
 fi
+echo "VFWD-NETSTAT $(grep -E '^(Icmp|Ip):' /proc/net/snmp | tr '\n' ' ') $(grep eth0 /proc/net/dev)"
 echo "VFWD-COUNTERS rx_packets=$(cat /sys/class/net/eth0/statistics/rx_packets)" \
 	"tx_packets=$(cat /sys/class/net/eth0/statistics/tx_packets)"
+# vfwd.linger=SEC: stay up a little after the counters, so the host can read its own.
+[ -n "$LINGER" ] && sleep "$LINGER"
 if [ -n "$STAY" ]; then
 	while :; do sleep 1; done
 fi

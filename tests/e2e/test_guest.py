@@ -3,7 +3,8 @@
 behind the VF stand-in through the relay. Scenarios: server mode with the split ring, the same
 after the VM powers off and boots again on the same socket, and the packed ring. Each asserts
 0% loss, the relay's states while connected, and that the guest's own counters and the relay's
-agree (a guest that did nothing cannot pass).
+agree (a guest that did nothing cannot pass); after each guest, the daemon holds as many file
+descriptors and mbufs as before (no leak).
 """
 import os
 import sys
@@ -14,6 +15,11 @@ from vm import Vm, guest_image  # noqa: E402
 from harness import (check, Daemon, log, require_env, run, vf_host)  # noqa: E402
 
 COUNT = 20
+CACHE = 48  # a worker's mempool cache holds up to 1.5 bursts of 32
+
+
+def open_fds(d):
+    return len(os.listdir("/proc/%d/fd" % d.pid()))
 
 
 def ping_through(d, vm, what):
@@ -24,7 +30,7 @@ def ping_through(d, vm, what):
     r = d.wait_state(0, "DPDK_READY", timeout=30)
     check(r["vm_state"] == "VIRTIO_READY", "%s: relay DPDK_READY / VIRTIO_READY" % what)
     check(vm.wait("VFWD-COUNTERS"), "%s: guest finished pinging" % what)
-    sent_pings, answered = vm.ping_summary()
+    sent_pings, answered = vm.echoes()
     check(sent_pings == COUNT and answered == COUNT,
           "%s: %d/%d pings answered, 0%% loss" % (what, answered, COUNT))
     rx, tx = vm.counters()
@@ -46,8 +52,15 @@ def main():
     append = "vfwd.ip=10.99.3.2/24 vfwd.peer=10.99.3.1 vfwd.count=%d" % COUNT
 
     ping_through(d, Vm("split", d.sock(0), guest_dir, append), "split ring")
+    fds, mbufs = open_fds(d), d.relay(0)["mbufs_in_use"]
     ping_through(d, Vm("reboot", d.sock(0), guest_dir, append), "the VM booted again")
+    # No leak across a guest's life: descriptors back to the same count, mbufs in use within
+    # what the worker's mempool cache may hold.
+    check(open_fds(d) == fds, "after the VM restart: %d open descriptors, as before" % fds)
+    now = d.relay(0)["mbufs_in_use"]
+    check(abs(now - mbufs) <= CACHE, "after the VM restart: %d mbufs in use, was %d" % (now, mbufs))
     ping_through(d, Vm("packed", d.sock(0), guest_dir, append, packed=True), "packed ring")
+    check(open_fds(d) == fds, "after the packed-ring guest: %d open descriptors" % fds)
     check("packed on" in d.log(), "the packed ring was negotiated")
     rc, _ = d.stop()
     check(rc == 0, "daemon exits 0")

@@ -55,7 +55,7 @@ def one_mode(lv, guest_dir, root_if, example, rid, client):
     what = "libvirt, %s mode" % ("client" if client else "server")
     check_example_is_used(example)
     d = Daemon("lv-%d" % rid, ["-P", "net_af_packet0,iface=%s=%d" % (root_if, rid)],
-               client=client).start()
+               client=client, control=True).start()
     before = d.relay(rid)
     vm = Domain(lv, example, "vfwd-lv%d-%s" % (rid, RUN_ID), d.sock(rid), guest_dir,
                 "vfwd.ip=10.99.7.2/24 vfwd.peer=10.99.7.1 vfwd.count=20 vfwd.interval=0.2")
@@ -63,8 +63,12 @@ def one_mode(lv, guest_dir, root_if, example, rid, client):
     check(vm.wait("VFWD-GUEST-UP"), "%s: domain booted" % what)
     r = d.wait_state(rid, "DPDK_READY", timeout=30)
     check(r["vm_state"] == "VIRTIO_READY", "%s: relay %d DPDK_READY / VIRTIO_READY" % (what, rid))
+    if "name='host_mtu' type='unsigned' value='1500'" in open(vm.xml).read():
+        mtu = d.flat_stats().get("relay_%d.vhost.mtu" % rid)
+        check(mtu == "1500", "%s: the domain's host_mtu 1500 reached the relay (stats: %s)"
+              % (what, mtu))
     check(vm.wait("VFWD-COUNTERS"), "%s: guest done" % what)
-    sent, answered = vm.ping_summary()
+    sent, answered = vm.echoes()
     check(sent == 20 and answered == 20, "%s: %d/20 pings answered" % (what, answered))
     relay_agrees(d, rid, vm, before, what)
     check(vm.wait_off(), "%s: guest powered off, domain shut off" % what)

@@ -35,7 +35,7 @@ def jumbo(guest_dir, ns, root_if, mrgbuf):
     check(vm.wait("VFWD-GUEST-UP") and "mtu 9000" in vm.serial(),
           "%s: the guest's link has MTU 9000 (host_mtu through NET_MTU)" % what)
     check(vm.wait("VFWD-COUNTERS", timeout=60), "%s: guest done" % what)
-    sent, answered = vm.ping_summary()
+    sent, answered = vm.echoes()
     check(sent == COUNT and answered == COUNT,
           "%s: %d/%d pings of 8000 bytes answered" % (what, answered, COUNT))
     s = d.flat_stats()

@@ -33,7 +33,7 @@ def deltas(phases):
 def run_guest(d, guest_dir, name, queues, phases):
     before = d.relay(0)
     append = "vfwd.ip=10.99.4.100/24 vfwd.peer=%s vfwd.count=%d vfwd.interval=0.1 " \
-             "vfwd.queues=%s" % (",".join(PEERS), COUNT, ",".join(map(str, phases)))
+             "vfwd.queues=%s vfwd.linger=2" % (",".join(PEERS), COUNT, ",".join(map(str, phases)))
     vm = Vm(name, d.sock(0), guest_dir, append, queues=queues).boot()
     check(vm.wait("VFWD-GUEST-UP"), "%s: guest up" % name)
     d.wait_state(0, "DPDK_READY", timeout=30)
@@ -44,12 +44,19 @@ def run_guest(d, guest_dir, name, queues, phases):
     check(vm.wait("VFWD-COUNTERS", timeout=120), "%s: guest went through its phases" % name)
     check(states == {("DPDK_READY", "VIRTIO_READY")},
           "%s: relay stayed DPDK_READY / VIRTIO_READY while queues changed (%s)" % (name, states))
-    sent, answered = vm.ping_totals()
+    per = deltas(vm.queue_stats())
+    for n, q in per:
+        log("%s: combined %d: RX per queue %s, TX per queue %s" % (name, n, q["rx"], q["tx"]))
+    check([n for n, _ in per] == phases, "%s: queue phases %s all reported" % (name, phases))
+    sent, answered = vm.echoes()
     want = len(PEERS) * COUNT * len(phases)
     check(sent == want and answered == want,
-          "%s: %d/%d pings to %d peers answered, 0%% loss" % (name, answered, want, len(PEERS)))
+          "%s: %d/%d echo requests to %d peers answered (guest kernel counters), 0%% loss"
+          % (name, answered, want, len(PEERS)))
     rx, tx = vm.counters()
-    after = d.relay(0)
+    after = d.relay(0)  # the guest lingers 2 s: its queues are still all up
+    check(vm.alive() and "VFWD-POWEROFF" not in vm.serial(),
+          "%s: relay counters read while the guest still runs" % name)
     got = after["vm_to_vf"]["pkts_rx_from_vm"] - before["vm_to_vf"]["pkts_rx_from_vm"]
     put = after["vf_to_vm"]["pkts_tx_to_vm"] - before["vf_to_vm"]["pkts_tx_to_vm"]
     check(got == tx, "%s: every guest TX queue drained: relay took exactly the guest's %d frames"
@@ -60,10 +67,6 @@ def run_guest(d, guest_dir, name, queues, phases):
     check(drops == 0, "%s: nothing offered to a disabled RX queue (no VF->VM drops)" % name)
     check(vm.wait("VFWD-POWEROFF") and vm.proc.wait(20) == 0, "%s: guest powered off" % name)
     d.wait_state(0, "DPDK_ADDED", timeout=15)
-    per = deltas(vm.queue_stats())
-    check([n for n, _ in per] == phases, "%s: queue phases %s all reported" % (name, phases))
-    for n, q in per:
-        log("%s: combined %d: RX per queue %s, TX per queue %s" % (name, n, q["rx"], q["tx"]))
     return per
 
 
@@ -80,8 +83,11 @@ def main():
         used = [i for i, v in enumerate(q["rx"][:n]) if v]
         check(len(used) >= min(n, 3), "combined %d: %d reply flows reached RX queues %s"
               % (n, len(PEERS), used))
-        check(len([v for v in q["tx"] if v]) >= 2, "combined %d: the guest sent on %d TX queues"
-              % (n, len([v for v in q["tx"] if v])))
+        # The guest picks TX queues by its own random socket hashes: with 2 queues all eight
+        # flows may share one (p = 1/128), with 4 that is negligible.
+        if n >= 4:
+            check(len([v for v in q["tx"] if v]) >= 2, "combined %d: the guest sent on %d TX "
+                  "queues" % (n, len([v for v in q["tx"] if v])))
     check("spreads over 2 queue(s)" in d.log() and "spreads over 4 queue(s)" in d.log(),
           "the relay followed the guest's queue changes (4 -> 2 -> 4)")
 

@@ -10,6 +10,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "../integration"))
+import harness  # noqa: E402
 from harness import check, log, on_exit, skip, tmpdir, wait_for  # noqa: E402
 
 SRC = os.environ.get("VFWD_SOURCE_DIR", os.path.join(HERE, "../.."))
@@ -61,6 +62,7 @@ class Vm:
 
     def boot(self):
         open(self.log, "w").close()
+        harness._logs.append(("vm %s serial console" % self.name, self.log))
         log("vm %s: %s" % (self.name, " ".join(self.cmd[4:])))
         self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                                      start_new_session=True)
@@ -82,6 +84,16 @@ class Vm:
         m = re.search(r"VFWD-COUNTERS rx_packets=(\d+) tx_packets=(\d+)", self.serial())
         return (int(m.group(1)), int(m.group(2))) if m else None
 
+    def echoes(self):
+        """(echo requests sent, replies received) by the guest kernel: the loss on the wire.
+        busybox ping's own totals can miss a reply the kernel got (seen with several pings
+        at once under TCG); both are logged."""
+        icmp = self.icmp()
+        log("vm %s: ping printed %d/%d; kernel: %d echo requests out, %d replies in"
+            % ((self.name,) + self.ping_totals()[::-1] + (icmp.get("OutEchos", -1),
+                                                           icmp.get("InEchoReps", -1))))
+        return icmp.get("OutEchos", -1), icmp.get("InEchoReps", -1)
+
     def ping_summary(self):
         m = re.search(r"(\d+) packets transmitted, (\d+) packets received", self.serial())
         return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
@@ -90,6 +102,12 @@ class Vm:
         """(sent, answered) over every ping summary on the console (several peers)."""
         found = re.findall(r"(\d+) packets transmitted, (\d+) packets received", self.serial())
         return tuple(sum(int(x[i]) for x in found) for i in (0, 1))
+
+    def icmp(self):
+        """The guest kernel's ICMP counters ({"OutEchos": n, "InEchoReps": n, ...}) from the
+        VFWD-NETSTAT line: what went on the wire, whatever busybox ping printed."""
+        m = re.search(r"VFWD-NETSTAT .*?Icmp: ((?:[A-Za-z]+ )+)Icmp: ((?:\d+ )+)", self.serial())
+        return dict(zip(m.group(1).split(), map(int, m.group(2).split()))) if m else {}
 
     def queue_stats(self):
         """[(combined, {"rx": [per queue], "tx": [per queue]})] for each vfwd.queues phase."""
