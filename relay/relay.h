@@ -113,14 +113,13 @@ struct relay_params {
 	unsigned int main_lcore;
 	char vhost_dir[PATH_MAX];
 	char pattern[RELAY_PATTERN_LEN];
-	bool client_mode; /* connect to sockets QEMU serves */
-	uid_t sock_uid;	  /* (uid_t)-1: leave */
-	gid_t sock_gid;	  /* (gid_t)-1: leave */
-	bool jumbo;	  /* 9000 MTU on VFs */
-	unsigned int
-		vf_mtu; /* VF MTU (0: 1500, or 9000 with jumbo); guest MTUs up to it are applied */
-	bool mrgbuf;	/* offer VIRTIO_NET_F_MRG_RXBUF */
-	bool tso;	/* offer TSO and checksum offloads */
+	bool client_mode;    /* connect to sockets QEMU serves */
+	uid_t sock_uid;	     /* (uid_t)-1: leave */
+	gid_t sock_gid;	     /* (gid_t)-1: leave */
+	bool jumbo;	     /* 9000 MTU on VFs */
+	unsigned int vf_mtu; /* 0: 1500 (9000 with jumbo); guest MTUs up to it applied */
+	bool mrgbuf;	     /* offer VIRTIO_NET_F_MRG_RXBUF */
+	bool tso;	     /* offer TSO and checksum offloads */
 	struct relay_pin pins[RELAY_MAX];
 	struct relay_alias aliases[RELAY_MAX];
 	unsigned int nb_aliases;

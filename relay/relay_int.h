@@ -107,8 +107,6 @@ void vf_bond_check(struct relay *r);
 void vf_link_check(struct relay *r);
 /* Apply a newly announced guest MTU to the VF, or log why not. */
 void vf_mtu_follow(struct relay *r);
-/* Set the VF MTU (and the data path's frame limit). 0 or -errno. */
-int vf_mtu_set(struct relay *r, uint16_t mtu);
 
 /* vhost-user glue (vhost.c) */
 int vhost_open(struct relay *r, const struct relay_params *p);

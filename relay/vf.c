@@ -18,15 +18,15 @@
 #define VF_POOL_CACHE RELAY_BURST
 #define VF_JUMBO_MTU  9000
 
+static void vf_frame_limit(struct relay *r);
+static void link_read(struct relay *r, bool announce);
+
 /*
  * mbufs a relay can hold at once: a full VF RX ring, a full VF TX ring (frames
  * dequeued from the guest awaiting transmit), one burst in hand per direction,
  * and what per-lcore mempool caches may keep (up to 1.5 x cache size each).
  * Rounded up to 2^n - 1, the size a mempool ring stores best.
  */
-static void vf_frame_limit(struct relay *r);
-static void link_read(struct relay *r, bool announce);
-
 static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd)
 {
 	unsigned int n =
@@ -274,7 +274,7 @@ static void vf_frame_limit(struct relay *r)
 			 __ATOMIC_RELAXED);
 }
 
-int vf_mtu_set(struct relay *r, uint16_t mtu)
+static int vf_mtu_set(struct relay *r, uint16_t mtu)
 {
 	int ret = rte_eth_dev_set_mtu(r->port, mtu);
 
