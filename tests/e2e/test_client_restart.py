@@ -64,7 +64,10 @@ def main():
     for (sig, t) in zip(("SIGTERM", "SIGKILL"), back):
         check(t < 2.0, "%s: pings resumed %.2f s after the daemon was back" % (sig, t))
     lost = sum(n for _, n in g)
-    check(len(g) <= 2 and lost * INTERVAL < 8, "%d pings lost in %d gaps (%.1f s of %d s)"
+    # Two outages. Requests the guest queued while the daemon was away are answered once it is
+    # back, which can split one outage into two gaps (seen: seq 20 lost, 21-27 answered late,
+    # 28-32 lost): up to two gaps per outage.
+    check(len(g) <= 4 and lost * INTERVAL < 8, "%d pings lost in %d gaps (%.1f s of %d s)"
           % (lost, len(g), lost * INTERVAL, COUNT * INTERVAL))
     rc, _ = d.stop()
     check(rc == 0, "daemon exits 0")
