@@ -68,7 +68,8 @@ def run(main):
         for name, path in _logs:
             try:
                 with open(path, errors="replace") as f:
-                    tail = f.read()[-6000:]
+                    # A guest's console is the story of the failure: more of it.
+                    tail = f.read()[-(20000 if "console" in name else 6000):]
             except OSError:
                 continue
             print("----- %s (%s), last lines -----\n%s" % (name, path, tail))
