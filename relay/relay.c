@@ -499,10 +499,11 @@ void relay_log_all(void)
 			VLOG(NOTICE,
 			     "relay %u %s %s/%s: rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64
 			     " pkts %" PRIu64 " bytes, dropped full %" PRIu64
-			     ", not connected %" PRIu64,
+			     ", not connected %" PRIu64 ", oversize %" PRIu64,
 			     s.id, d == RELAY_VF_TO_VM ? "vf_to_vm" : "vm_to_vf",
 			     relay_vf_state_name(s.state), relay_vm_state_name(s.state), c->rx_pkts,
-			     c->rx_bytes, c->tx_pkts, c->tx_bytes, c->full_pkts, c->down_pkts);
+			     c->rx_bytes, c->tx_pkts, c->tx_bytes, c->full_pkts, c->down_pkts,
+			     c->big_pkts);
 		}
 	}
 }
