@@ -44,7 +44,7 @@ ip -n $NS link set vfdemo1 up
 echo "== daemon: no hugepages, control and stats services on $work/*.ipc"
 PC="ipc://$work/port_control" ST="ipc://$work/stats"
 timeout -s KILL 120 "$build/src/virtio-forwarder" -n -C 1 -M 0 --no-huge --mem 128 \
-	--file-prefix $PREFIX -p "$work" -V "$work" -Z"$PC" -z"$ST" \
+	--file-prefix $PREFIX -p "$work" -V "$work" -Z"$PC" -z"$ST" --state-dir "$work/state" \
 	--device-alias "02:08.0=net_af_packet0,iface=vfdemo0" >"$work/daemon.log" 2>&1 &
 daemon_pid=$!
 for _ in $(seq 100); do grep -q "ready:" "$work/daemon.log" && break; sleep 0.1; done

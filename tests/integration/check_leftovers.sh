@@ -15,5 +15,7 @@ pgrep -f 'libvirtd.*vfwd-libvirt' >/dev/null && report "libvirtd: $(pgrep -f 'li
 	report "/etc/libvirt/qemu.conf of the libvirt test"
 for d in /tmp/vfwd-*; do [ -e "$d" ] && report "temporary $d"; done
 grep -q " /tmp/vfwd-" /proc/mounts && report "mount: $(grep " /tmp/vfwd-" /proc/mounts)"
+# Run-time relays persisted in the default state dir: a daemon run without --state-dir.
+[ -e /var/lib/virtio-forwarder/relays ] && report "state file /var/lib/virtio-forwarder/relays"
 [ $left = 0 ] && echo "nothing left behind"
 exit $left
