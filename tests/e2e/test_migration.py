@@ -21,25 +21,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from vm import Monitor, Vm, guest_image  # noqa: E402
-from harness import (Capture, check, Daemon, log, netns, pcap_read, require_env, run,  # noqa
-                     RUN_ID, sh, tmpdir, wait_for)
+from harness import (Capture, check, Daemon, log, netns, require_env, run, RUN_ID,  # noqa
+                     sh, tmpdir, veth)
 
 MAC = "52:54:00:12:34:56"
 COUNT = 100
 INTERVAL = 0.1
 ETH_RARP = 0x8035
-
-
-def link(root_if, ns, ns_if, bridge=True):
-    sh("ip", "link", "add", root_if, "type", "veth", "peer", "name", ns_if)
-    from harness import on_exit
-    on_exit(sh, "ip", "link", "del", root_if, ok=False)
-    sh("ip", "link", "set", ns_if, "netns", ns)
-    sh("sysctl", "-qw", "net.ipv6.conf.%s.disable_ipv6=1" % root_if, ok=False)
-    sh("ip", "link", "set", root_if, "up")
-    if bridge:
-        sh("ip", "-n", ns, "link", "set", ns_if, "master", "br0")
-    sh("ip", "-n", ns, "link", "set", ns_if, "up")
 
 
 def topology():
@@ -59,7 +47,8 @@ def topology():
     vfs = []
     for i in (1, 2):
         root_if, port = "lm%da%s" % (i, tag), "lm%db%s" % (i, tag)
-        link(root_if, sw, port)
+        veth(root_if, sw, port)
+        sh("ip", "-n", sw, "link", "set", port, "master", "br0")
         vfs.append((root_if, port))
     return sw, vfs
 

@@ -99,7 +99,11 @@ def main():
     check(len(per_q) == QUEUES and all(v[1] > 8 * RING for v in per_q.values()),
           "every one of the %d guest TX queues kept moving (each > %d frames)"
           % (QUEUES, 8 * RING))
-    check(took == sent, "the relay took exactly the %d frames testpmd sent" % sent)
+    # testpmd stops mid-flood: what it had put in the rings but the relay had not yet taken
+    # stays there (at most a ring per queue). Nothing is counted twice or made up.
+    check(sent - QUEUES * RING <= took <= sent,
+          "the relay took %d of the %d frames testpmd sent (the rest still in its %d rings)"
+          % (took, sent, QUEUES))
     rc, _ = d.stop()
     check(rc == 0, "daemon exits 0")
     log("PASS")
