@@ -51,11 +51,23 @@ static inline uint64_t burst_bytes(struct rte_mbuf **pkts, uint16_t n)
 	return b;
 }
 
-/* Count a received burst; returns its bytes. */
-static inline uint64_t count_rx(struct relay_counters *c, struct rte_mbuf **pkts, uint16_t n)
+/*
+ * Count a received burst; returns its bytes and, in @longest, its longest frame (so that
+ * the oversize check needs no pass of its own unless a frame is too long).
+ */
+static inline uint64_t count_rx(struct relay_counters *c, struct rte_mbuf **pkts, uint16_t n,
+				uint32_t *longest)
 {
-	uint64_t bytes = burst_bytes(pkts, n);
+	uint64_t bytes = 0;
+	uint32_t top = 0;
 
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
+
+		bytes += len;
+		top = RTE_MAX(top, len);
+	}
+	*longest = top;
 	ctr_add(&c->rx_pkts, n);
 	ctr_add(&c->rx_bytes, bytes);
 	return bytes;
@@ -145,13 +157,19 @@ static inline void enqueue_count(struct relay_dir *d, int vid, unsigned int q,
 static void enqueue_spread(struct relay_dir *d, int vid, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *sorted[RELAY_BURST];
-	uint16_t start[RELAY_MAX_QP + 1] = {0}, pos[RELAY_MAX_QP];
+	uint16_t start[RELAY_MAX_QP + 1], pos[RELAY_MAX_QP];
+	uint64_t qbytes[RELAY_MAX_QP];
 	uint8_t qi[RELAY_BURST];
 	unsigned int nq = d->nq;
+
+	/* Only the entries of the enabled queues are used. */
+	memset(start, 0, (nq + 1) * sizeof(start[0]));
+	memset(qbytes, 0, nq * sizeof(qbytes[0]));
 
 	for (uint16_t i = 0; i < n; i++) {
 		qi[i] = (uint8_t)relay_hash_pick(pkt_flow_hash(pkts[i]), nq);
 		start[qi[i] + 1]++;
+		qbytes[qi[i]] += rte_pktmbuf_pkt_len(pkts[i]);
 	}
 	for (unsigned int k = 0; k < nq; k++)
 		start[k + 1] += start[k];
@@ -162,8 +180,7 @@ static void enqueue_spread(struct relay_dir *d, int vid, struct rte_mbuf **pkts,
 		uint16_t cnt = start[k + 1] - start[k];
 
 		if (cnt)
-			enqueue_count(d, vid, d->qmap[k], sorted + start[k], cnt,
-				      burst_bytes(sorted + start[k], cnt));
+			enqueue_count(d, vid, d->qmap[k], sorted + start[k], cnt, qbytes[k]);
 	}
 }
 
@@ -172,14 +189,14 @@ static void poll_vf_to_vm(struct relay_dir *d)
 	struct relay *r = d->relay;
 	struct rte_mbuf *pkts[RELAY_BURST];
 	uint64_t bytes, mask;
-	uint32_t max;
+	uint32_t max, longest;
 	uint16_t n;
 	int vid;
 
 	n = rte_eth_rx_burst(r->port, 0, pkts, RELAY_BURST);
 	if (n == 0)
 		return;
-	bytes = count_rx(&d->c, pkts, n);
+	bytes = count_rx(&d->c, pkts, n, &longest);
 	vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
 	if (vid < 0) {
 		drop_down(d, pkts, n, bytes);
@@ -187,7 +204,7 @@ static void poll_vf_to_vm(struct relay_dir *d)
 	}
 	/* A guest that announced its MTU gets nothing longer. */
 	max = __atomic_load_n(&r->guest_max_frame, __ATOMIC_RELAXED);
-	if (max && (n = drop_oversize(d, pkts, n, max, &bytes)) == 0)
+	if (unlikely(max && longest > max) && (n = drop_oversize(d, pkts, n, max, &bytes)) == 0)
 		return;
 	mask = __atomic_load_n(&r->rxq_mask, __ATOMIC_RELAXED);
 	if (unlikely(mask != d->qmask))
@@ -216,18 +233,20 @@ static void poll_vm_to_vf(struct relay_dir *d)
 	max = __atomic_load_n(&r->max_frame, __ATOMIC_RELAXED);
 	/* Guest TX queues are the odd vrings; vhost skips disabled ones. */
 	for (uint32_t q = 1; q < nr_vring; q += 2) {
+		uint32_t longest;
 		uint16_t n, sent;
 		uint64_t bytes;
 
 		n = rte_vhost_dequeue_burst(vid, (uint16_t)q, r->pool, pkts, RELAY_BURST);
 		if (n == 0)
 			continue;
-		bytes = count_rx(&d->c, pkts, n);
+		bytes = count_rx(&d->c, pkts, n, &longest);
 		if (unlikely(!up)) {
 			drop_down(d, pkts, n, bytes);
 			continue;
 		}
-		n = drop_oversize(d, pkts, n, max, &bytes);
+		if (unlikely(longest > max))
+			n = drop_oversize(d, pkts, n, max, &bytes);
 		/* Sent mbufs belong to the PMD once tx_burst returns; count_tx reads only the rest.
 		 */
 		sent = rte_eth_tx_burst(r->port, 0, pkts, n);

@@ -20,6 +20,7 @@ struct dir_view {
 	int active;
 	const char *state;
 	int has_cpu, cpu;
+	char seg[24]; /* ".cpu_C" of the flat keys, "" without a CPU */
 	const char *key[DIR_KEYS];
 	int is_rate[DIR_KEYS];
 	double val[DIR_KEYS];
@@ -54,6 +55,11 @@ static void view_dirs(const RelayState *r, struct dir_view v[2])
 				 r->cpu && r->cpu->has_vm_to_vf, r->cpu ? r->cpu->vm_to_vf : 0};
 	view_dir(&r->vf_to_vm->base, &v[0]);
 	view_dir(&r->vm_to_vf->base, &v[1]);
+	for (int d = 0; d < 2; d++) {
+		v[d].seg[0] = '\0';
+		if (v[d].has_cpu)
+			snprintf(v[d].seg, sizeof(v[d].seg), ".cpu_%d", v[d].cpu);
+	}
 }
 
 void stats_py_float(double v, char *buf, size_t len)
@@ -96,16 +102,11 @@ static void write_flat_ext(FILE *out, const RelayState *r, const struct dir_view
 	}
 	if (r->vhost->has_mtu)
 		fprintf(out, "relay_%u.vhost.mtu=%u\n", r->id, r->vhost->mtu);
-	for (int d = 0; d < 2; d++) {
-		char seg[24] = "";
-
-		if (v[d].has_cpu)
-			snprintf(seg, sizeof(seg), ".cpu_%d", v[d].cpu);
+	for (int d = 0; d < 2; d++)
 		for (int k = REF_KEYS; k < DIR_KEYS; k++)
 			if (!suppress_zero || v[d].val[k] != 0)
-				fprintf(out, "relay_%u.%s%s.%s=%.0f\n", r->id, v[d].name, seg,
+				fprintf(out, "relay_%u.%s%s.%s=%.0f\n", r->id, v[d].name, v[d].seg,
 					v[d].key[k], v[d].val[k]);
-	}
 }
 
 static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
@@ -125,18 +126,14 @@ static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
 		fprintf(out, "relay_%u.vhost.vhost_socket_name=%s\n", r->id,
 			r->vhost->vhost_socket_name);
 		for (int d = 0; d < 2; d++) {
-			char seg[24] = "";
-
 			fprintf(out, "relay_%u.%s.active=%s\n", r->id, v[d].name,
 				py_bool(v[d].active));
 			fprintf(out, "relay_%u.%s.internal_state=%s\n", r->id, v[d].name,
 				v[d].state);
-			if (v[d].has_cpu)
-				snprintf(seg, sizeof(seg), ".cpu_%d", v[d].cpu);
 			for (int k = 0; k < REF_KEYS; k++) {
 				if (suppress_zero && !v[d].is_rate[k] && v[d].val[k] == 0)
 					continue;
-				fprintf(out, "relay_%u.%s%s.%s=", r->id, v[d].name, seg,
+				fprintf(out, "relay_%u.%s%s.%s=", r->id, v[d].name, v[d].seg,
 					v[d].key[k]);
 				print_value(out, v[d].val[k], v[d].is_rate[k]);
 				fputc('\n', out);

@@ -94,10 +94,6 @@ class Vm:
                                                            icmp.get("InEchoReps", -1))))
         return icmp.get("OutEchos", -1), icmp.get("InEchoReps", -1)
 
-    def ping_summary(self):
-        m = re.search(r"(\d+) packets transmitted, (\d+) packets received", self.serial())
-        return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
-
     def ping_totals(self):
         """(sent, answered) over every ping summary on the console (several peers)."""
         found = re.findall(r"(\d+) packets transmitted, (\d+) packets received", self.serial())

@@ -269,6 +269,11 @@ def send_frames(ns, ifname, frames, workdir, gap_us=0):
        "send", ifname, path, str(gap_us))
 
 
+def flat(text):
+    """The stats tool's flat output (key=value lines) as a dict."""
+    return dict(line.split("=", 1) for line in text.strip().splitlines())
+
+
 # ---- the daemon ---------------------------------------------------------------------------
 
 class Daemon:
@@ -337,8 +342,7 @@ class Daemon:
 
     def flat_stats(self, *args):
         """The stats tool's flat output as a dict (needs control=True)."""
-        out = self.tool("stats", "--include-inactive", *args).stdout
-        return dict(line.split("=", 1) for line in out.strip().splitlines())
+        return flat(self.tool("stats", "--include-inactive", *args).stdout)
 
     def pid(self):
         # timeout(1) is our direct child; the daemon is its child

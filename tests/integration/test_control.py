@@ -14,11 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BUILD, Daemon, Guest, check, load_proto, log, require_env, run
-
-
-def flat(text):
-    return dict(line.split("=", 1) for line in text.strip().splitlines())
+from harness import BUILD, Daemon, Guest, check, flat, load_proto, log, require_env, run
 
 
 def workflow(d):
