@@ -11,6 +11,7 @@
 #include "dpdk_compat.h"
 #include "relay.h"
 #include "stats.h"
+#include "virtioforwarder.pb-c.h"
 
 static int tel_relays(const char *cmd, const char *params, struct rte_tel_data *d)
 {
@@ -30,8 +31,13 @@ static int tel_relays(const char *cmd, const char *params, struct rte_tel_data *
 	return 0;
 }
 
+/*
+ * One direction as a telemetry dict, keyed by the field names of its stats message (VFtoVM or
+ * VMtoVF: fields 3..10 are the counters in struct relay_counters' order, 11..14 the rates,
+ * 100..101 oversize drops), so telemetry and the stats service name every value alike.
+ */
 static void dir_add(struct rte_tel_data *d, const char *name, const struct relay_counters *c,
-		    const struct stats_rates *rt, const char *const keys[12])
+		    const struct stats_rates *rt, const ProtobufCMessageDescriptor *desc)
 {
 	struct rte_tel_data *sub = rte_tel_data_alloc();
 	const double rates[4] = {rt->rx_pps, rt->rx_bps, rt->tx_pps, rt->tx_bps};
@@ -41,41 +47,22 @@ static void dir_add(struct rte_tel_data *d, const char *name, const struct relay
 	if (!sub)
 		return;
 	rte_tel_data_start_dict(sub);
-	for (int i = 0; i < 8; i++)
-		vfwd_tel_add_dict_u64(sub, keys[i], v[i]);
-	for (int i = 0; i < 4; i++)
-		vfwd_tel_add_dict_u64(sub, keys[8 + i], (uint64_t)rates[i]); /* 22.11: no doubles */
-	vfwd_tel_add_dict_u64(sub, "pkts_dropped_oversize", c->big_pkts);
-	vfwd_tel_add_dict_u64(sub, "bytes_dropped_oversize", c->big_bytes);
+	for (unsigned int id = 3; id <= 14; id++) {
+		const char *key = protobuf_c_message_descriptor_get_field(desc, id)->name;
+
+		/* 22.11 telemetry has no doubles: rates are whole numbers */
+		vfwd_tel_add_dict_u64(sub, key, id <= 10 ? v[id - 3] : (uint64_t)rates[id - 11]);
+	}
+	/* Our additions, fields 100 and 101: oversize drops. */
+	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 100)->name,
+			      c->big_pkts);
+	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 101)->name,
+			      c->big_bytes);
 	rte_tel_data_add_dict_container(d, name, sub, 0);
 }
 
 static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static const char *const vf2vm[12] = {"pkts_rx_from_vf",
-					      "bytes_rx_from_vf",
-					      "pkts_tx_to_vm",
-					      "bytes_tx_to_vm",
-					      "pkts_dropped_vm_queue_full",
-					      "bytes_dropped_vm_queue_full",
-					      "pkts_dropped_vm_not_connected",
-					      "bytes_dropped_vm_not_connected",
-					      "pkt_rate_rx_from_vf",
-					      "byte_rate_rx_from_vf",
-					      "pkt_rate_tx_to_vm",
-					      "byte_rate_tx_to_vm"};
-	static const char *const vm2vf[12] = {"pkts_rx_from_vm",
-					      "bytes_rx_from_vm",
-					      "pkts_tx_to_vf",
-					      "bytes_tx_to_vf",
-					      "pkts_dropped_vf_queue_full",
-					      "bytes_dropped_vf_queue_full",
-					      "pkts_dropped_vf_not_connected",
-					      "bytes_dropped_vf_not_connected",
-					      "pkt_rate_rx_from_vm",
-					      "byte_rate_rx_from_vm",
-					      "pkt_rate_tx_to_vf",
-					      "byte_rate_tx_to_vf"};
 	struct stats_rates rt[2];
 	struct relay_snapshot s;
 	unsigned long id;
@@ -106,8 +93,10 @@ static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_int(d, "vf_mtu", (int)s.vf_mtu);
 	rte_tel_data_add_dict_int(d, "guest_mtu", (int)s.guest_mtu);
 	stats_rolling_rates(s.id, rt);
-	dir_add(d, "vf_to_vm", &s.c[RELAY_VF_TO_VM], &rt[RELAY_VF_TO_VM], vf2vm);
-	dir_add(d, "vm_to_vf", &s.c[RELAY_VM_TO_VF], &rt[RELAY_VM_TO_VF], vm2vf);
+	dir_add(d, "vf_to_vm", &s.c[RELAY_VF_TO_VM], &rt[RELAY_VF_TO_VM],
+		&virtioforwarder__relay_state__vfto_vm__descriptor);
+	dir_add(d, "vm_to_vf", &s.c[RELAY_VM_TO_VF], &rt[RELAY_VM_TO_VF],
+		&virtioforwarder__relay_state__vmto_vf__descriptor);
 	return 0;
 }
 
