@@ -9,7 +9,7 @@
 #include <protobuf-c/protobuf-c.h>
 #include <zmq.h>
 
-#include "ctl.h"
+#include "ctl_client.h"
 
 ssize_t ctl_request(const char *ep, const void *req, size_t len, int timeout_ms, void **reply,
 		    char *err, size_t errlen)

@@ -1,48 +1,41 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* config_tool.c: virtioforwarder_config: print the daemon's configuration reply. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ctl.h"
+#include "ctl_client.h"
 #include "virtioforwarder.pb-c.h"
 
-#define PROG "virtioforwarder_config"
+static const struct tool_opt opts[] = {
+	{"config-ep", TOOL_KEY_EP, required_argument, "EP", "endpoint"},
+	{"zmq_ep", TOOL_KEY_EP, required_argument, "EP", NULL},
+};
+
+static const struct tool tool = {
+	.prog = "virtioforwarder_config",
+	.usage = "[options]",
+	.summary = "Print a running virtio-forwarder's configuration: versions, features,\n"
+		   "relay to CPU map.",
+	.opts = opts,
+	.nb_opts = sizeof(opts) / sizeof(opts[0]),
+	.ep_default = CTL_EP_CONFIG,
+};
 
 int main(int argc, char **argv)
 {
-	static const struct option lopts[] = {{"config-ep", required_argument, NULL, 'e'},
-					      {"zmq_ep", required_argument, NULL, 'e'},
-					      {"timeout", required_argument, NULL, 't'},
-					      {"help", no_argument, NULL, 'h'},
-					      {NULL, 0, NULL, 0}};
 	Virtioforwarder__ConfigRequest rq = VIRTIOFORWARDER__CONFIG_REQUEST__INIT;
 	Virtioforwarder__ConfigResponse *resp;
-	const char *ep = CTL_EP_CONFIG;
-	int c, timeout = CTL_TIMEOUT_MS;
-	unsigned long v;
+	struct tool_common common;
+	int status;
 
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
-		if (c == 'e') {
-			ep = optarg;
-		} else if (c == 't') {
-			if (ctl_parse_uint(PROG, "--timeout", optarg, 3600000, &v))
-				return 2;
-			timeout = (int)v;
-		} else {
-			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: " PROG " [--config-ep EP] [--timeout MS]\n"
-				"Print a running virtio-forwarder's configuration: versions, "
-				"features,\nrelay to CPU map. Default endpoint " CTL_EP_CONFIG
-				".\n");
-			return c == 'h' ? 0 : 2;
-		}
-	}
+	status = tool_parse(&tool, argc, argv, &common, NULL);
+	if (status >= 0)
+		return status;
 	resp = (Virtioforwarder__ConfigResponse *)ctl_call(
-		PROG, ep, &rq.base, &virtioforwarder__config_response__descriptor, timeout, NULL,
-		NULL);
+		tool.prog, common.ep, &rq.base, &virtioforwarder__config_response__descriptor,
+		common.timeout_ms, NULL, NULL);
 	if (!resp)
-		return 2;
+		return TOOL_USAGE;
 	printf("status: %s\n",
 	       resp->status == VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK ? "OK" : "EBADR");
 	if (resp->daemon_version)
@@ -55,7 +48,8 @@ int main(int argc, char **argv)
 		printf("relay_cpu_map.%d: vf2virtio_cpu=%d virtio2vf_cpu=%d\n",
 		       resp->relay_cpu_map[i]->relay_number, resp->relay_cpu_map[i]->vf2virtio_cpu,
 		       resp->relay_cpu_map[i]->virtio2vf_cpu);
-	c = resp->status == VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK ? 0 : 1;
+	status = resp->status == VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK ? TOOL_OK
+									      : TOOL_REFUSED;
 	virtioforwarder__config_response__free_unpacked(resp, NULL);
-	return c;
+	return status;
 }

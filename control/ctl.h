@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ctl.h: public interface of the control plane: ZeroMQ services, request handlers, client library.
+/*
+ * ctl.h: the control plane's server side, for the daemon: the ZeroMQ service loop, the request
+ * handlers and the persistence of run-time relays. Everything here runs on the control thread.
+ * Clients (the tools) use ctl_client.h.
  */
 #ifndef VFWD_CTL_H
 #define VFWD_CTL_H
@@ -9,15 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define CTL_EP_LEN	 256
-#define CTL_MAX_REQUEST	 (64 * 1024) /* larger requests get an error reply */
-#define CTL_TIMEOUT_MS	 2000	     /* clients' default */
-#define CTL_MAX_DELAY_MS 60000	     /* longest stats rate window */
-
-#define CTL_EP_PORT_CONTROL "ipc:///var/run/virtio-forwarder/port_control"
-#define CTL_EP_STATS	    "ipc:///var/run/virtio-forwarder/stats"
-#define CTL_EP_CORE_SCHED   "ipc:///var/run/virtio-forwarder/core_sched"
-#define CTL_EP_CONFIG	    "ipc:///var/run/virtio-forwarder/config"
+#include "ctl_client.h"
 
 struct ctl_config {
 	char port_control_ep[CTL_EP_LEN]; /* "" = service off */
@@ -81,34 +76,5 @@ struct ctl_hooks {
 
 /* Serve requests until a signal on @sfd asks to stop. Returns 0, or -errno. */
 int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks);
-
-/* ---- client library (client.c), shared by every tool -------------------------- */
-
-/*
- * Send @req to @ep and wait up to @timeout_ms for the reply (malloc'ed into
- * *reply). Returns the reply length, or -errno with a one-line reason in @err
- * ("daemon not reachable at EP" on timeout).
- */
-ssize_t ctl_request(const char *ep, const void *req, size_t len, int timeout_ms, void **reply,
-		    char *err, size_t errlen);
-
-struct ProtobufCMessage;
-struct ProtobufCMessageDescriptor;
-/*
- * For tools: send @req to @ep, return the reply unpacked as @reply_desc
- * (free with protobuf_c_message_free_unpacked), or NULL after printing
- * "PROG: why" to stderr. With @raw, also hand back the reply's bytes (free()).
- */
-struct ProtobufCMessage *ctl_call(const char *prog, const char *ep,
-				  const struct ProtobufCMessage *req,
-				  const struct ProtobufCMessageDescriptor *reply_desc, int timeout_ms,
-				  void **raw, size_t *raw_len);
-/* For tools: @s as a number 0..@max into *v, or -1 after printing "PROG: OPT: ..." */
-int ctl_parse_uint(const char *prog, const char *opt, const char *s, unsigned long max,
-		   unsigned long *v);
-
-/* "dddd:bb:ss.f" of a PciAddress-like quadruple. */
-void ctl_pci_format(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t fn, char *buf,
-		    size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 #include "relay.h"
 #include "stats.h"
 #include "virtioforwarder.pb-c.h"
+#include "vlog.h"
 
 #define MAX_BOND_MEMBERS 8
 
@@ -43,8 +44,9 @@ static int fail(struct outcome *o, int code, const char *source, const char *fmt
 	return code;
 }
 
-void ctl_pci_format(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t fn, char *buf,
-		    size_t len)
+/* "dddd:bb:ss.f" of a PciAddress. */
+static void pci_format(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t fn, char *buf,
+		       size_t len)
 {
 	snprintf(buf, len, "%04x:%02x:%02x.%x", domain, bus, slot, fn);
 }
@@ -70,7 +72,7 @@ static int req_devices(const PcReq *rq, char devs[MAX_BOND_MEMBERS][RELAY_DEV_LE
 					    "PCI address %x:%x:%x.%x out of range (dddd:bb:ss.f, "
 					    "slot <= 1f, function <= 7)",
 					    a->domain, a->bus, a->slot, a->function);
-			ctl_pci_format(a->domain, a->bus, a->slot, a->function, devs[i],
+			pci_format(a->domain, a->bus, a->slot, a->function, devs[i],
 				       RELAY_DEV_LEN);
 		} else {
 			if (!rq->device[i][0] || strlen(rq->device[i]) >= RELAY_DEV_LEN)

@@ -12,6 +12,7 @@
 
 #include "ctl.h"
 #include "relay.h"
+#include "vlog.h"
 
 #define STATE_FILE "relays"
 

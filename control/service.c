@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "relay.h"
 #include "stats.h"
+#include "vlog.h"
 
 #define MAX_PENDING  64
 #define SAMPLE_NS    1000000000ull

@@ -10,6 +10,7 @@
 #include "relay.h"
 #include "stats.h"
 #include "virtioforwarder.pb-c.h"
+#include "vlog.h"
 
 typedef Virtioforwarder__RelayState RelayState;
 typedef Virtioforwarder__StatsResponse StatsResponse;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "relay.h"
+#include "relay_pure.h"
 
 void cpuset_zero(struct cpuset *set)
 {

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "relay.h"
+#include "relay_pure.h"
 
 #define ETH_HLEN       14
 #define ETHTYPE_IPV4   0x0800

@@ -9,6 +9,7 @@
 
 #include "dpdk_compat.h"
 #include "relay.h"
+#include "vlog.h"
 
 struct relay;
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "relay.h"
+#include "relay_pure.h"
 
 int relay_state_next(enum relay_state s, enum relay_event ev)
 {

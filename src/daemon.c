@@ -18,7 +18,9 @@
 #include <rte_log.h>
 
 #include "daemon.h"
+#include "relay.h"
 #include "stats.h"
+#include "vlog.h"
 
 #define EAL_MAX_ARGS 32
 

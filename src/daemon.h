@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "ctl.h"
-#include "relay.h"
+#include "relay_pure.h"
 
 #define VFWD_ERR_LEN 256
 

@@ -11,6 +11,7 @@
 #include <systemd/sd-journal.h>
 
 #include "daemon.h"
+#include "relay.h"
 
 /* A line in the making: DPDK may hand a record over in pieces. */
 static char line[2048];

@@ -8,7 +8,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "relay.h"
 #include "stats.h"
+#include "vlog.h"
 
 static int stuck_lcore = -1; /* the worker last reported stuck (control thread) */
 

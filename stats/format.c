@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
+#include "stats_fmt.h"
 #include "virtioforwarder.pb-c.h"
 
 typedef Virtioforwarder__StatsResponse StatsResponse;

@@ -1,122 +1,125 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* stats_tool.c: virtioforwarder_stats: ask the daemon for relay statistics and print them. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
-#include "stats.h"
+#include "ctl_client.h"
+#include "relay_pure.h"
+#include "stats_fmt.h"
 #include "virtioforwarder.pb-c.h"
 
-#define PROG "virtioforwarder_stats"
+enum { KEY_INACTIVE = 256, KEY_DELAY, KEY_FORMAT, KEY_RELAY, KEY_ZERO = 'z' };
 
-static void usage(FILE *f)
+static const struct tool_opt opts[] = {
+	{"stats-ep", TOOL_KEY_EP, required_argument, "EP", "endpoint"},
+	{"include-inactive", KEY_INACTIVE, no_argument, NULL, "also relays without a connected VM"},
+	{"delay", KEY_DELAY, required_argument, "MS",
+	 "measure rates over MS milliseconds (default 200;\n0: the daemon's last one-second "
+	 "window); added to --timeout"},
+	{"output-format", KEY_FORMAT, required_argument, "F",
+	 "flat (default), protobuf, json or prometheus"},
+	{"suppress-zero", KEY_ZERO, no_argument, NULL, "leave out counters that are zero (flat)"},
+	{"relay", KEY_RELAY, required_argument, "N", "only relay N (repeatable)"},
+};
+
+struct args {
+	Virtioforwarder__StatsRequest rq;
+	uint32_t relays[RELAY_MAX + 1];
+	enum stats_format fmt;
+	bool suppress;
+};
+
+static int on_opt(int key, const char *arg, void *ctx);
+
+static const struct tool tool = {
+	.prog = "virtioforwarder_stats",
+	.usage = "[options]",
+	.summary = "Print relay statistics of a running virtio-forwarder.",
+	.opts = opts,
+	.nb_opts = sizeof(opts) / sizeof(opts[0]),
+	.ep_default = CTL_EP_STATS,
+	.on_opt = on_opt,
+};
+
+static int on_opt(int key, const char *arg, void *ctx)
 {
-	fprintf(f,
-		"Usage: " PROG " [options]\n"
-		"Print relay statistics of a running virtio-forwarder.\n\n"
-		"  --stats-ep EP           endpoint (default " CTL_EP_STATS ")\n"
-		"  --include-inactive      also relays without a connected VM\n"
-		"  --delay MS              measure rates over MS milliseconds (default 200;\n"
-		"                          0: the daemon's last one-second window)\n"
-		"  --output-format F       flat (default), protobuf, json or prometheus\n"
-		"  -z, --suppress-zero     leave out counters that are zero (flat)\n"
-		"  --relay N               only relay N (repeatable)\n"
-		"  --timeout MS            wait for the answer this long after the delay (default "
-		"2000)\n"
-		"  -h, --help              this help\n");
+	struct args *a = ctx;
+	unsigned long v;
+
+	switch (key) {
+	case KEY_INACTIVE:
+		a->rq.include_inactive = 1;
+		return 0;
+	case KEY_DELAY:
+		if (ctl_parse_uint(tool.prog, "--delay", arg, CTL_MAX_DELAY_MS, &v))
+			return -1;
+		a->rq.delay = (uint32_t)v;
+		return 0;
+	case KEY_FORMAT:
+		if (stats_format_parse(arg, &a->fmt) == 0)
+			return 0;
+		tool_err(&tool, "--output-format: '%s' is not flat, protobuf, json or prometheus",
+			 arg);
+		return -1;
+	case KEY_ZERO:
+		a->suppress = true;
+		return 0;
+	case KEY_RELAY:
+		/* more than 64 is the daemon's to refuse (E2BIG) */
+		if (ctl_parse_uint(tool.prog, "--relay", arg, 0xffffffffUL, &v) ||
+		    a->rq.n_relay > RELAY_MAX)
+			return -1;
+		a->relays[a->rq.n_relay++] = (uint32_t)v;
+		return 0;
+	}
+	return -1;
+}
+
+static const char *status_why(Virtioforwarder__StatsResponse__Status s)
+{
+	switch (s) {
+	case VIRTIOFORWARDER__STATS_RESPONSE__STATUS__E2BIG:
+		return " (E2BIG: more than 64 relays asked)";
+	case VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR:
+		return " (EBADR: bad request)";
+	default:
+		return "";
+	}
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option lopts[] = {{"stats-ep", required_argument, NULL, 'e'},
-					      {"include-inactive", no_argument, NULL, 'i'},
-					      {"delay", required_argument, NULL, 'd'},
-					      {"output-format", required_argument, NULL, 'f'},
-					      {"suppress-zero", no_argument, NULL, 'z'},
-					      {"relay", required_argument, NULL, 'r'},
-					      {"timeout", required_argument, NULL, 't'},
-					      {"help", no_argument, NULL, 'h'},
-					      {NULL, 0, NULL, 0}};
-	Virtioforwarder__StatsRequest rq = VIRTIOFORWARDER__STATS_REQUEST__INIT;
 	Virtioforwarder__StatsResponse *resp;
-	enum stats_format fmt = STATS_FMT_FLAT;
-	static uint32_t relays[RELAY_MAX + 1];
-	const char *ep = CTL_EP_STATS;
-	unsigned long v, timeout = CTL_TIMEOUT_MS;
-	bool suppress = false;
+	struct tool_common common;
+	static struct args a;
 	void *reply;
 	size_t len;
-	int c;
+	int status;
 
-	rq.has_include_inactive = 1, rq.include_inactive = 0;
-	rq.has_delay = 1, rq.delay = 200;
-	while ((c = getopt_long(argc, argv, "zh", lopts, NULL)) != -1) {
-		switch (c) {
-		case 'e':
-			ep = optarg;
-			break;
-		case 'i':
-			rq.include_inactive = 1;
-			break;
-		case 'd':
-			if (ctl_parse_uint(PROG, "--delay", optarg, CTL_MAX_DELAY_MS, &v))
-				return 2;
-			rq.delay = (uint32_t)v;
-			break;
-		case 'f':
-			if (stats_format_parse(optarg, &fmt)) {
-				fprintf(stderr,
-					PROG ": --output-format: '%s' is not flat, protobuf, "
-					     "json or prometheus\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'z':
-			suppress = true;
-			break;
-		case 'r':
-			/* more than 64 is the daemon's to refuse (E2BIG) */
-			if (ctl_parse_uint(PROG, "--relay", optarg, 0xffffffffUL, &v) ||
-			    rq.n_relay > RELAY_MAX)
-				return 2;
-			relays[rq.n_relay++] = (uint32_t)v;
-			break;
-		case 't':
-			if (ctl_parse_uint(PROG, "--timeout", optarg, 3600000, &timeout))
-				return 2;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	rq.relay = relays;
+	virtioforwarder__stats_request__init(&a.rq);
+	a.rq.has_include_inactive = 1, a.rq.include_inactive = 0;
+	a.rq.has_delay = 1, a.rq.delay = 200;
+	a.rq.relay = a.relays;
+	a.fmt = STATS_FMT_FLAT;
+	status = tool_parse(&tool, argc, argv, &common, &a);
+	if (status >= 0)
+		return status;
 	resp = (Virtioforwarder__StatsResponse *)ctl_call(
-		PROG, ep, &rq.base, &virtioforwarder__stats_response__descriptor,
-		(int)(timeout + rq.delay), &reply, &len);
+		tool.prog, common.ep, &a.rq.base, &virtioforwarder__stats_response__descriptor,
+		common.timeout_ms + (int)a.rq.delay, &reply, &len);
 	if (!resp)
-		return 2;
-	if (fmt == STATS_FMT_PROTOBUF)
+		return TOOL_USAGE;
+	if (a.fmt == STATS_FMT_PROTOBUF)
 		fwrite(reply, 1, len, stdout);
 	free(reply);
 	if (resp->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK) {
-		fprintf(stderr, PROG ": the daemon refused the request: status %d%s\n",
-			resp->status,
-			resp->status == VIRTIOFORWARDER__STATS_RESPONSE__STATUS__E2BIG
-				? " (E2BIG: more than 64 relays asked)"
-			: resp->status == VIRTIOFORWARDER__STATS_RESPONSE__STATUS__EBADR
-				? " (EBADR: bad request)"
-				: "");
+		tool_err(&tool, "the daemon refused the request: status %d%s", resp->status,
+			 status_why(resp->status));
 		virtioforwarder__stats_response__free_unpacked(resp, NULL);
-		return 1;
+		return TOOL_REFUSED;
 	}
-	stats_format_write(stdout, resp, fmt, suppress);
+	stats_format_write(stdout, resp, a.fmt, a.suppress);
 	virtioforwarder__stats_response__free_unpacked(resp, NULL);
-	return 0;
+	return TOOL_OK;
 }

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "relay.h"
+#include "relay_pure.h"
 
 static void expect_set(const char *s, const char *formatted)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "relay.h"
+#include "relay_pure.h"
 
 /* A frame builder: Ethernet (+ optional VLAN), IPv4 or IPv6, L4 ports. */
 struct frame {

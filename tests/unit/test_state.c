@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "relay.h"
+#include "relay_pure.h"
 
 START_TEST(allowed_transitions)
 {

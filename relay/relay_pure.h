@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * relay_pure.h: what the relay engine shares without DPDK: limits, CPU sets, the relay state
+ * machine and its names, socket names, PCI addresses, the engine's parameters and the
+ * software-RSS flow hash. Pure functions, any thread; linked as relay_pure by the option
+ * parser, the tools and the unit tests, and by the engine itself.
+ */
+#ifndef VFWD_RELAY_PURE_H
+#define VFWD_RELAY_PURE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define RELAY_MAX	  64  /* relay ids 0..63 */
+#define RELAY_BURST	  32  /* packets per burst, both directions */
+#define CPUSET_MAX	  256 /* highest CPU number + 1 we accept */
+#define RELAY_DEV_LEN	  256 /* DPDK device string or PCI address */
+#define RELAY_PATTERN_LEN 128
+#define RELAY_BOND_MAX	  8  /* VFs in one bond */
+#define RELAY_MAX_QP	  64 /* guest RX queues VF->VM traffic is spread over */
+
+/* ---- CPU sets (cpuset.c) ------------------------------------------------ */
+
+struct cpuset {
+	uint64_t w[CPUSET_MAX / 64];
+};
+
+/*
+ * Parse "1,2", "1-3,7" or a hex bitmap "0x6" into @set.
+ * Returns 0, or -EINVAL (empty set, bad syntax, CPU >= CPUSET_MAX).
+ */
+int cpuset_parse(const char *s, struct cpuset *set);
+void cpuset_zero(struct cpuset *set);
+void cpuset_add(struct cpuset *set, unsigned int cpu);
+bool cpuset_has(const struct cpuset *set, unsigned int cpu);
+unsigned int cpuset_count(const struct cpuset *set);
+/* Next CPU in @set at or after @from, or -1. */
+int cpuset_next(const struct cpuset *set, unsigned int from);
+/* Format as a comma list ("1,2,5"); returns 0 or -ENOSPC. */
+int cpuset_format(const struct cpuset *set, char *buf, size_t len);
+
+/* ---- names and states (state.c) ---------------------------------------- */
+
+/* One relay's life; the VF-side and guest-side state names derive from it. */
+enum relay_state {
+	RELAY_UNINIT = 0, /* being set up */
+	RELAY_ADDED,	  /* VF started, no guest connected */
+	RELAY_READY,	  /* VF started, guest connected */
+	RELAY_REMOVING,	  /* being torn down */
+};
+
+enum relay_event {
+	RELAY_EV_VF_ADDED,
+	RELAY_EV_GUEST_UP,
+	RELAY_EV_GUEST_DOWN,
+	RELAY_EV_REMOVE,
+};
+
+/* The state @ev leads to from @s, or -EINVAL when @ev is not allowed in @s. */
+int relay_state_next(enum relay_state s, enum relay_event ev);
+/* Reference names: DPDK_UNINIT, DPDK_ADDED, DPDK_READY, DPDK_REMOVING1. */
+const char *relay_vf_state_name(enum relay_state s);
+/* Reference names: VIRTIO_UNINIT, VIRTIO_READY, VIRTIO_REMOVING1. */
+const char *relay_vm_state_name(enum relay_state s);
+const char *relay_event_name(enum relay_event ev);
+
+/*
+ * Socket path of relay @id: @dir "/" @pattern with its single "%u" replaced
+ * by @id. Returns 0, -EINVAL (pattern without exactly one %u, or another
+ * '%' conversion) or -ENAMETOOLONG.
+ */
+int relay_socket_path(const char *dir, const char *pattern, unsigned int id, char *buf, size_t len);
+/* 0 when @pattern holds exactly one "%u" and no other conversion, else -EINVAL. */
+int relay_pattern_check(const char *pattern);
+
+/*
+ * Normalise a PCI address ("0000:02:08.0" or "02:08.0") into @out
+ * ("0000:02:08.0"). Returns true when @s is a PCI address.
+ */
+bool relay_pci_normalize(const char *s, char *out, size_t len);
+
+/* ---- software RSS (flowhash.c) ------------------------------------------- */
+
+/*
+ * Flow hash of an Ethernet frame's first @len bytes: IPv4/IPv6 addresses and protocol, plus
+ * ports for unfragmented TCP/UDP/SCTP; the L2 header otherwise (VLAN/QinQ tags skipped).
+ * Never reads beyond @len.
+ */
+uint32_t relay_flow_hash(const uint8_t *frame, uint32_t len);
+/* Map @hash onto 0..@n-1 (@n >= 1) evenly, without a division. */
+static inline unsigned int relay_hash_pick(uint32_t hash, unsigned int n)
+{
+	return (unsigned int)(((uint64_t)hash * n) >> 32);
+}
+
+/* ---- the engine's parameters (state.c): filled by the option parser ---------- */
+
+/* The two directions of a relay: separate work items, pinned and counted apart. */
+enum relay_dir_id {
+	RELAY_VF_TO_VM = 0,
+	RELAY_VM_TO_VF = 1,
+};
+
+struct relay_pin {
+	int cpu[2]; /* per direction; -1 = least-loaded worker */
+};
+
+/* A PCI address that stands for a DPDK device string (--device-alias PCI=DEV). */
+struct relay_alias {
+	char pci[16]; /* normalised dddd:bb:ss.f */
+	char dev[RELAY_DEV_LEN];
+};
+
+struct relay_params {
+	struct cpuset workers; /* one worker lcore per CPU */
+	unsigned int main_lcore;
+	char vhost_dir[PATH_MAX];
+	char pattern[RELAY_PATTERN_LEN];
+	bool client_mode;    /* connect to sockets QEMU serves */
+	uid_t sock_uid;	     /* (uid_t)-1: leave */
+	gid_t sock_gid;	     /* (gid_t)-1: leave */
+	bool jumbo;	     /* 9000 MTU on VFs */
+	unsigned int vf_mtu; /* 0: 1500 (9000 with jumbo); guest MTUs up to it applied */
+	bool mrgbuf;	     /* offer VIRTIO_NET_F_MRG_RXBUF */
+	bool tso;	     /* offer TSO and checksum offloads */
+	struct relay_pin pins[RELAY_MAX];
+	struct relay_alias aliases[RELAY_MAX];
+	unsigned int nb_aliases;
+};
+
+/* Fill @p with defaults (no workers, main lcore 0, reference socket names). */
+void relay_params_default(struct relay_params *p);
+
+/*
+ * The device string @dev stands for: its alias when @dev is an aliased PCI
+ * address (any spelling), else @dev itself. Pure.
+ */
+const char *relay_alias_resolve(const struct relay_alias *aliases, unsigned int n, const char *dev);
+
+#endif

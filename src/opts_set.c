@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* opts_set.c: the setters of the option table: check one value, store it in the configuration. */
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "opts_int.h"
+
+static int parse_ulong(const char *arg, unsigned long min, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (!arg || !isdigit((unsigned char)arg[0]))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(arg, &end, 0);
+	return errno || *end || *v < min || *v > max ? -EINVAL : 0;
+}
+
+/* Refuse c->arg: "'ARG' @what" into c->err. */
+static int bad(struct opt_call *c, const char *what)
+{
+	snprintf(c->err, c->errlen, "'%s' %s", c->arg ? c->arg : "", what);
+	return -EINVAL;
+}
+
+/* The configuration field the generic setters act on. */
+static void *field(const struct opt_call *c)
+{
+	return (char *)c->cfg + c->o->off;
+}
+
+void opts_warn(struct vfwd_config *cfg, const char *fmt, ...)
+{
+	size_t n = strlen(cfg->warnings);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cfg->warnings + n, sizeof(cfg->warnings) - n, fmt, ap);
+	va_end(ap);
+	n = strlen(cfg->warnings);
+	if (n + 1 < sizeof(cfg->warnings))
+		cfg->warnings[n] = '\n', cfg->warnings[n + 1] = '\0';
+}
+
+int set_path(struct opt_call *c)
+{
+	if (!c->arg || c->arg[0] != '/')
+		return bad(c, "is not an absolute directory path");
+	if (strlen(c->arg) >= c->o->size)
+		return bad(c, "is too long");
+	snprintf(field(c), c->o->size, "%s", c->arg);
+	return 0;
+}
+
+int set_state_dir(struct opt_call *c)
+{
+	if (c->arg && !c->arg[0]) {
+		*(char *)field(c) = '\0';
+		return 0;
+	}
+	return set_path(c);
+}
+
+int set_flag(struct opt_call *c)
+{
+	*(bool *)field(c) = true;
+	return 0;
+}
+
+/* -Z/-z/-Y [EP]: enable a ZeroMQ service, on its default endpoint without a value. */
+int set_endpoint(struct opt_call *c)
+{
+	int key = c->o->key;
+	const char *ep = c->arg	      ? c->arg
+			 : key == 'Z' ? CTL_EP_PORT_CONTROL
+			 : key == 'z' ? CTL_EP_STATS
+				      : CTL_EP_CONFIG;
+
+	if (!strstr(ep, "://") || strlen(ep) >= c->o->size) {
+		snprintf(
+			c->err, c->errlen,
+			"'%s' is not a ZeroMQ endpoint (e.g. ipc:///run/x or tcp://127.0.0.1:5555)",
+			ep);
+		return -EINVAL;
+	}
+	snprintf(field(c), c->o->size, "%s", ep);
+	return 0;
+}
+
+int set_cpus(struct opt_call *c)
+{
+	if (cpuset_parse(c->arg, &c->cfg->relay.workers))
+		return bad(c, "is not a CPU list (e.g. 1,2 or 1-3 or hex 0x6)");
+	c->cfg->cpus_set = true;
+	return 0;
+}
+
+int set_main_lcore(struct opt_call *c)
+{
+	unsigned long v;
+
+	if (parse_ulong(c->arg, 0, CPUSET_MAX - 1, &v))
+		return bad(c, "is not a CPU number in 0..255");
+	c->cfg->relay.main_lcore = (unsigned int)v;
+	return 0;
+}
+
+int set_loglevel(struct opt_call *c)
+{
+	unsigned long v;
+
+	if (parse_ulong(c->arg, 0, 7, &v))
+		return bad(c, "is not a log level in 0..7 (syslog: 3 error, 6 info, 7 debug)");
+	c->cfg->loglevel = (int)v;
+	return 0;
+}
+
+int set_vhost_socket(struct opt_call *c)
+{
+	struct relay_params *p = &c->cfg->relay;
+
+	if (relay_pattern_check(c->arg) || strlen(c->arg) >= sizeof(p->pattern))
+		return bad(c, "is not a socket file name with exactly one %u (e.g. "
+			      "virtio-forwarder%u.sock)");
+	snprintf(p->pattern, sizeof(p->pattern), "%s", c->arg);
+	return 0;
+}
+
+/* -u and -g: a name or a number. */
+int set_owner(struct opt_call *c)
+{
+	bool user = c->o->key == 'u';
+	struct passwd *pw = user ? getpwnam(c->arg) : NULL;
+	struct group *gr = user ? NULL : getgrnam(c->arg);
+	unsigned long v;
+
+	if (pw || gr)
+		v = pw ? pw->pw_uid : gr->gr_gid;
+	else if (parse_ulong(c->arg, 0, 0x7fffffff, &v))
+		return bad(c, user ? "is not a known user" : "is not a known group");
+	if (user)
+		c->cfg->relay.sock_uid = (uid_t)v;
+	else
+		c->cfg->relay.sock_gid = (gid_t)v;
+	return 0;
+}
+
+int set_pins(struct opt_call *c)
+{
+	return pins_parse(c->arg, c->cfg->relay.pins, c->err, c->errlen);
+}
+
+int set_static_vf(struct opt_call *c)
+{
+	struct vfwd_config *cfg = c->cfg;
+	struct vfwd_static_vf vf;
+
+	if (devspec_parse(c->arg, &vf, c->err, c->errlen))
+		return -EINVAL;
+	for (unsigned int i = 0; i < cfg->nb_static; i++)
+		if (cfg->statics[i].id == vf.id)
+			return bad(c, "uses a relay id given twice");
+	if (cfg->nb_static >= RELAY_MAX)
+		return bad(c, "is one VF too many (at most 64)");
+	cfg->statics[cfg->nb_static++] = vf;
+	return 0;
+}
+
+/* --device-alias PCI=DEVSTRING, split at the first '='. */
+int set_alias(struct opt_call *c)
+{
+	struct relay_params *p = &c->cfg->relay;
+	const char *eq = strchr(c->arg, '=');
+	char pci[32];
+
+	if (!eq || (size_t)(eq - c->arg) >= sizeof(pci))
+		return bad(c, "is not PCI=DEVSTRING (e.g. 02:08.0=net_tap0,iface=vf0)");
+	snprintf(pci, sizeof(pci), "%.*s", (int)(eq - c->arg), c->arg);
+	if (!relay_pci_normalize(pci, p->aliases[p->nb_aliases].pci, sizeof(p->aliases[0].pci)))
+		return bad(c, "does not start with a PCI address (dddd:bb:ss.f or bb:ss.f)");
+	if (!eq[1] || strlen(eq + 1) >= sizeof(p->aliases[0].dev))
+		return bad(c, "has an empty or too long device string");
+	for (unsigned int i = 0; i < p->nb_aliases; i++)
+		if (!strcmp(p->aliases[i].pci, p->aliases[p->nb_aliases].pci))
+			return bad(c, "aliases a PCI address given twice");
+	if (p->nb_aliases >= RELAY_MAX)
+		return bad(c, "is one alias too many (at most 64)");
+	snprintf(p->aliases[p->nb_aliases++].dev, sizeof(p->aliases[0].dev), "%s", eq + 1);
+	return 0;
+}
+
+int set_mem(struct opt_call *c)
+{
+	unsigned long v;
+
+	if (parse_ulong(c->arg, 16, 1024 * 1024, &v))
+		return bad(c, "is not a memory size in MB (16..1048576)");
+	c->cfg->mem_mb = (unsigned int)v;
+	return 0;
+}
+
+int set_vf_mtu(struct opt_call *c)
+{
+	unsigned long v;
+
+	if (c->arg && !*c->arg) { /* an empty config value: the default */
+		c->cfg->relay.vf_mtu = 0;
+		return 0;
+	}
+	if (parse_ulong(c->arg, 68, 65535, &v))
+		return bad(c, "is not an MTU in bytes (68..65535)");
+	c->cfg->relay.vf_mtu = (unsigned int)v;
+	return 0;
+}
+
+int set_file_prefix(struct opt_call *c)
+{
+	size_t n = strlen(c->arg);
+
+	if (n == 0 || n >= sizeof(c->cfg->file_prefix) ||
+	    strspn(c->arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		    n)
+		return bad(c, "is not a file prefix (letters, digits, '_', '.', '-', 1..63)");
+	snprintf(c->cfg->file_prefix, sizeof(c->cfg->file_prefix), "%s", c->arg);
+	return 0;
+}
+
+/* -t UUID, or 0 for the well-known default token (DPDK's documented example). */
+int set_token(struct opt_call *c)
+{
+	static const char hex[] = "0123456789abcdefABCDEF";
+	const char *uuid = strcmp(c->arg, "0") ? c->arg : "14d63f20-8445-11ea-8900-1f9ce7d5650d";
+
+	if (strlen(uuid) != 36)
+		goto out_bad;
+	for (int i = 0; i < 36; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? uuid[i] != '-'
+							      : !strchr(hex, uuid[i]))
+			goto out_bad;
+	snprintf(c->cfg->vf_token, sizeof(c->cfg->vf_token), "%s", uuid);
+	return 0;
+out_bad:
+	return bad(c, "is not a UUID (8-4-4-4-12 hex digits) or 0 for the default");
+}
+
+/* VIRTIOFWD_BIND_VFIO_PCI entries, bound before EAL starts. */
+int set_bind(struct opt_call *c)
+{
+	struct vfwd_config *cfg = c->cfg;
+	const char *colon = strchr(c->arg, ':');
+	char pci[32];
+
+	if (!relay_pci_normalize(c->arg, pci, sizeof(pci)) &&
+	    (strlen(c->arg) >= sizeof(cfg->bind[0]) ||
+	     (colon && strspn(colon + 1, "0123456789") != strlen(colon + 1))))
+		return bad(c, "is not 0000:01:02.3, 01:02.3, netdev or netdev:count");
+	if (cfg->nb_bind >= RELAY_MAX)
+		return bad(c, "is one device too many (at most 64)");
+	snprintf(cfg->bind[cfg->nb_bind++], sizeof(cfg->bind[0]), "%s", c->arg);
+	return 0;
+}
+
+/* --config / --check-config: read before the other options (opts_parse's first pass). */
+int set_config(struct opt_call *c)
+{
+	(void)c;
+	return 0;
+}
+
+int set_zero_copy(struct opt_call *c)
+{
+	opts_warn(c->cfg, "%s='%s' ignored: DPDK no longer has vhost dequeue zero-copy", c->o->env,
+		  c->arg);
+	return 0;
+}
+
+/* Options and keys of later releases: named once in the start-up warning (--name, or KEY). */
+int set_later(struct opt_call *c)
+{
+	char *later = c->cfg->later;
+	size_t n = strlen(later);
+	char what[64];
+
+	if (c->o->name)
+		snprintf(what, sizeof(what), "--%s", c->o->name);
+	else
+		snprintf(what, sizeof(what), "%s", c->o->env);
+	if (!strstr(later, what))
+		snprintf(later + n, sizeof(c->cfg->later) - n, "%s%s", n ? ", " : "", what);
+	return 0;
+}
+
+/* VIO4WD_*: the core scheduler's keys; enabling it is noted as not supported yet. */
+int set_core_sched(struct opt_call *c)
+{
+	if (!strcmp(c->o->env, "VIO4WD_CORE_SCHED_ENABLE") && strcasecmp(c->arg, "false") &&
+	    strcmp(c->arg, "0"))
+		return set_later(c);
+	return 0;
+}
+
+int set_help(struct opt_call *c)
+{
+	opts_usage(c->out);
+	return OPTS_EXIT;
+}
+
+int set_version(struct opt_call *c)
+{
+	fprintf(c->out, "virtio-forwarder %s\n", VFWD_VERSION);
+	return OPTS_EXIT;
+}
