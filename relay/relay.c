@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -27,6 +28,8 @@ static struct {
 } eng = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static _Thread_local char last_error[256];
+/* Lock-rule bookkeeping of this thread (relay_int.h). */
+static _Thread_local bool engine_locked, vring_locked;
 
 void relay_error(const char *fmt, ...)
 {
@@ -77,14 +80,35 @@ const struct relay_params *engine_params(void)
 	return &eng.params;
 }
 
+void lock_rule_broken(const char *rule, const char *file, int line)
+{
+	VLOG(CRIT, "lock rule broken at %s:%d: %s; aborting instead of deadlocking", file, line,
+	     rule);
+	abort();
+}
+
 void engine_lock(void)
 {
+	LOCK_RULE(!vring_locked, "engine lock taken under a guest's vring locks (rule 2)");
+	LOCK_RULE(!engine_locked, "engine lock taken twice by one thread");
 	pthread_mutex_lock(&eng.lock);
+	engine_locked = true;
 }
 
 void engine_unlock(void)
 {
+	engine_locked = false;
 	pthread_mutex_unlock(&eng.lock);
+}
+
+bool engine_lock_held(void)
+{
+	return engine_locked;
+}
+
+void engine_vring_locked(bool in)
+{
+	vring_locked = in;
 }
 
 struct relay *engine_find_by_path(const char *path)
@@ -288,7 +312,6 @@ int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsig
 		return -ENOMEM;
 	r->id = id;
 	r->vid = -1;
-	r->rxq_vid = -1;
 	r->state = RELAY_UNINIT;
 	r->nb_members = n;
 	r->bond_mode = mode;
@@ -379,6 +402,11 @@ int relay_workers_check(void)
 void relay_test_stall_worker(void)
 {
 	workers_stall_one();
+}
+
+void relay_test_slow_grace(unsigned int us)
+{
+	workers_slow_grace(us);
 }
 
 void relay_links_poll(void)

@@ -105,6 +105,8 @@ void relay_links_poll(void);
 int relay_workers_check(void);
 /* Test hook (VFWD_TEST_HOOKS=1, SIGUSR2): make one worker stop making progress. */
 void relay_test_stall_worker(void);
+/* Test hook (VFWD_TEST_GRACE_DELAY_US): every grace period lasts @us longer. Control thread. */
+void relay_test_slow_grace(unsigned int us);
 /* VF and socket of relay @id for log records; false when unknown. Any thread, never blocks long. */
 bool relay_log_ident(unsigned int id, char *dev, size_t dlen, char *path, size_t plen);
 /* Log one line per relay with state and counters (control thread). */

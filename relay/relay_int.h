@@ -3,6 +3,41 @@
 #ifndef VFWD_RELAY_INT_H
 #define VFWD_RELAY_INT_H
 
+/*
+ * Threads, locks and what each may wait for
+ * -----------------------------------------
+ * Threads:
+ *  - control thread (main lcore): the only writer of the relay table, the workers' lists and
+ *    the VFs. relay_add/relay_remove, relay_links_poll; rte_vhost_driver_unregister() runs the
+ *    destroy_device callback of a relay being removed on this thread.
+ *  - workers (worker.c): read their published list (acquire), report a quiescent state after
+ *    each pass. They take none of our locks, but rte_vhost_enqueue/dequeue_burst spin on the
+ *    guest's vring access lock while rte_vhost holds it.
+ *  - rte_vhost's threads (vhost.c callbacks): the event thread runs every callback; the
+ *    reconnect thread (client mode) runs new_connection. rte_vhost 22.11 calls
+ *    vring_state_changed with ALL of that guest's vring access locks held.
+ *  - telemetry and logging threads: read through relay_snapshot_get() / relay_log_ident().
+ *
+ * Locks:
+ *  - engine lock (relay.c): orders relay-table writes against lookups from other threads.
+ *    Held only for lookups and copies, never across a grace period or a call into rte_vhost
+ *    or ethdev.
+ *  - ident lock (relay.c): log identities; a leaf, nothing is taken or awaited under it.
+ *  - vring access locks (rte_vhost's own).
+ *
+ * Rules (checked by LOCK_RULE, in every build):
+ *  1. Nobody waits for a grace period (workers_synchronize(), worker_attach/detach) while
+ *     holding the engine lock. A callback can wait for the engine lock while holding a
+ *     guest's vring locks, a worker can spin on those, and then the grace period never ends.
+ *  2. A callback that runs under vring locks (vring_state_changed) takes no lock at all: it
+ *     finds its state through the vid slot (vhost_slots[vid]) and stores with atomics.
+ *  3. The vhost callbacks find their relay through the vid slot, which new_connection fills
+ *     (under the engine lock, before any vring exists). The relay outlives its connections:
+ *     relay_remove() frees it only after rte_vhost_driver_unregister() has returned, and that
+ *     waits for the callbacks in progress on the socket.
+ *  4. Workers take no lock, make no syscall and never wait, except inside rte_vhost as above.
+ */
+
 #include <rte_common.h>
 #include <rte_log.h>
 #include <rte_mempool.h>
@@ -23,7 +58,7 @@ struct relay_dir {
 	enum relay_dir_id id;
 	int cpu; /* serving worker's lcore, -1 when unpublished (control thread) */
 	/* VF->VM only, the serving worker's own cache of the guest's enabled RX queues. */
-	uint64_t qmask;		    /* relay.rxq_mask it was built from */
+	uint64_t qmask;		    /* the vid slot's rxq_mask it was built from */
 	uint8_t nq;		    /* enabled RX queues */
 	uint8_t qmap[RELAY_MAX_QP]; /* their queue numbers, ascending */
 } __rte_cache_aligned;
@@ -33,9 +68,6 @@ struct relay {
 	/* Written by vhost callbacks (release), read by workers (acquire). */
 	int vid;	   /* -1: no guest */
 	uint32_t nr_vring; /* vrings of the connected guest */
-	/* Guest RX queues enabled (bit q: vring 2q), for vhost device rxq_vid. vhost thread. */
-	uint64_t rxq_mask;
-	int rxq_vid;
 	/* VF link and MTU: written by the control thread, read by workers (relaxed). */
 	bool link_up;
 	uint32_t link_speed;	  /* control thread */
@@ -72,14 +104,46 @@ struct relay {
 	} member[RELAY_BOND_MAX];
 };
 
+/*
+ * What rte_vhost's callbacks know of one connection (vid), without a lock (rules 2 and 3).
+ * rte_vhost 22.11 numbers devices below 1024 (MAX_VHOST_DEVICE); larger ones are refused.
+ */
+#define VHOST_VID_MAX 1024
+struct vhost_slot {
+	struct relay *relay; /* whose socket the connection is on (new_connection), or NULL */
+	uint64_t rxq_mask;   /* guest RX queues enabled, bit q: vring 2q (vring_state_changed) */
+};
+extern struct vhost_slot vhost_slots[VHOST_VID_MAX];
+
+/* Guest RX queues connection @vid has enabled. Any thread (workers: each VF->VM burst). */
+static inline uint64_t vhost_rxq_mask(int vid)
+{
+	return (unsigned int)vid < VHOST_VID_MAX
+		       ? __atomic_load_n(&vhost_slots[vid].rxq_mask, __ATOMIC_RELAXED)
+		       : 0;
+}
+
+/* Abort with a log line naming the broken lock rule: a silent deadlock is worse. */
+void lock_rule_broken(const char *rule, const char *file, int line) __attribute__((noreturn));
+#define LOCK_RULE(cond, rule)                                                                      \
+	do {                                                                                       \
+		if (unlikely(!(cond)))                                                             \
+			lock_rule_broken(rule, __FILE__, __LINE__);                                \
+	} while (0)
+
 /* Log an error and keep it as this thread's relay_last_error(). */
 void relay_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define RERR(fmt, ...) relay_error(fmt, ##__VA_ARGS__)
 
 /* engine (relay.c) */
 const struct relay_params *engine_params(void);
+/* The engine lock (rules above): never recursive, never under vring locks. */
 void engine_lock(void);
 void engine_unlock(void);
+/* Does this thread hold the engine lock? */
+bool engine_lock_held(void);
+/* This thread runs a callback under a guest's vring locks (rule 2); engine_lock() refuses. */
+void engine_vring_locked(bool in);
 /* Relay whose socket is @path, or NULL. Caller holds the engine lock. */
 struct relay *engine_find_by_path(const char *path);
 /* Move @r along @ev; -EINVAL (logged) when not allowed. Any thread. */
@@ -96,7 +160,9 @@ void worker_detach(struct relay_dir *d);
 int workers_progressed(void);
 /* Test hook: make the first worker stop making progress. */
 void workers_stall_one(void);
-/* Wait until every worker has finished the iteration it was in. */
+/* Test hook: every grace period lasts @us longer (as after a worker's long pass). */
+void workers_slow_grace(unsigned int us);
+/* Wait until every worker has finished the iteration it was in (rule 1: no engine lock). */
 void workers_synchronize(void);
 
 /* VF glue (vf.c) */
@@ -111,6 +177,7 @@ void vf_mtu_follow(struct relay *r);
 
 /* vhost-user glue (vhost.c) */
 int vhost_open(struct relay *r, const struct relay_params *p);
+/* Unregister @r's socket (destroy_device runs here when a guest is connected). */
 void vhost_close(struct relay *r, const struct relay_params *p);
 
 #endif

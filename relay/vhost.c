@@ -19,13 +19,14 @@
 	 (1ULL << VIRTIO_NET_F_HOST_ECN) | (1ULL << VIRTIO_NET_F_GUEST_ECN) |                      \
 	 (1ULL << VIRTIO_NET_F_HOST_UFO) | (1ULL << VIRTIO_NET_F_GUEST_UFO))
 
+struct vhost_slot vhost_slots[VHOST_VID_MAX];
+
+/* The relay of connection @vid (rule 3: no lock), or NULL. */
 static struct relay *relay_of_vid(int vid)
 {
-	char path[PATH_MAX];
-
-	if (rte_vhost_get_ifname(vid, path, sizeof(path)))
+	if ((unsigned int)vid >= VHOST_VID_MAX)
 		return NULL;
-	return engine_find_by_path(path);
+	return __atomic_load_n(&vhost_slots[vid].relay, __ATOMIC_ACQUIRE);
 }
 
 static void features_log(const struct relay *r, uint64_t f)
@@ -43,19 +44,16 @@ static void features_log(const struct relay *r, uint64_t f)
 
 static int on_new_device(int vid)
 {
+	struct relay *r = relay_of_vid(vid);
 	uint64_t features = 0;
-	struct relay *r;
 	uint16_t nr, mtu = 0;
-	int ret = -1;
 
-	engine_lock();
-	r = relay_of_vid(vid);
 	if (!r) {
 		VLOG(WARNING, "vhost device %d on a socket no relay owns; refused", vid);
-		goto out_unlock;
+		return -1;
 	}
 	if (relay_apply(r, RELAY_EV_GUEST_UP))
-		goto out_unlock;
+		return -1;
 	nr = rte_vhost_get_vring_num(vid);
 	/* Workers poll: ask the guest not to kick us. */
 	for (uint16_t q = 0; q < nr; q++)
@@ -69,81 +67,80 @@ static int on_new_device(int vid)
 				 __ATOMIC_RELAXED);
 		VLOG(INFO, "relay %u: guest MTU %u (vhost-user NET_MTU)", r->id, mtu);
 	}
-	if (r->rxq_vid != vid) {
-		/* Became ready after another connection left: its vring states were not seen. */
-		r->rxq_vid = vid;
-		__atomic_store_n(&r->rxq_mask, 0, __ATOMIC_RELAXED);
-	}
 	__atomic_store_n(&r->nr_vring, nr, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->vid, vid, __ATOMIC_RELEASE);
 	VLOG(NOTICE, "relay %u: guest connected on %s (vid %d, %u queue pairs)", r->id, r->path,
 	     vid, nr / 2);
 	features_log(r, features);
-	ret = 0;
-out_unlock:
-	engine_unlock();
-	return ret;
-}
-
-static void on_destroy_device(int vid)
-{
-	struct relay *r;
-
-	engine_lock();
-	r = relay_of_vid(vid);
-	if (r && __atomic_load_n(&r->vid, __ATOMIC_RELAXED) == vid) {
-		/* Detach, then wait: no worker may touch the vrings once we return. */
-		__atomic_store_n(&r->vid, -1, __ATOMIC_RELEASE);
-		__atomic_store_n(&r->guest_mtu, 0, __ATOMIC_RELAXED);
-		__atomic_store_n(&r->guest_max_frame, 0, __ATOMIC_RELAXED);
-		workers_synchronize();
-		relay_apply(r, RELAY_EV_GUEST_DOWN);
-		VLOG(NOTICE, "relay %u: guest disconnected from %s", r->id, r->path);
-	}
-	engine_unlock();
-}
-
-/* A guest connected (not yet ready): its vring states start from none enabled. */
-static int on_new_connection(int vid)
-{
-	struct relay *r;
-
-	engine_lock();
-	r = relay_of_vid(vid);
-	if (r && __atomic_load_n(&r->vid, __ATOMIC_RELAXED) < 0) {
-		r->rxq_vid = vid;
-		__atomic_store_n(&r->rxq_mask, 0, __ATOMIC_RELAXED);
-	}
-	engine_unlock();
 	return 0;
 }
 
+/*
+ * Runs on rte_vhost's event thread, or on the control thread from relay_remove(). Detach,
+ * then wait with no lock held (rule 1): no worker touches the vrings once we return.
+ */
+static void on_destroy_device(int vid)
+{
+	struct relay *r = relay_of_vid(vid);
+
+	if (!r || __atomic_load_n(&r->vid, __ATOMIC_RELAXED) != vid)
+		return;
+	__atomic_store_n(&r->vid, -1, __ATOMIC_RELEASE);
+	__atomic_store_n(&r->guest_mtu, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->guest_max_frame, 0, __ATOMIC_RELAXED);
+	workers_synchronize();
+	relay_apply(r, RELAY_EV_GUEST_DOWN);
+	VLOG(NOTICE, "relay %u: guest disconnected from %s", r->id, r->path);
+}
+
+/*
+ * A guest connected (not yet ready): find its relay by socket path, once, under the engine
+ * lock (no vring exists yet), and start its vring states from none enabled.
+ */
+static int on_new_connection(int vid)
+{
+	char path[PATH_MAX];
+	struct relay *r = NULL;
+
+	if ((unsigned int)vid >= VHOST_VID_MAX) {
+		VLOG(ERR, "vhost device %d: more connections than %d; refused", vid, VHOST_VID_MAX);
+		return -1;
+	}
+	if (rte_vhost_get_ifname(vid, path, sizeof(path)) == 0) {
+		engine_lock();
+		r = engine_find_by_path(path);
+		engine_unlock();
+	}
+	__atomic_store_n(&vhost_slots[vid].rxq_mask, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&vhost_slots[vid].relay, r, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void on_destroy_connection(int vid)
+{
+	if ((unsigned int)vid < VHOST_VID_MAX)
+		__atomic_store_n(&vhost_slots[vid].relay, NULL, __ATOMIC_RELEASE);
+}
+
+/* Under every vring lock of the guest (rule 2): atomics only, no lock, no waiting. */
 static int on_vring_state_changed(int vid, uint16_t queue, int enable)
 {
 	uint64_t bit = 1ULL << (queue / 2), mask;
-	struct relay *r;
+	struct relay *r = relay_of_vid(vid);
 
-	/*
-	 * rte_vhost holds the vring locks here: rte_vhost_enable_guest_notification()
-	 * would deadlock. Vrings enabled after new_device keep kicks on (harmless).
-	 */
+	/* rte_vhost_enable_guest_notification() here would deadlock: vrings enabled after
+	 * new_device keep kicks on (harmless). */
 	VLOG(DEBUG, "vhost device %d: vring %u %s", vid, queue, enable ? "enabled" : "disabled");
-	if (queue % 2 || queue / 2 >= RELAY_MAX_QP)
+	if (!r || queue % 2 || queue / 2 >= RELAY_MAX_QP)
 		return 0; /* guest TX vrings are all polled; RX spreading covers 64 queues */
-	engine_lock();
-	r = relay_of_vid(vid);
-	if (!r)
-		goto out_unlock;
-	if (r->rxq_vid != vid)
-		goto out_unlock; /* an older connection on this socket, not the guest's */
-	mask = __atomic_load_n(&r->rxq_mask, __ATOMIC_RELAXED);
+	engine_vring_locked(true);
+	/* One writer per vid (this thread); workers pick it up on their next burst. */
+	mask = __atomic_load_n(&vhost_slots[vid].rxq_mask, __ATOMIC_RELAXED);
 	mask = enable ? mask | bit : mask & ~bit;
-	/* Workers pick it up on their next burst; a stale mask only delays spreading. */
-	__atomic_store_n(&r->rxq_mask, mask, __ATOMIC_RELAXED);
+	__atomic_store_n(&vhost_slots[vid].rxq_mask, mask, __ATOMIC_RELAXED);
 	VLOG(INFO, "relay %u: guest RX queue %u %s; VF->VM spreads over %d queue(s)", r->id,
 	     queue / 2, enable ? "enabled" : "disabled", __builtin_popcountll(mask));
-out_unlock:
-	engine_unlock();
+	engine_vring_locked(false);
 	return 0;
 }
 
@@ -156,6 +153,7 @@ static int on_features_changed(int vid, uint64_t features)
 
 static const struct rte_vhost_device_ops vhost_ops = {
 	.new_connection = on_new_connection,
+	.destroy_connection = on_destroy_connection,
 	.new_device = on_new_device,
 	.destroy_device = on_destroy_device,
 	.vring_state_changed = on_vring_state_changed,
@@ -255,5 +253,12 @@ void vhost_close(struct relay *r, const struct relay_params *p)
 		VLOG(WARNING, "relay %u: cannot unregister %s", r->id, r->path);
 	if (!p->client_mode && lstat(r->path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(r->path);
+	/* Unregistering ended its connections without destroy_connection: forget them. */
+	for (int vid = 0; vid < VHOST_VID_MAX; vid++) {
+		struct relay *cur = r;
+
+		__atomic_compare_exchange_n(&vhost_slots[vid].relay, &cur, NULL, false,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED);
+	}
 	r->sock_open = false;
 }

@@ -34,7 +34,8 @@ struct worker {
 static struct worker *workers;
 static unsigned int nb_workers;
 static struct rte_rcu_qsbr *qsv;
-static bool stopping; /* set once with release; workers read with acquire */
+static bool stopping;		    /* set once with release; workers read with acquire */
+static unsigned int grace_delay_us; /* test hook; set before any relay exists */
 
 /* Single-writer counter update: a relaxed load and store, no locked instruction. */
 static inline void ctr_add(uint64_t *c, uint64_t v)
@@ -206,7 +207,7 @@ static void poll_vf_to_vm(struct relay_dir *d)
 	max = __atomic_load_n(&r->guest_max_frame, __ATOMIC_RELAXED);
 	if (unlikely(max && longest > max) && (n = drop_oversize(d, pkts, n, max, &bytes)) == 0)
 		return;
-	mask = __atomic_load_n(&r->rxq_mask, __ATOMIC_RELAXED);
+	mask = vhost_rxq_mask(vid);
 	if (unlikely(mask != d->qmask))
 		rxq_map_update(d, mask);
 	/* Enqueue copies into guest buffers: every mbuf stays ours to free. */
@@ -317,8 +318,16 @@ void workers_stall_one(void)
 		__atomic_store_n(&workers[0].stall, true, __ATOMIC_RELAXED);
 }
 
+void workers_slow_grace(unsigned int us)
+{
+	grace_delay_us = us;
+}
+
 void workers_synchronize(void)
 {
+	LOCK_RULE(!engine_lock_held(), "grace period awaited under the engine lock (rule 1)");
+	if (unlikely(grace_delay_us))
+		rte_delay_us_sleep(grace_delay_us);
 	if (qsv)
 		rte_rcu_qsbr_synchronize(qsv, RTE_QSBR_THRID_INVALID);
 }

@@ -110,6 +110,20 @@ static unsigned int relays_add_static(const struct vfwd_config *cfg)
 	return ok;
 }
 
+/*
+ * Test hooks (VFWD_TEST_HOOKS=1 only): VFWD_TEST_GRACE_DELAY_US=N makes every grace period
+ * last N microseconds longer, as a worker busy with a long pass can make it.
+ */
+static void test_hooks_apply(void)
+{
+	const char *delay = getenv("VFWD_TEST_GRACE_DELAY_US");
+
+	if (!getenv("VFWD_TEST_HOOKS") || !delay)
+		return;
+	relay_test_slow_grace((unsigned int)strtoul(delay, NULL, 10));
+	VLOG(WARNING, "test hook: grace periods last %s us longer", delay);
+}
+
 /* Signals reaching the control loop: SIGUSR1 logs counters, the others stop. */
 static bool on_signal(int signo, void *arg)
 {
@@ -206,6 +220,7 @@ int daemon_run(const struct vfwd_config *cfg)
 		VLOG(WARNING, "telemetry commands not registered");
 	if (relay_engine_start(&cfg->relay))
 		goto out_eal;
+	test_hooks_apply();
 	added = relays_add_static(cfg);
 	added += ctl_persist_restore(&cfg->ctl);
 	ctl_cfg.ipc_gid = cfg->relay.sock_gid;
