@@ -19,8 +19,9 @@ PACKAGES=(
 	python3-zmq python3-protobuf protobuf-compiler prometheus
 	# real guests: QEMU, the Debian kernel and busybox for the guest image
 	qemu-system-x86 linux-image-amd64 busybox-static cpio ethtool
-	# the Debian package: dpkg-buildpackage, debhelper, lintian
-	dpkg-dev debhelper fakeroot lintian rpm
+	# the Debian package: dpkg-buildpackage (its build-essential check), debhelper, lintian;
+	# the RPM (rpmbuild)
+	build-essential dpkg-dev debhelper fakeroot lintian rpm
 	# libvirt-defined guests (test-bed recipe: no systemd, libvirtd started by the test)
 	libvirt-daemon libvirt-clients libvirt-daemon-driver-qemu
 )

@@ -13,7 +13,7 @@ ip -o link show 2>/dev/null | grep -Eq "$links" && report "links: $(ip -o link s
 pgrep -f 'libvirtd.*vfwd-libvirt' >/dev/null && report "libvirtd: $(pgrep -f 'libvirtd.*vfwd-libvirt')"
 [ -e /etc/libvirt/qemu.conf ] && grep -q '^security_driver = "none"' /etc/libvirt/qemu.conf &&
 	report "/etc/libvirt/qemu.conf of the libvirt test"
-for d in /tmp/vfwd-*; do [ -e "$d" ] && report "temporary $d"; done
+for d in /tmp/vfwd-* /tmp/mldbm-elf-*; do [ -e "$d" ] && report "temporary $d"; done
 grep -q " /tmp/vfwd-" /proc/mounts && report "mount: $(grep " /tmp/vfwd-" /proc/mounts)"
 # Run-time relays persisted in the default state dir: a daemon run without --state-dir.
 [ -e /var/lib/virtio-forwarder/relays ] && report "state file /var/lib/virtio-forwarder/relays"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_config.c: /etc/default/virtioforwarder reading (src/config_file.c through src/options.c). */
+/* test_config.c: /etc/default/virtioforwarder reading (src/config_file.c through src/opts_parse.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

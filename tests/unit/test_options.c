@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_options.c: the daemon's command line (src/options.c): every option, every bad value. */
+/* test_options.c: the daemon's command line (src/opts_*.c): every option, every bad value. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

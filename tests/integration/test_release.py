@@ -1,0 +1,179 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""A release as a packager or an air-gapped site meets it, with no git on the PATH:
+scripts/release.sh makes the tarball (and its SHA-256) from the checkout; unpacked, the tree
+makes the same tarball again byte for byte, a Debian source package (dpkg-source), the .deb
+(dpkg-buildpackage in the tree itself) and the .rpm (the tarball as Source0); the README's test
+command runs from it (unit tests); the .deb installs, the service starts as its unit's
+ExecStart starts it and answers, and purging leaves nothing.
+"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, log, on_exit, require_env, run, skip, tmpdir, wait_for
+import test_package as pkg
+
+SRC = os.path.abspath(os.environ.get("VFWD_SOURCE_DIR",
+                                     os.path.join(os.path.dirname(__file__), "../..")))
+VERSION = open(os.path.join(SRC, "VERSION")).read().strip()
+NAME = "virtio-forwarder-" + VERSION
+
+
+def path_without_git(work):
+    """A PATH with every command of the usual directories but git."""
+    bindir = os.path.join(work, "bin")
+    os.makedirs(bindir)
+    for d in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+        if not os.path.isdir(d):
+            continue
+        for name in os.listdir(d):
+            target, link = os.path.join(d, name), os.path.join(bindir, name)
+            if name.startswith("git") or os.path.lexists(link):
+                continue
+            if os.access(target, os.X_OK) and not os.path.isdir(target):
+                os.symlink(target, link)
+    check(shutil.which("git", path=bindir) is None and shutil.which("cmake", path=bindir),
+          "a PATH without git (cmake, tar, dpkg-buildpackage ... still there)")
+    return bindir
+
+
+def step(env, cwd, *cmd, timeout=900):
+    log("$ (cd %s && %s)" % (cwd, " ".join(cmd)))
+    r = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=timeout)
+    if r.returncode:
+        raise AssertionError("%s failed (%d):\n%s" % (" ".join(cmd), r.returncode, r.stdout[-4000:]))
+    return r.stdout
+
+
+def release(env, tree, out):
+    tarball = step(env, tree, "bash", "scripts/release.sh", out).strip().splitlines()[-1]
+    check(tarball == os.path.join(out, NAME + ".tar.gz"), "release.sh wrote " + tarball)
+    step(env, out, "sha256sum", "-c", NAME + ".tar.gz.sha256")
+    return tarball
+
+
+def check_contents(tarball):
+    with tarfile.open(tarball) as t:
+        names = [m.name for m in t.getmembers() if not m.isdir()]
+        manifest = t.extractfile(NAME + "/MANIFEST").read().decode().split()
+    files = {n[len(NAME) + 1:] for n in names}
+    check(all(n.startswith(NAME + "/") for n in names), "everything under %s/" % NAME)
+    bad = [f for f in files if f.startswith(("build/", "build-", "obj-")) or f.endswith(".pcap")
+           or "__pycache__" in f or f.startswith(".git/")]
+    check(bad == [], "no build output or test leftovers (%s)" % bad[:5])
+    check({"VERSION", "README.md", "scripts/test.sh", "scripts/demo.sh", "debian/rules",
+           "debian/changelog", "packaging/rpm/virtio-forwarder.spec"} <= files,
+          "sources, scripts, debian/ and the RPM spec are in (%d files)" % len(files))
+    check(set(manifest) == files - {"MANIFEST"}, "MANIFEST lists exactly what is in the tarball")
+    git = shutil.which("git")
+    if git and os.path.isdir(os.path.join(SRC, ".git")):
+        tracked = set(subprocess.run([git, "-C", SRC, "ls-files", "--cached", "--others",
+                                      "--exclude-standard"], stdout=subprocess.PIPE, text=True,
+                                     check=True).stdout.split())
+        tracked = {f for f in tracked if os.path.lexists(os.path.join(SRC, f))}
+        shipped = {f for f in files if not f.startswith("debian/") and f != "MANIFEST"}
+        check(shipped == tracked, "without git, release.sh shipped exactly the files git tracks "
+              "(extra %s, missing %s)" % (sorted(shipped - tracked)[:5],
+                                          sorted(tracked - shipped)[:5]))
+    else:
+        log("note: no git checkout here to compare the file list with")
+
+
+def install_and_start(deb):
+    pkg.on_exit(pkg.purge)
+    r = subprocess.run(["dpkg", "-i", deb], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    check(r.returncode == 0, "dpkg -i " + os.path.basename(deb) + ("" if r.returncode == 0
+                                                                   else "\n" + r.stdout[-1500:]))
+    with open(pkg.CONF) as f:
+        text = f.read()
+    with open(pkg.CONF, "w") as f:
+        f.write(re.sub(r"(?m)^VIRTIOFWD_CPU_MASK=.*$", "VIRTIOFWD_CPU_MASK=1", text))
+    pkg.hugepages()
+    pkg.accounts()
+    on_exit(shutil.rmtree, "/var/run/dpdk/virtio-forwarder", True)
+    on_exit(shutil.rmtree, "/tmp/virtio-forwarder", True)
+    on_exit(lambda: os.path.isdir("/var/run/virtio-forwarder")
+            and not os.listdir("/var/run/virtio-forwarder") and os.rmdir("/var/run/virtio-forwarder"))
+    unit = open("/lib/systemd/system/virtio-forwarder.service").read()
+    exec_start = re.search(r"(?m)^ExecStart=(.*)$", unit).group(1).split()
+    daemon = subprocess.Popen(["timeout", "-s", "KILL", "120"] + exec_start,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              start_new_session=True)
+    on_exit(lambda: daemon.poll() is None and os.killpg(daemon.pid, 9))
+    wait_for(lambda: os.path.exists("/var/run/virtio-forwarder/stats") or daemon.poll() is not None,
+             30, "installed daemon up")
+    check(daemon.poll() is None, "the service runs as ExecStart starts it: " + " ".join(exec_start))
+    r = pkg.shell(pkg.LIBEXEC + "/virtioforwarder_config.py --version")
+    check(r.returncode == 0 and r.stdout.strip().endswith(VERSION), "installed tools say " + VERSION)
+    r = pkg.shell("virtioforwarder_stats --include-inactive --delay 0")
+    check(r.returncode == 0, "the installed daemon answers the stats tool")
+    pid = int(subprocess.run(["pgrep", "-P", str(daemon.pid)], stdout=subprocess.PIPE,
+                             text=True).stdout.split()[0])
+    os.kill(pid, 15)
+    out = daemon.communicate(timeout=10)[0]
+    check(daemon.returncode == 0, "it exits 0 on SIGTERM" + ("" if daemon.returncode == 0 else out))
+    r = subprocess.run(["dpkg", "--purge", "virtio-forwarder"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    left = [f for f in pkg.FILES + [pkg.LIBEXEC, "/usr/share/doc/virtio-forwarder"]
+            if os.path.lexists(f)]
+    check(r.returncode == 0 and left == [], "purged: nothing left (%s)" % left)
+
+
+def main():
+    require_env()
+    for tool in ("dpkg-buildpackage", "dpkg-source", "rpmbuild", "dh"):
+        if not shutil.which(tool):
+            skip("%s missing: run scripts/setup.sh" % tool)
+    if subprocess.run(["dpkg", "-s", "virtio-forwarder"], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode == 0:
+        skip("virtio-forwarder is already installed on this machine; not touching it")
+    work = tmpdir("release")
+    env = dict(os.environ, PATH=path_without_git(work))
+    for var in ("VFWD_BUILD_DIR", "VFWD_BIN", "VFWD_SOURCE_DIR"):
+        env.pop(var, None)  # the unpacked tree uses its own
+
+    tarball = release(env, SRC, os.path.join(work, "out1"))
+    check_contents(tarball)
+    with tarfile.open(tarball) as t:
+        t.extractall(work)
+    tree = os.path.join(work, NAME)
+    again = release(env, tree, os.path.join(work, "out2"))
+    same = open(tarball, "rb").read() == open(again, "rb").read()
+    check(same, "the unpacked tree makes the same tarball, byte for byte")
+
+    step(env, work, "dpkg-source", "-b", NAME)
+    check(os.path.exists(os.path.join(work, "virtio-forwarder_%s.dsc" % VERSION)),
+          "a Debian source package: " + ", ".join(
+              os.path.basename(p) for p in glob.glob(os.path.join(work, "virtio-forwarder_*"))))
+
+    # rpmbuild -tb: the spec found in the tarball, the tarball itself as Source0 (Debian has no
+    # rpm database of the build dependencies, nor the _unitdir macro's value)
+    top = os.path.join(work, "rpm")
+    step(env, work, "rpmbuild", "-tb", "--nodeps", "--define", "_topdir " + top,
+         "--define", "_unitdir /lib/systemd/system", tarball)
+    rpms = [p for p in glob.glob(os.path.join(top, "RPMS/*/*.rpm")) if "debug" not in p]
+    check(any(os.path.basename(p).startswith(NAME + "-") for p in rpms),
+          "the .rpm built from the tarball: %s" % [os.path.basename(p) for p in rpms])
+
+    # The README's test command, from the unpacked tree (its unit tests: the rest is this suite).
+    out = step(env, tree, "bash", "scripts/test.sh", "-L", "unit")
+    check(re.search(r"100% tests passed, 0 tests failed out of \d+", out) is not None,
+          "scripts/test.sh runs from the tarball: " + out.strip().splitlines()[-1])
+    shutil.rmtree(os.path.join(tree, "build"))
+
+    step(env, tree, "dpkg-buildpackage", "-b", "-us", "-uc", "-j%d" % os.cpu_count())
+    debs = glob.glob(os.path.join(work, "virtio-forwarder_%s_*.deb" % VERSION))
+    check(len(debs) == 1, "dpkg-buildpackage in the tree itself made %s" % debs)
+    install_and_start(debs[0])
+    log("PASS")
+
+
+if __name__ == "__main__":
+    run(main)
