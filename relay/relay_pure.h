@@ -14,13 +14,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define RELAY_MAX	  64  /* relay ids 0..63 */
-#define RELAY_BURST	  32  /* packets per burst, both directions */
-#define CPUSET_MAX	  256 /* highest CPU number + 1 we accept */
-#define RELAY_DEV_LEN	  256 /* DPDK device string or PCI address */
-#define RELAY_PATTERN_LEN 128
-#define RELAY_BOND_MAX	  8  /* VFs in one bond */
-#define RELAY_MAX_QP	  64 /* guest RX queues VF->VM traffic is spread over */
+#define RELAY_MAX		    64	/* relay ids 0..63 */
+#define RELAY_BURST		    32	/* packets per burst, both directions */
+#define CPUSET_MAX		    256 /* highest CPU number + 1 we accept */
+#define RELAY_DEV_LEN		    256 /* DPDK device string or PCI address */
+#define RELAY_PATTERN_LEN	    128
+#define RELAY_BOND_MAX		    8	   /* VFs in one bond */
+#define RELAY_MAX_QP		    64	   /* guest RX queues VF->VM traffic is spread over */
+#define RELAY_IDLE_SLEEP_DEFAULT_US 500	   /* --idle-sleep-max-us */
+#define RELAY_IDLE_SLEEP_MAX_US	    100000 /* its upper bound */
 
 /* ---- CPU sets (cpuset.c) ------------------------------------------------ */
 
@@ -126,6 +128,8 @@ struct relay_params {
 	unsigned int vf_mtu; /* 0: 1500 (9000 with jumbo); guest MTUs up to it applied */
 	bool mrgbuf;	     /* offer VIRTIO_NET_F_MRG_RXBUF */
 	bool tso;	     /* offer TSO and checksum offloads */
+	/* Idle policy: a worker whose passes find no frames sleeps, growing to this (0: spin). */
+	unsigned int idle_sleep_max_us;
 	struct relay_pin pins[RELAY_MAX];
 	struct relay_alias aliases[RELAY_MAX];
 	unsigned int nb_aliases;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -185,28 +186,30 @@ static void enqueue_spread(struct relay_dir *d, int vid, struct rte_mbuf **pkts,
 	}
 }
 
-static void poll_vf_to_vm(struct relay_dir *d)
+/* One VF->VM burst; returns the frames taken from the VF. */
+static uint16_t poll_vf_to_vm(struct relay_dir *d)
 {
 	struct relay *r = d->relay;
 	struct rte_mbuf *pkts[RELAY_BURST];
 	uint64_t bytes, mask;
 	uint32_t max, longest;
-	uint16_t n;
+	uint16_t n, rx;
 	int vid;
 
 	n = rte_eth_rx_burst(r->port, 0, pkts, RELAY_BURST);
 	if (n == 0)
-		return;
+		return 0;
+	rx = n;
 	bytes = count_rx(&d->c, pkts, n, &longest);
 	vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
 	if (vid < 0) {
 		drop_down(d, pkts, n, bytes);
-		return;
+		return rx;
 	}
 	/* A guest that announced its MTU gets nothing longer. */
 	max = __atomic_load_n(&r->guest_max_frame, __ATOMIC_RELAXED);
 	if (unlikely(max && longest > max) && (n = drop_oversize(d, pkts, n, max, &bytes)) == 0)
-		return;
+		return rx;
 	mask = vhost_rxq_mask(vid);
 	if (unlikely(mask != d->qmask))
 		rxq_map_update(d, mask);
@@ -216,19 +219,22 @@ static void poll_vf_to_vm(struct relay_dir *d)
 	else
 		enqueue_count(d, vid, d->nq ? d->qmap[0] : 0, pkts, n, bytes);
 	rte_pktmbuf_free_bulk(pkts, n);
+	return rx;
 }
 
-static void poll_vm_to_vf(struct relay_dir *d)
+/* One burst from each guest TX vring; returns the frames taken from the guest. */
+static unsigned int poll_vm_to_vf(struct relay_dir *d)
 {
 	struct relay *r = d->relay;
 	struct rte_mbuf *pkts[RELAY_BURST];
 	uint32_t nr_vring, max;
+	unsigned int rx = 0;
 	bool up;
 	int vid;
 
 	vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
 	if (vid < 0)
-		return;
+		return 0;
 	nr_vring = __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED);
 	up = __atomic_load_n(&r->link_up, __ATOMIC_RELAXED);
 	max = __atomic_load_n(&r->max_frame, __ATOMIC_RELAXED);
@@ -241,6 +247,7 @@ static void poll_vm_to_vf(struct relay_dir *d)
 		n = rte_vhost_dequeue_burst(vid, (uint16_t)q, r->pool, pkts, RELAY_BURST);
 		if (n == 0)
 			continue;
+		rx += n;
 		bytes = count_rx(&d->c, pkts, n, &longest);
 		if (unlikely(!up)) {
 			drop_down(d, pkts, n, bytes);
@@ -255,16 +262,52 @@ static void poll_vm_to_vf(struct relay_dir *d)
 		if (sent < n)
 			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
 	}
+	return rx;
+}
+
+/*
+ * Idle policy: after IDLE_SPIN_PASSES passes that found no frame the worker sleeps (offline
+ * for RCU, so grace periods do not wait for it), twice as long each time from
+ * IDLE_SLEEP_MIN_US up to idle_max_us; the first frame brings full polling back.
+ */
+#define IDLE_SPIN_PASSES  64
+#define IDLE_SLEEP_MIN_US 8
+#define EMPTY_LIST_US	  1000 /* nothing published at all */
+
+static unsigned int idle_max_us; /* 0: never sleep while there is work; set before launch */
+
+static void worker_sleep(const struct worker *w, unsigned int us)
+{
+	rte_rcu_qsbr_thread_offline(qsv, w->tid);
+	rte_delay_us_sleep(us);
+	rte_rcu_qsbr_thread_online(qsv, w->tid);
+}
+
+/* One pass over the published list; returns the frames it took in. */
+static unsigned int worker_pass(const struct work_list *l)
+{
+	unsigned int moved = 0;
+
+	for (unsigned int i = 0; i < l->n; i++) {
+		struct relay_dir *d = l->item[i];
+
+		moved += d->id == RELAY_VF_TO_VM ? poll_vf_to_vm(d) : poll_vm_to_vf(d);
+	}
+	return moved;
 }
 
 static int worker_main(void *arg)
 {
+	unsigned int empty = 0, sleep_us = IDLE_SLEEP_MIN_US;
 	struct worker *w = arg;
 
+	/* Sleeps end on time (the default slack is 50 us), so an idle worker wakes promptly. */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	rte_rcu_qsbr_thread_register(qsv, w->tid);
 	rte_rcu_qsbr_thread_online(qsv, w->tid);
 	while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
 		const struct work_list *l = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
+		unsigned int n = l->n, moved;
 
 		if (unlikely(__atomic_load_n(&w->stall, __ATOMIC_RELAXED))) {
 			/* Test hook: a stuck worker (offline, so shutdown still works). */
@@ -274,23 +317,17 @@ static int worker_main(void *arg)
 			break;
 		}
 		__atomic_store_n(&w->heartbeat, w->heartbeat + 1, __ATOMIC_RELAXED);
-		unsigned int n = l->n;
-
-		for (unsigned int i = 0; i < n; i++) {
-			struct relay_dir *d = l->item[i];
-
-			if (d->id == RELAY_VF_TO_VM)
-				poll_vf_to_vm(d);
-			else
-				poll_vm_to_vf(d);
-		}
+		moved = worker_pass(l);
 		/* After this the list may be freed: nothing of it is read below. */
 		rte_rcu_qsbr_quiescent(qsv, w->tid);
-		if (n == 0) {
-			/* Nothing published: sleep instead of spinning. */
-			rte_rcu_qsbr_thread_offline(qsv, w->tid);
-			rte_delay_us_sleep(1000);
-			rte_rcu_qsbr_thread_online(qsv, w->tid);
+		if (likely(moved)) {
+			empty = 0;
+			sleep_us = IDLE_SLEEP_MIN_US;
+		} else if (n == 0) {
+			worker_sleep(w, EMPTY_LIST_US);
+		} else if (idle_max_us && ++empty > IDLE_SPIN_PASSES) {
+			worker_sleep(w, RTE_MIN(sleep_us, idle_max_us));
+			sleep_us = RTE_MIN(sleep_us * 2, idle_max_us);
 		}
 	}
 	rte_rcu_qsbr_thread_offline(qsv, w->tid); /* harmless when already offline */
@@ -413,6 +450,7 @@ int workers_start(const struct relay_params *p)
 	int ret;
 
 	nb_workers = cpuset_count(&p->workers);
+	idle_max_us = p->idle_sleep_max_us;
 	workers = rte_zmalloc("workers", nb_workers * sizeof(*workers), RTE_CACHE_LINE_SIZE);
 	sz = rte_rcu_qsbr_get_memsize(nb_workers);
 	qsv = rte_zmalloc("qsbr", sz, RTE_CACHE_LINE_SIZE);

@@ -219,6 +219,16 @@ int set_vf_mtu(struct opt_call *c)
 	return 0;
 }
 
+int set_idle_sleep(struct opt_call *c)
+{
+	unsigned long v;
+
+	if (parse_ulong(c->arg, 0, RELAY_IDLE_SLEEP_MAX_US, &v))
+		return bad(c, "is not a time in microseconds (0..100000; 0: never sleep)");
+	c->cfg->relay.idle_sleep_max_us = (unsigned int)v;
+	return 0;
+}
+
 int set_file_prefix(struct opt_call *c)
 {
 	size_t n = strlen(c->arg);

@@ -60,6 +60,10 @@ const struct opt opts[] = {
 	{"enable-tso", 'T', no_argument, NULL, CFG_BOOL(relay.tso),
 	 .help = "offer TSO and checksum offloads to guests",
 	 .env = "VIRTIOFWD_TSO", .dflt = ""},
+	{"idle-sleep-max-us", 0, required_argument, "US", set_idle_sleep,
+	 "idle workers sleep, longer each pass up to US; full polling from the first frame "
+	 "(default 500, 0: never sleep)",
+	 .env = "VIRTIOFWD_IDLE_SLEEP_MAX_US", .dflt = "500"},
 	{"device-alias", 0, required_argument, "PCI=DEV", set_alias,
 	 "requests naming PCI use DPDK device string DEV instead (repeatable)",
 	 .env = "VIRTIOFWD_DEVICE_ALIASES", .list = true, .dflt = ""},

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Idle policy: a worker whose relays carry no frames sleeps (its CPU time, read from /proc,
+stays low), spins with --idle-sleep-max-us 0, and polls at full speed again as soon as frames
+flow (net_null as an endless source), without losing a frame the guest could take.
+"""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, Daemon, Guest, log, require_env, run, wait_for
+
+RELAYS = 8
+WINDOW = 2.0
+
+
+def worker_cpu(d, seconds=WINDOW):
+    """Share of one CPU the daemon's worker thread used over @seconds (from /proc)."""
+    pid = d.pid()
+    tids = [t for t in os.listdir("/proc/%d/task" % pid)
+            if open("/proc/%d/task/%s/comm" % (pid, t)).read().startswith("rte-worker-")]
+    check(len(tids) == 1, "one worker thread (%s)" % tids)
+    stat = "/proc/%d/task/%s/stat" % (pid, tids[0])
+
+    def ticks():
+        f = open(stat).read().rsplit(")", 1)[1].split()
+        return int(f[11]) + int(f[12])  # utime + stime
+
+    t0, c0 = time.time(), ticks()
+    time.sleep(seconds)
+    return (ticks() - c0) / os.sysconf("SC_CLK_TCK") / (time.time() - t0)
+
+
+def idle_daemon(name, extra):
+    """RELAYS relays over VFs that never receive, each with a connected guest that sends
+    nothing: nothing to do but poll."""
+    vfs = []
+    for i in range(RELAYS):
+        vfs += ["-P", "net_null%d,no-rx=1=%d" % (i, i)]
+    d = Daemon(name, vfs + extra)
+    d.start()
+    guests = [Guest("%s%d" % (name, i), ["virtio_user0,path=%s" % d.sock(i)], fwd="rxonly")
+              for i in range(2)]
+    for g in guests:
+        g.start()
+    wait_for(lambda: all(d.relay(i)["vid"] >= 0 for i in range(2)), 20, "guests connected")
+    return d, guests
+
+
+def main():
+    require_env()
+    d, guests = idle_daemon("idle-on", [])
+    cpu_on = worker_cpu(d)
+    for g in guests:
+        g.stop()
+    d.stop()
+    d, guests = idle_daemon("idle-off", ["--idle-sleep-max-us", "0"])
+    cpu_off = worker_cpu(d)
+    for g in guests:
+        g.stop()
+    d.stop()
+    log("worker CPU with %d idle relays: %.1f%% (policy on), %.1f%% (off)"
+        % (RELAYS, 100 * cpu_on, 100 * cpu_off))
+    check(cpu_off > 0.8, "without the idle policy the worker spins (%.0f%% of a CPU)"
+          % (100 * cpu_off))
+    check(cpu_on < 0.1, "with it (default) an idle worker sleeps (%.1f%% of a CPU)"
+          % (100 * cpu_on))
+
+    # Frames wake it: net_null receives endlessly, the guest takes what it can.
+    d = Daemon("idle-busy", ["-P", "net_null0=0"])
+    d.start()
+    g = Guest("idle-busy", ["virtio_user0,path=%s" % d.sock(0)], fwd="rxonly")
+    g.start()
+    wait_for(lambda: d.relay(0)["vid"] >= 0, 20, "guest connected")
+    cpu_busy = worker_cpu(d)
+    tx = d.relay(0)["vf_to_vm"]["pkts_tx_to_vm"]
+    check(cpu_busy > 0.8 and tx > 0, "with frames flowing it polls at full speed "
+          "(%.0f%% of a CPU, %d frames to the guest)" % (100 * cpu_busy, tx))
+    g.stop()
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
+    log("PASS")
+
+
+if __name__ == "__main__":
+    run(main)
