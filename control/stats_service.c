@@ -134,8 +134,14 @@ static void fill_dir(ProtobufCMessage *msg, bool active, const char *state, bool
 			*(protobuf_c_boolean *)(base + f->quantifier_offset) = exists;
 		} else if (f->id <= 14) {
 			*(float *)(base + f->offset) = r[f->id - 11];
-		} else if (f->id == 100 || f->id == 101) {
-			*(uint64_t *)(base + f->offset) = f->id == 100 ? c->big_pkts : c->big_bytes;
+		} else if (f->id == 100 || f->id == 101 || f->id == 102 || f->id == 104) {
+			*(uint64_t *)(base + f->offset) = f->id == 100	 ? c->big_pkts
+							  : f->id == 101 ? c->big_bytes
+							  : f->id == 102 ? c->busy_cycles
+									 : c->retries;
+			*(protobuf_c_boolean *)(base + f->quantifier_offset) = exists;
+		} else if (f->id == 103) {
+			*(float *)(base + f->offset) = rt->cycles_per_pkt;
 			*(protobuf_c_boolean *)(base + f->quantifier_offset) = exists;
 		}
 	}
@@ -209,11 +215,28 @@ static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_st
 	return true;
 }
 
+/* Every worker's load over the rolling window. */
+static size_t workers_fill(Virtioforwarder__WorkerLoad *msgs, Virtioforwarder__WorkerLoad **ptrs)
+{
+	static struct stats_worker w[CPUSET_MAX];
+	unsigned int n = stats_rolling_workers(w, CPUSET_MAX);
+
+	for (unsigned int i = 0; i < n; i++) {
+		virtioforwarder__worker_load__init(&msgs[i]);
+		msgs[i].lcore = w[i].lcore;
+		msgs[i].load_pct = w[i].load_pct;
+		msgs[i].busy_cycles = w[i].busy_cycles;
+		ptrs[i] = &msgs[i];
+	}
+	return n;
+}
+
 ssize_t ctl_stats_answer(struct ctl_stats_req *q, uint64_t now_ns, uint8_t **out)
 {
 	StatsResponse resp = VIRTIOFORWARDER__STATS_RESPONSE__INIT;
 	struct relay_msg *msgs = calloc(RELAY_MAX, sizeof(*msgs));
 	RelayState *ptrs[RELAY_MAX];
+	static Virtioforwarder__WorkerLoad wmsgs[CPUSET_MAX], *wptrs[CPUSET_MAX];
 	ssize_t ret = -ENOMEM;
 	size_t n = 0, len;
 
@@ -229,6 +252,8 @@ ssize_t ctl_stats_answer(struct ctl_stats_req *q, uint64_t now_ns, uint8_t **out
 	resp.status = VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK;
 	resp.n_relay = n;
 	resp.relay = ptrs;
+	resp.n_worker = workers_fill(wmsgs, wptrs);
+	resp.worker = wptrs;
 	len = virtioforwarder__stats_response__get_packed_size(&resp);
 	*out = malloc(len ? len : 1);
 	if (*out)

@@ -14,7 +14,9 @@
 
 /*
  * Per-direction counters: pkts/bytes received, sent, dropped (far queue full, far side down or
- * without link, frame longer than the far side's MTU allows).
+ * without link, frame longer than the far side's MTU allows), and the TSC cycles the worker
+ * spent on this direction in passes where it moved frames (cycles per packet: busy_cycles
+ * over rx_pkts). VM->VF never drops for a full VF queue: it holds the frames and retries.
  */
 struct relay_counters {
 	uint64_t rx_pkts, rx_bytes;
@@ -22,6 +24,15 @@ struct relay_counters {
 	uint64_t full_pkts, full_bytes;
 	uint64_t down_pkts, down_bytes;
 	uint64_t big_pkts, big_bytes;
+	uint64_t busy_cycles;
+	uint64_t retries; /* extra enqueue / transmit attempts for frames the far side refused */
+};
+
+/* One worker's busy TSC cycles (passes that moved frames) and the TSC when they were read. */
+struct relay_worker_load {
+	unsigned int lcore;
+	uint64_t busy_cycles;
+	uint64_t tsc;
 };
 
 struct relay_snapshot {
@@ -103,6 +114,10 @@ void relay_links_poll(void);
  * worker that did not (stuck). Control thread, called at the watchdog's pace.
  */
 int relay_workers_check(void);
+/* Fill @out with up to @max workers' loads; returns how many. Any thread. */
+unsigned int relay_workers_load(struct relay_worker_load *out, unsigned int max);
+/* TSC cycles per second (for cycles and loads). Any thread. */
+uint64_t relay_tsc_hz(void);
 /* Test hook (VFWD_TEST_HOOKS=1, SIGUSR2): make one worker stop making progress. */
 void relay_test_stall_worker(void);
 /* Test hook (VFWD_TEST_GRACE_DELAY_US): every grace period lasts @us longer. Control thread. */

@@ -61,6 +61,13 @@ struct relay_dir {
 	uint64_t qmask;		    /* the vid slot's rxq_mask it was built from */
 	uint8_t nq;		    /* enabled RX queues */
 	uint8_t qmap[RELAY_MAX_QP]; /* their queue numbers, ascending */
+	/*
+	 * VM->VF only: frames the VF did not take, sent before anything more is dequeued from
+	 * the guest (its ring is the buffer). The serving worker's; the control thread frees
+	 * them once the direction is unpublished (dir_release).
+	 */
+	uint16_t nheld;
+	struct rte_mbuf *held[RELAY_BURST];
 } __rte_cache_aligned;
 
 struct relay {
@@ -154,12 +161,14 @@ int workers_start(const struct relay_params *p);
 void workers_stop(void);
 /* Publish @d on the worker of lcore @cpu (-1: least loaded). 0 or -errno. */
 int worker_attach(struct relay_dir *d, int cpu);
-/* Unpublish @d and wait until no worker can still see it. */
+/* Unpublish @d and wait until no worker can still see it; then free what it held. */
 void worker_detach(struct relay_dir *d);
 /* -1 when every worker made progress since the last call, else the lcore of one that did not. */
 int workers_progressed(void);
 /* Test hook: make the first worker stop making progress. */
 void workers_stall_one(void);
+/* Busy cycles of each worker (relay_workers_load). */
+unsigned int workers_load(struct relay_worker_load *out, unsigned int max);
 /* Test hook: every grace period lasts @us longer (as after a worker's long pass). */
 void workers_slow_grace(unsigned int us);
 /* Wait until every worker has finished the iteration it was in (rule 1: no engine lock). */

@@ -23,13 +23,17 @@ struct work_list {
 };
 
 struct worker {
+	/* Read by the worker each pass; written by the control thread only on publication. */
 	struct work_list *list; /* published with release, read with acquire */
-	uint64_t heartbeat;	/* passes over the list; written by the worker only */
 	bool stall;		/* test hook: stop making progress (set by the control thread) */
-	uint64_t seen;		/* heartbeat at the last check (control thread) */
 	unsigned int lcore;
-	unsigned int tid;  /* QSBR thread id */
-	unsigned int load; /* directions assigned (control thread) */
+	unsigned int tid; /* QSBR thread id */
+	/* Written by the worker alone, each pass (single-writer counters). */
+	uint64_t heartbeat;   /* passes over the list */
+	uint64_t busy_cycles; /* TSC cycles of the passes that moved frames */
+	/* The control thread's bookkeeping: its own cache line, off the worker's hot path. */
+	uint64_t seen __rte_cache_aligned; /* heartbeat at the last check */
+	unsigned int load;		   /* directions assigned */
 } __rte_cache_aligned;
 
 static struct worker *workers;
@@ -143,12 +147,26 @@ static inline uint32_t pkt_flow_hash(const struct rte_mbuf *m)
 	return relay_flow_hash(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m));
 }
 
-/* Offer @n frames to guest RX queue @q (virtqueue 2q) and count the outcome. */
+/*
+ * Offer @n frames to guest RX queue @q (virtqueue 2q), again while the guest keeps taking
+ * some (at most ENQUEUE_RETRIES more tries, no delay), and count the outcome.
+ */
+#define ENQUEUE_RETRIES 4
+
 static inline void enqueue_count(struct relay_dir *d, int vid, unsigned int q,
 				 struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
 {
 	uint16_t sent = rte_vhost_enqueue_burst(vid, (uint16_t)(2 * q), pkts, n);
 
+	for (unsigned int t = 0; unlikely(sent < n) && sent && t < ENQUEUE_RETRIES; t++) {
+		uint16_t more = rte_vhost_enqueue_burst(vid, (uint16_t)(2 * q), pkts + sent,
+							(uint16_t)(n - sent));
+
+		ctr_add(&d->c.retries, 1);
+		if (!more)
+			break;
+		sent += more;
+	}
 	count_tx(&d->c, pkts, n, sent, bytes);
 }
 
@@ -222,7 +240,50 @@ static uint16_t poll_vf_to_vm(struct relay_dir *d)
 	return rx;
 }
 
-/* One burst from each guest TX vring; returns the frames taken from the guest. */
+/* Count the first @sent of @n frames (@bytes in all) as sent; the rest stay ours. */
+static inline void count_sent(struct relay_counters *c, struct rte_mbuf **pkts, uint16_t n,
+			      uint16_t sent, uint64_t bytes)
+{
+	ctr_add(&c->tx_pkts, sent);
+	ctr_add(&c->tx_bytes, bytes - burst_bytes(pkts + sent, n - sent));
+}
+
+/* Keep frames the VF did not take: the first thing the next pass sends. */
+static inline void hold(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n)
+{
+	memcpy(d->held, pkts, n * sizeof(pkts[0]));
+	d->nheld = n;
+}
+
+/*
+ * Send what the VF refused before; returns the frames it took. Anything still held keeps the
+ * guest's frames where they are (no dequeue this pass). Held frames the VF can no longer take
+ * (link down) are dropped as not connected.
+ */
+static uint16_t send_held(struct relay_dir *d, uint16_t port, bool up)
+{
+	uint16_t n = d->nheld, sent;
+	uint64_t bytes = burst_bytes(d->held, n);
+	struct rte_mbuf *pkts[RELAY_BURST];
+
+	d->nheld = 0;
+	if (unlikely(!up)) {
+		drop_down(d, d->held, n, bytes);
+		return 0;
+	}
+	memcpy(pkts, d->held, n * sizeof(pkts[0]));
+	ctr_add(&d->c.retries, 1);
+	sent = rte_eth_tx_burst(port, 0, pkts, n);
+	count_sent(&d->c, pkts, n, sent, bytes);
+	if (sent < n)
+		hold(d, pkts + sent, n - sent);
+	return sent;
+}
+
+/*
+ * Frames the VF refused are held and sent first next time; until they are, nothing more is
+ * dequeued from the guest. Returns the frames taken from the guest or sent from the hold.
+ */
 static unsigned int poll_vm_to_vf(struct relay_dir *d)
 {
 	struct relay *r = d->relay;
@@ -232,11 +293,16 @@ static unsigned int poll_vm_to_vf(struct relay_dir *d)
 	bool up;
 	int vid;
 
+	up = __atomic_load_n(&r->link_up, __ATOMIC_RELAXED);
+	if (unlikely(d->nheld)) {
+		rx = send_held(d, r->port, up);
+		if (d->nheld)
+			return rx;
+	}
 	vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
 	if (vid < 0)
-		return 0;
+		return rx;
 	nr_vring = __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED);
-	up = __atomic_load_n(&r->link_up, __ATOMIC_RELAXED);
 	max = __atomic_load_n(&r->max_frame, __ATOMIC_RELAXED);
 	/* Guest TX queues are the odd vrings; vhost skips disabled ones. */
 	for (uint32_t q = 1; q < nr_vring; q += 2) {
@@ -255,12 +321,13 @@ static unsigned int poll_vm_to_vf(struct relay_dir *d)
 		}
 		if (unlikely(longest > max))
 			n = drop_oversize(d, pkts, n, max, &bytes);
-		/* Sent mbufs belong to the PMD once tx_burst returns; count_tx reads only the rest.
-		 */
+		/* Sent mbufs belong to the PMD once tx_burst returns; count_sent reads the rest. */
 		sent = rte_eth_tx_burst(r->port, 0, pkts, n);
-		count_tx(&d->c, pkts, n, sent, bytes);
-		if (sent < n)
-			rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+		count_sent(&d->c, pkts, n, sent, bytes);
+		if (unlikely(sent < n)) {
+			hold(d, pkts + sent, n - sent);
+			break; /* the VF is full: leave the guest's frames in its rings */
+		}
 	}
 	return rx;
 }
@@ -283,16 +350,29 @@ static void worker_sleep(const struct worker *w, unsigned int us)
 	rte_rcu_qsbr_thread_online(qsv, w->tid);
 }
 
-/* One pass over the published list; returns the frames it took in. */
-static unsigned int worker_pass(const struct work_list *l)
+/*
+ * One pass over the published list; returns the frames it took in. The TSC is read once per
+ * direction: a direction that moved frames is charged the cycles since the previous reading,
+ * the worker the whole pass when any did.
+ */
+static unsigned int worker_pass(struct worker *w, const struct work_list *l)
 {
+	uint64_t start = rte_rdtsc(), t0 = start;
 	unsigned int moved = 0;
 
 	for (unsigned int i = 0; i < l->n; i++) {
 		struct relay_dir *d = l->item[i];
+		unsigned int n = d->id == RELAY_VF_TO_VM ? poll_vf_to_vm(d) : poll_vm_to_vf(d);
+		uint64_t t1 = rte_rdtsc();
 
-		moved += d->id == RELAY_VF_TO_VM ? poll_vf_to_vm(d) : poll_vm_to_vf(d);
+		if (n) {
+			ctr_add(&d->c.busy_cycles, t1 - t0);
+			moved += n;
+		}
+		t0 = t1;
 	}
+	if (moved)
+		ctr_add(&w->busy_cycles, t0 - start);
 	return moved;
 }
 
@@ -317,7 +397,7 @@ static int worker_main(void *arg)
 			break;
 		}
 		__atomic_store_n(&w->heartbeat, w->heartbeat + 1, __ATOMIC_RELAXED);
-		moved = worker_pass(l);
+		moved = worker_pass(w, l);
 		/* After this the list may be freed: nothing of it is read below. */
 		rte_rcu_qsbr_quiescent(qsv, w->tid);
 		if (likely(moved)) {
@@ -347,6 +427,18 @@ int workers_progressed(void)
 		workers[i].seen = hb;
 	}
 	return stuck;
+}
+
+unsigned int workers_load(struct relay_worker_load *out, unsigned int max)
+{
+	unsigned int n = RTE_MIN(nb_workers, max);
+
+	for (unsigned int i = 0; i < n; i++) {
+		out[i].lcore = workers[i].lcore;
+		out[i].busy_cycles = __atomic_load_n(&workers[i].busy_cycles, __ATOMIC_RELAXED);
+		out[i].tsc = rte_rdtsc();
+	}
+	return n;
 }
 
 void workers_stall_one(void)
@@ -442,6 +534,11 @@ void worker_detach(struct relay_dir *d)
 	w->load--;
 	d->cpu = -1;
 	list_publish(w, nl);
+	/* No worker sees @d now: the control thread drops what it held, as not connected. */
+	if (d->nheld) {
+		drop_down(d, d->held, d->nheld, burst_bytes(d->held, d->nheld));
+		d->nheld = 0;
+	}
 }
 
 int workers_start(const struct relay_params *p)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* format.c: the one output writer of stats: flat key=value, JSON, Prometheus text exposition. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +11,9 @@
 typedef Virtioforwarder__StatsResponse StatsResponse;
 typedef Virtioforwarder__RelayState RelayState;
 
-/* The reference's 12 values per direction, then ours (oversize drops). */
+/* The reference's 12 values per direction, then ours (oversize drops, busy cycles, retries). */
 #define REF_KEYS 12
-#define DIR_KEYS 14
+#define DIR_KEYS 17
 
 /* One direction of a RelayState, as a table: names and values in the reference's order. */
 struct dir_view {
@@ -32,8 +33,8 @@ struct dir_view {
  */
 static void view_dir(const ProtobufCMessage *msg, struct dir_view *v)
 {
-	static const unsigned int order[DIR_KEYS] = {3,	 4, 5, 6, 11, 12,  13,
-						     14, 7, 8, 9, 10, 100, 101};
+	static const unsigned int order[DIR_KEYS] = {3, 4, 5,  6,   11,	 12,  13,  14, 7,
+						     8, 9, 10, 100, 101, 102, 103, 104};
 	const char *base = (const char *)msg;
 
 	for (int k = 0; k < DIR_KEYS; k++) {
@@ -91,7 +92,10 @@ static const char *py_bool(int b)
 	return b ? "True" : "False";
 }
 
-/* Our additions after the reference's keys: VF link and MTU, guest MTU, oversize drops. */
+/*
+ * Our additions after the reference's keys: VF link and MTU, guest MTU, oversize drops, busy
+ * cycles (and per packet); then each worker's load.
+ */
 static void write_flat_ext(FILE *out, const RelayState *r, const struct dir_view v[2],
 			   bool suppress_zero)
 {
@@ -103,10 +107,25 @@ static void write_flat_ext(FILE *out, const RelayState *r, const struct dir_view
 	if (r->vhost->has_mtu)
 		fprintf(out, "relay_%u.vhost.mtu=%u\n", r->id, r->vhost->mtu);
 	for (int d = 0; d < 2; d++)
-		for (int k = REF_KEYS; k < DIR_KEYS; k++)
-			if (!suppress_zero || v[d].val[k] != 0)
-				fprintf(out, "relay_%u.%s%s.%s=%.0f\n", r->id, v[d].name, v[d].seg,
-					v[d].key[k], v[d].val[k]);
+		for (int k = REF_KEYS; k < DIR_KEYS; k++) {
+			if (suppress_zero && v[d].val[k] == 0)
+				continue;
+			fprintf(out, "relay_%u.%s%s.%s=", r->id, v[d].name, v[d].seg, v[d].key[k]);
+			print_value(out, v[d].val[k], v[d].is_rate[k]);
+			fputc('\n', out);
+		}
+}
+
+static void write_flat_workers(FILE *out, const StatsResponse *resp)
+{
+	char buf[40];
+
+	for (size_t i = 0; i < resp->n_worker; i++) {
+		stats_py_float(resp->worker[i]->load_pct, buf, sizeof(buf));
+		fprintf(out, "worker_%u.load_pct=%s\nworker_%u.busy_cycles=%" PRIu64 "\n",
+			resp->worker[i]->lcore, buf, resp->worker[i]->lcore,
+			resp->worker[i]->busy_cycles);
+	}
 }
 
 static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
@@ -141,6 +160,8 @@ static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
 		}
 		write_flat_ext(out, r, v, suppress_zero);
 	}
+	if (resp->n_relay)
+		write_flat_workers(out, resp);
 }
 
 static void json_string(FILE *out, const char *s)
@@ -197,7 +218,14 @@ static void write_json(FILE *out, const StatsResponse *resp)
 		}
 		fputc('}', out);
 	}
-	fprintf(out, "%s]}\n", resp->n_relay ? "\n" : "");
+	fprintf(out, "%s], \"worker\": [", resp->n_relay ? "\n" : "");
+	for (size_t i = 0; i < resp->n_worker; i++) {
+		fprintf(out, "%s{\"lcore\": %u, \"load_pct\": ", i ? ", " : "",
+			resp->worker[i]->lcore);
+		print_value(out, resp->worker[i]->load_pct, 1);
+		fprintf(out, ", \"busy_cycles\": %" PRIu64 "}", resp->worker[i]->busy_cycles);
+	}
+	fputs("]}\n", out);
 }
 
 static void prom_label(FILE *out, const char *s)
@@ -240,7 +268,35 @@ static const struct {
 	 "Packets dropped because they were longer than the far side's MTU allows.", 12},
 	{"virtioforwarder_dropped_oversize_bytes_total", "counter",
 	 "Bytes dropped because their frames were longer than the far side's MTU allows.", 13},
+	{"virtioforwarder_busy_cycles_total", "counter",
+	 "TSC cycles the worker spent on the direction in passes that moved frames.", 14},
+	{"virtioforwarder_cycles_per_packet", "gauge",
+	 "TSC cycles per received packet over the rate window.", 15},
+	{"virtioforwarder_retries_total", "counter",
+	 "Extra enqueue or transmit attempts for frames the far side refused.", 16},
 };
+
+/* Each worker's load and busy cycles. */
+static void write_prometheus_workers(FILE *out, const StatsResponse *resp)
+{
+	fputs("# HELP virtioforwarder_worker_load_ratio Share of a worker's cycles in passes that "
+	      "moved frames, over the last second.\n"
+	      "# TYPE virtioforwarder_worker_load_ratio gauge\n",
+	      out);
+	for (size_t i = 0; i < resp->n_worker; i++) {
+		fprintf(out, "virtioforwarder_worker_load_ratio{lcore=\"%u\"} ",
+			resp->worker[i]->lcore);
+		print_value(out, resp->worker[i]->load_pct / 100.0, 1);
+		fputc('\n', out);
+	}
+	fputs("# HELP virtioforwarder_worker_busy_cycles_total TSC cycles of a worker's passes "
+	      "that moved frames.\n"
+	      "# TYPE virtioforwarder_worker_busy_cycles_total counter\n",
+	      out);
+	for (size_t i = 0; i < resp->n_worker; i++)
+		fprintf(out, "virtioforwarder_worker_busy_cycles_total{lcore=\"%u\"} %" PRIu64 "\n",
+			resp->worker[i]->lcore, resp->worker[i]->busy_cycles);
+}
 
 /* VF link, speed and MTUs: one gauge family each, one sample per relay that has them. */
 static void write_prometheus_vf(FILE *out, const StatsResponse *resp)
@@ -310,6 +366,7 @@ static void write_prometheus(FILE *out, const StatsResponse *resp)
 			}
 		}
 	}
+	write_prometheus_workers(out, resp);
 }
 
 int stats_format_parse(const char *s, enum stats_format *f)

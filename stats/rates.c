@@ -50,6 +50,9 @@ void stats_rates_compute(const struct stats_sample *a, const struct stats_sample
 		out[d].rx_bps = (float)((double)(y->rx_bytes - x->rx_bytes) / dt);
 		out[d].tx_pps = (float)((double)(y->tx_pkts - x->tx_pkts) / dt);
 		out[d].tx_bps = (float)((double)(y->tx_bytes - x->tx_bytes) / dt);
+		if (y->rx_pkts > x->rx_pkts && y->busy_cycles >= x->busy_cycles)
+			out[d].cycles_per_pkt = (float)((double)(y->busy_cycles - x->busy_cycles) /
+							(double)(y->rx_pkts - x->rx_pkts));
 	}
 }
 
@@ -57,18 +60,49 @@ void stats_rates_compute(const struct stats_sample *a, const struct stats_sample
 static struct {
 	pthread_mutex_t lock;
 	struct stats_sample prev[RELAY_MAX], cur[RELAY_MAX];
+	struct relay_worker_load wprev[CPUSET_MAX], wcur[CPUSET_MAX];
+	unsigned int nw_prev, nw_cur;
 } rolling = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void stats_rolling_sample(uint64_t now_ns)
 {
-	struct stats_sample fresh[RELAY_MAX];
+	static struct stats_sample fresh[RELAY_MAX];
+	static struct relay_worker_load wfresh[CPUSET_MAX];
+	unsigned int nw;
 
 	for (unsigned int id = 0; id < RELAY_MAX; id++)
 		stats_sample_take(id, now_ns, &fresh[id]);
+	nw = relay_workers_load(wfresh, CPUSET_MAX);
 	pthread_mutex_lock(&rolling.lock);
 	memcpy(rolling.prev, rolling.cur, sizeof(rolling.prev));
 	memcpy(rolling.cur, fresh, sizeof(rolling.cur));
+	memcpy(rolling.wprev, rolling.wcur, sizeof(rolling.wprev));
+	memcpy(rolling.wcur, wfresh, nw * sizeof(wfresh[0]));
+	rolling.nw_prev = rolling.nw_cur;
+	rolling.nw_cur = nw;
 	pthread_mutex_unlock(&rolling.lock);
+}
+
+unsigned int stats_rolling_workers(struct stats_worker *out, unsigned int max)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&rolling.lock);
+	n = rolling.nw_cur < max ? rolling.nw_cur : max;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct relay_worker_load *a = &rolling.wprev[i], *b = &rolling.wcur[i];
+		bool window = i < rolling.nw_prev && a->lcore == b->lcore && b->tsc > a->tsc &&
+			      b->busy_cycles >= a->busy_cycles;
+
+		out[i].lcore = b->lcore;
+		out[i].busy_cycles = b->busy_cycles;
+		out[i].load_pct =
+			window ? (float)(100.0 * (double)(b->busy_cycles - a->busy_cycles) /
+					 (double)(b->tsc - a->tsc))
+			       : 0.0f;
+	}
+	pthread_mutex_unlock(&rolling.lock);
+	return n;
 }
 
 void stats_rolling_rates(unsigned int id, struct stats_rates out[2])

@@ -19,9 +19,20 @@ struct stats_sample {
 	struct relay_counters c[2];
 };
 
-/* Rates of one direction: packets and bytes received and sent per second. */
+/*
+ * Rates of one direction: packets and bytes received and sent per second, and the worker's
+ * TSC cycles per received packet over the same window (0 without packets).
+ */
 struct stats_rates {
 	float rx_pps, rx_bps, tx_pps, tx_bps;
+	float cycles_per_pkt;
+};
+
+/* A worker's load over the rolling window: the share of its TSC cycles spent in busy passes. */
+struct stats_worker {
+	unsigned int lcore;
+	float load_pct;
+	uint64_t busy_cycles; /* since start */
 };
 
 /*
@@ -44,6 +55,8 @@ void stats_rates_compute(const struct stats_sample *a, const struct stats_sample
  */
 void stats_rolling_sample(uint64_t now_ns);
 void stats_rolling_rates(unsigned int id, struct stats_rates out[2]);
+/* The workers' loads between the two latest samples into @out (up to @max); how many. */
+unsigned int stats_rolling_workers(struct stats_worker *out, unsigned int max);
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t stats_now_ns(void);

@@ -53,11 +53,17 @@ static void dir_add(struct rte_tel_data *d, const char *name, const struct relay
 		/* 22.11 telemetry has no doubles: rates are whole numbers */
 		vfwd_tel_add_dict_u64(sub, key, id <= 10 ? v[id - 3] : (uint64_t)rates[id - 11]);
 	}
-	/* Our additions, fields 100 and 101: oversize drops. */
+	/* Ours, fields 100..104: oversize drops, busy cycles (and per packet), retries. */
 	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 100)->name,
 			      c->big_pkts);
 	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 101)->name,
 			      c->big_bytes);
+	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 102)->name,
+			      c->busy_cycles);
+	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 103)->name,
+			      (uint64_t)rt->cycles_per_pkt);
+	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 104)->name,
+			      c->retries);
 	rte_tel_data_add_dict_container(d, name, sub, 0);
 }
 

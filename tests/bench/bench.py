@@ -51,7 +51,7 @@ SCENARIOS = {
 class Gen:
     """vfwd-gen as the memif server: it waits for 'go' on stdin once its link is up."""
 
-    def __init__(self, work, tag, mode, size, seconds, rate=0, flows=64):
+    def __init__(self, work, tag, mode, size, seconds, rate=0, flows=64, extra=()):
         self.sock = os.path.join(work, "memif-%s.sock" % tag)
         self.prefix = "vfwd-b%s-gen-%s" % (h.RUN_ID, tag)
         cmd = ["timeout", "-s", "KILL", str(int(seconds) + 60), "taskset", "-c", "0", GEN,
@@ -59,7 +59,7 @@ class Gen:
                "--vdev", "net_memif0,role=server,socket=%s" % self.sock, "--",
                "--mode", mode, "--size", str(size), "--duration", str(seconds),
                "--rate", str(rate), "--flows", str(flows),
-               "--drain-ms", "0" if mode == "rx" else "300"]
+               "--drain-ms", "0" if mode == "rx" else "300"] + list(extra)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True,
                                      start_new_session=True)

@@ -9,7 +9,7 @@
  * burst is more than 100 us away, so that a guest sharing its CPU gets it.
  *
  *   vfwd-gen EAL-ARGS -- [--mode pvp|tx|rx] [--rate PPS] [--duration S] [--size B]
- *                        [--flows N] [--drain-ms MS]
+ *                        [--flows N] [--drain-ms MS] [--rx-pause-us US]
  * Output: key=value lines on stdout.
  */
 #include <errno.h>
@@ -49,7 +49,8 @@ static struct {
 	unsigned int size; /* frame length without FCS + 4, as RFC 2544 counts */
 	unsigned int flows;
 	unsigned int drain_ms;
-} cfg = {MODE_PVP, 0, 10.0, 64, 1, 500};
+	unsigned int rx_pause_us; /* a slow consumer: pause after each received burst */
+} cfg = {MODE_PVP, 0, 10.0, 64, 1, 500, 0};
 
 static struct {
 	uint64_t sent, refused, received, foreign, reordered, bytes_rx;
@@ -69,6 +70,7 @@ static int parse_args(int argc, char **argv)
 					   {"size", required_argument, NULL, 's'},
 					   {"flows", required_argument, NULL, 'f'},
 					   {"drain-ms", required_argument, NULL, 'w'},
+					   {"rx-pause-us", required_argument, NULL, 'p'},
 					   {NULL, 0, NULL, 0}};
 	int c;
 
@@ -95,6 +97,9 @@ static int parse_args(int argc, char **argv)
 			break;
 		case 'w':
 			cfg.drain_ms = (unsigned int)atoi(optarg);
+			break;
+		case 'p':
+			cfg.rx_pause_us = (unsigned int)atoi(optarg);
 			break;
 		default:
 			return -EINVAL;
@@ -238,6 +243,8 @@ static void run(struct rte_mempool *mp)
 		if (n) {
 			account_rx(m, n, hz);
 			busy = true;
+			if (cfg.rx_pause_us)
+				rte_delay_us_sleep(cfg.rx_pause_us);
 		}
 		if (cfg.mode != MODE_RX && now < stop && (!step || now >= next)) {
 			for (unsigned int b = 0; b < batch; b++) {
@@ -281,7 +288,8 @@ int main(int argc, char **argv)
 	if (n < 0 || parse_args(argc - n, argv + n)) {
 		fprintf(stderr,
 			"usage: vfwd-gen EAL-ARGS -- [--mode pvp|tx|rx] [--rate PPS] "
-			"[--duration S] [--size 64..1518] [--flows 1..4096] [--drain-ms MS]\n");
+			"[--duration S] [--size 64..1518] [--flows 1..4096] [--drain-ms MS] "
+			"[--rx-pause-us US]\n");
 		return 2;
 	}
 	if (rte_eth_dev_count_avail() < 1) {

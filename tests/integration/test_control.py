@@ -60,10 +60,19 @@ def traffic(d):
         want += ["relay_1.%s.cpu_1.%s" % (d_, f.format(src, dst)) for f in fields]
     check(keys[:len(want)] == want, "flat output: the reference's keys in the reference's order")
     ours = ["relay_1.vf.link_up", "relay_1.vf.link_speed", "relay_1.vf.mtu"]
-    ours += ["relay_1.%s.cpu_1.%s_dropped_oversize" % (d_, w)
-             for d_ in ("vf_to_vm", "vm_to_vf") for w in ("pkts", "bytes")]
+    for d_ in ("vf_to_vm", "vm_to_vf"):
+        ours += ["relay_1.%s.cpu_1.%s" % (d_, k) for k in (
+            "pkts_dropped_oversize", "bytes_dropped_oversize", "busy_cycles", "cycles_per_pkt",
+            "retries")]
+    ours += ["worker_1.load_pct", "worker_1.busy_cycles"]
     check(keys[len(want):] == ours, "then our additions, after all of the reference's: %s"
           % keys[len(want):])
+    s = flat(d.tool("stats", "--relay", "1").stdout)
+    cpp = [float(s["relay_1.%s.cpu_1.cycles_per_pkt" % d_]) for d_ in ("vf_to_vm", "vm_to_vf")]
+    check(all(0 < c < 1e6 for c in cpp) and int(s["worker_1.busy_cycles"]) > 0
+          and 0 < float(s["worker_1.load_pct"]) <= 100,
+          "under traffic: cycles per packet %.0f / %.0f, worker busy %s%%"
+          % (cpp[0], cpp[1], s["worker_1.load_pct"]))
     z = flat(d.tool("stats", "--relay", "1", "--delay", "0").stdout)
     check(float(z[a + "pkt_rate_tx_to_vm"]) > 0, "delay 0: rate of the rolling one-second window")
 

@@ -8,7 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, Daemon, Guest, log, require_env, run, wait_for
+from harness import check, Daemon, flat, Guest, log, require_env, run, wait_for
 
 RELAYS = 8
 WINDOW = 2.0
@@ -37,7 +37,7 @@ def idle_daemon(name, extra):
     vfs = []
     for i in range(RELAYS):
         vfs += ["-P", "net_null%d,no-rx=1=%d" % (i, i)]
-    d = Daemon(name, vfs + extra)
+    d = Daemon(name, vfs + extra, control=True)
     d.start()
     guests = [Guest("%s%d" % (name, i), ["virtio_user0,path=%s" % d.sock(i)], fwd="rxonly")
               for i in range(2)]
@@ -51,6 +51,8 @@ def main():
     require_env()
     d, guests = idle_daemon("idle-on", [])
     cpu_on = worker_cpu(d)
+    load = float(flat(d.tool("stats", "--delay", "0").stdout)["worker_1.load_pct"])
+    check(load < 1, "stats: the idle worker's load is %.2f%%" % load)
     for g in guests:
         g.stop()
     d.stop()
@@ -67,13 +69,17 @@ def main():
           % (100 * cpu_on))
 
     # Frames wake it: net_null receives endlessly, the guest takes what it can.
-    d = Daemon("idle-busy", ["-P", "net_null0=0"])
+    d = Daemon("idle-busy", ["-P", "net_null0=0"], control=True)
     d.start()
     g = Guest("idle-busy", ["virtio_user0,path=%s" % d.sock(0)], fwd="rxonly")
     g.start()
     wait_for(lambda: d.relay(0)["vid"] >= 0, 20, "guest connected")
     cpu_busy = worker_cpu(d)
     tx = d.relay(0)["vf_to_vm"]["pkts_tx_to_vm"]
+    s = flat(d.tool("stats", "--delay", "0").stdout)
+    check(float(s["worker_1.load_pct"]) > 80 and float(s["relay_0.vf_to_vm.cpu_1.cycles_per_pkt"]) > 0,
+          "stats: the busy worker's load is %s%%, %s cycles per packet VF->VM"
+          % (s["worker_1.load_pct"], s["relay_0.vf_to_vm.cpu_1.cycles_per_pkt"]))
     check(cpu_busy > 0.8 and tx > 0, "with frames flowing it polls at full speed "
           "(%.0f%% of a CPU, %d frames to the guest)" % (100 * cpu_busy, tx))
     g.stop()

@@ -245,9 +245,12 @@ START_TEST(rates_math)
 
 	b.t_ns += 500000000; /* half a second */
 	b.c[0].rx_pkts = 1000, b.c[0].rx_bytes = 64000, b.c[1].tx_pkts = 10;
+	b.c[0].busy_cycles = 150000, b.c[1].busy_cycles = 999;
 	stats_rates_compute(&a, &b, r);
 	ck_assert(r[0].rx_pps == 2000.0f && r[0].rx_bps == 128000.0f && r[1].tx_pps == 20.0f);
-	stats_rates_compute(&b, &a, r); /* time went backwards */
+	ck_assert(r[0].cycles_per_pkt == 150.0f); /* 150000 cycles over 1000 packets */
+	ck_assert(r[1].cycles_per_pkt == 0.0f);	  /* no packet received: none per packet */
+	stats_rates_compute(&b, &a, r);		  /* time went backwards */
 	ck_assert(r[0].rx_pps == 0.0f);
 	a.t_ns = 0, a.c[0].rx_pkts = 5000; /* counters went backwards: re-created relay */
 	stats_rates_compute(&a, &b, r);
