@@ -162,10 +162,14 @@ def main():
     check(any(os.path.basename(p).startswith(NAME + "-") for p in rpms),
           "the .rpm built from the tarball: %s" % [os.path.basename(p) for p in rpms])
 
-    # The README's test command, from the unpacked tree (its unit tests: the rest is this suite).
+    # The README's two commands, from the unpacked tree: the test command (its unit tests: the
+    # rest is this suite) and the demo.
     out = step(env, tree, "bash", "scripts/test.sh", "-L", "unit")
     check(re.search(r"100% tests passed, 0 tests failed out of \d+", out) is not None,
-          "scripts/test.sh runs from the tarball: " + out.strip().splitlines()[-1])
+          "scripts/test.sh runs from the tarball (unit tests passed)")
+    out = step(env, tree, "bash", "scripts/demo.sh", timeout=300)
+    check(" 0% packet loss" in out and "daemon exited 0" in out,
+          "scripts/demo.sh runs from the tarball: pings through the relay, 0% loss")
     shutil.rmtree(os.path.join(tree, "build"))
 
     step(env, tree, "dpkg-buildpackage", "-b", "-us", "-uc", "-j%d" % os.cpu_count())
