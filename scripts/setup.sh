@@ -12,6 +12,8 @@ PACKAGES=(
 	# holds dpdk-testpmd (the test guest) and dpdk-telemetry.py
 	dpdk dpdk-dev librte-bus-pci23 librte-bus-vdev23 librte-mempool-ring23
 	librte-net-af-packet23 librte-net-pcap23 librte-net-null23 librte-net-tap23 librte-net-virtio23
+	# the benchmark: net_memif (the generator's link), net_vhost (testpmd as the baseline relay)
+	librte-net-memif23 librte-net-vhost23
 	# tests and demo
 	python3 iproute2 iputils-ping procps coreutils systemd man-db
 	# control-plane tests: a Python client built from our .proto (as existing clients are),
