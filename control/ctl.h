@@ -18,7 +18,7 @@ struct ctl_config {
 	char port_control_ep[CTL_EP_LEN]; /* "" = service off */
 	char stats_ep[CTL_EP_LEN];
 	char config_ep[CTL_EP_LEN];
-	gid_t ipc_gid;	      /* (gid_t)-1: leave the group */
+	gid_t ipc_gid;	      /* --control-group: IPC endpoints 0660 to it; (gid_t)-1: 0600 */
 	bool dynamic_sockets; /* ADD_SOCK / REMOVE_SOCK allowed */
 	char state_dir[CTL_EP_LEN]; /* relays added at run time are kept here ("" = not kept) */
 };
@@ -64,7 +64,10 @@ void ctl_stats_req_free(struct ctl_stats_req *q);
 /* ---- the service loop (service.c) --------------------------------------------- */
 
 struct ctl;
-/* Bind the enabled endpoints (creating IPC directories, mode 0660). NULL + errno. */
+/*
+ * Bind the enabled endpoints, creating IPC directories; IPC sockets are mode 0600, or 0660 to
+ * cfg->ipc_gid (--control-group). NULL + errno, also when a socket cannot be restricted.
+ */
 struct ctl *ctl_open(const struct ctl_config *cfg);
 void ctl_close(struct ctl *c);
 /* What the daemon hooks into the loop. */

@@ -42,7 +42,7 @@ struct ctl {
 	unsigned int nb_pend;
 };
 
-/* ipc://PATH: create the directory, then restrict the socket to owner and group. */
+/* ipc://PATH: create the directory (the socket is then restricted by ipc_restrict). */
 static int ipc_prepare(const char *ep, char *path, size_t len)
 {
 	char dir[CTL_EP_LEN];
@@ -61,6 +61,20 @@ static int ipc_prepare(const char *ep, char *path, size_t len)
 		*p = '/';
 	}
 	return 0;
+}
+
+/*
+ * The control endpoints are the keys to every VM's network: the owner (root) only, or with
+ * --control-group also that group (0660). Never the vhost sockets' group (-g): any QEMU
+ * process has it. 0, or -1 with errno.
+ */
+static int ipc_restrict(const char *path, gid_t gid)
+{
+	if (gid == (gid_t)-1)
+		return chmod(path, 0600);
+	if (chown(path, (uid_t)-1, gid))
+		return -1;
+	return chmod(path, 0660);
 }
 
 static void *service_bind(struct ctl *c, const char *ep, int type, const char *name)
@@ -90,9 +104,15 @@ static void *service_bind(struct ctl *c, const char *ep, int type, const char *n
 		errno = ret;
 		return NULL;
 	}
-	if (path[0] && (chmod(path, 0660) ||
-			(c->cfg.ipc_gid != (gid_t)-1 && chown(path, (uid_t)-1, c->cfg.ipc_gid))))
-		VLOG(WARNING, "%s: cannot restrict %s: %s", name, path, strerror(errno));
+	if (path[0] && ipc_restrict(path, c->cfg.ipc_gid)) {
+		/* An endpoint anyone could use would reconfigure every VM's network: refuse. */
+		ret = errno;
+		VLOG(ERR, "%s: cannot restrict %s to its owner%s: %s", name, path,
+		     c->cfg.ipc_gid != (gid_t)-1 ? " and the control group" : "", strerror(ret));
+		zmq_close(s);
+		errno = ret;
+		return NULL;
+	}
 	VLOG(NOTICE, "%s service on %s", name, ep);
 	return s;
 }

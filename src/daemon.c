@@ -223,7 +223,6 @@ int daemon_run(const struct vfwd_config *cfg)
 	test_hooks_apply();
 	added = relays_add_static(cfg);
 	added += ctl_persist_restore(&cfg->ctl);
-	ctl_cfg.ipc_gid = cfg->relay.sock_gid;
 	ctl = ctl_open(&ctl_cfg);
 	if (!ctl) {
 		VLOG(ERR, "cannot start the control services: %s", strerror(errno));

@@ -72,6 +72,7 @@ int set_main_lcore(struct opt_call *c);
 int set_loglevel(struct opt_call *c);
 int set_vhost_socket(struct opt_call *c);
 int set_owner(struct opt_call *c);
+int set_control_group(struct opt_call *c);
 int set_pins(struct opt_call *c);
 int set_static_vf(struct opt_call *c);
 int set_alias(struct opt_call *c);

@@ -151,6 +151,25 @@ int set_owner(struct opt_call *c)
 	return 0;
 }
 
+/* --control-group: a group name or number; "" in the file: none. */
+int set_control_group(struct opt_call *c)
+{
+	struct group *gr;
+	unsigned long v;
+
+	if (!c->arg[0]) {
+		c->cfg->ctl.ipc_gid = (gid_t)-1;
+		return 0;
+	}
+	gr = getgrnam(c->arg);
+	if (gr)
+		v = gr->gr_gid;
+	else if (parse_ulong(c->arg, 0, 0x7fffffff, &v))
+		return bad(c, "is not a known group");
+	c->cfg->ctl.ipc_gid = (gid_t)v;
+	return 0;
+}
+
 int set_pins(struct opt_call *c)
 {
 	return pins_parse(c->arg, c->cfg->relay.pins, c->err, c->errlen);

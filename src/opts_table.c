@@ -73,6 +73,10 @@ const struct opt opts[] = {
 	 "memory to reserve (default 256 with --no-huge, else on demand)"},
 	{"file-prefix", 0, required_argument, "NAME", set_file_prefix,
 	 "DPDK runtime prefix, /var/run/dpdk/NAME (default virtio-forwarder)"},
+	{"control-group", 0, required_argument, "GROUP", set_control_group,
+	 "the group that may use the ZeroMQ IPC endpoints too (mode 0660); default: none, "
+	 "owner only (0600)",
+	 .env = "VIRTIOFWD_CONTROL_GROUP", .dflt = ""},
 	{"zmq-port-control-ep", 'Z', optional_argument, "EP", CFG_EP(ctl.port_control_ep),
 	 .help = "port control service (default " CTL_EP_PORT_CONTROL ")",
 	 .env = "VIRTIOFWD_ZMQ_PORT_CONTROL_EP", .dflt = CTL_EP_PORT_CONTROL},

@@ -142,12 +142,20 @@ def config_and_remove(d, guest):
 
 def main():
     require_env()
-    d = Daemon("ctl", ["--device-alias", "02:08.0=net_null7,size=64", "-g", "nogroup"],
-               control=True).start()
+    # The control endpoints are the owner's alone by default, whatever group the vhost
+    # sockets get (-g: every QEMU process has it); --control-group opens them to one group.
+    d0 = Daemon("ctl0", ["-g", "nogroup"], control=True).start()
+    for name, ep in d0.ep.items():
+        st = os.stat(ep[len("ipc://"):])
+        check(stat.S_IMODE(st.st_mode) == 0o600 and st.st_gid != 65534,
+              "by default the %s socket is mode 0600, not the vhost group's" % name)
+    d0.stop()
+    d = Daemon("ctl", ["--device-alias", "02:08.0=net_null7,size=64", "-g", "nogroup",
+                       "--control-group", "nogroup"], control=True).start()
     for name, ep in d.ep.items():
         st = os.stat(ep[len("ipc://"):])
         check(stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == 65534,
-              "%s socket is mode 0660, group nogroup" % name)
+              "with --control-group nogroup the %s socket is mode 0660, group nogroup" % name)
     workflow(d)
     guest = traffic(d)
     config_and_remove(d, guest)

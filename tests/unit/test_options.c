@@ -201,6 +201,20 @@ START_TEST(manpage_lists_every_option)
 }
 END_TEST
 
+START_TEST(control_group_and_idle_policy)
+{
+	ck_assert_int_eq(parse("-C", "1", NULL), OPTS_RUN);
+	ck_assert_int_eq((int)cfg.ctl.ipc_gid, -1); /* endpoints: owner only */
+	ck_assert_uint_eq(cfg.relay.idle_sleep_max_us, RELAY_IDLE_SLEEP_DEFAULT_US);
+	ck_assert_int_eq(parse("-C", "1", "-g", "0", NULL), OPTS_RUN);
+	ck_assert_int_eq((int)cfg.ctl.ipc_gid, -1); /* -g is the vhost sockets' group only */
+	ck_assert_int_eq(parse("-C", "1", "--control-group", "0", "--idle-sleep-max-us", "0", NULL),
+			 OPTS_RUN);
+	ck_assert_int_eq((int)cfg.ctl.ipc_gid, 0);
+	ck_assert_uint_eq(cfg.relay.idle_sleep_max_us, 0);
+}
+END_TEST
+
 START_TEST(bad_values_name_the_problem)
 {
 	ck_assert_bad("no worker CPUs", "-n");
@@ -220,6 +234,11 @@ START_TEST(bad_values_name_the_problem)
 		      "no-such-user-xyz");
 	ck_assert_bad("--vhost-groupname: 'no-such-group-xyz' is not a known group", "-C", "1",
 		      "-g", "no-such-group-xyz");
+	ck_assert_bad("--control-group: 'no-such-group-xyz' is not a known group", "-C", "1",
+		      "--control-group", "no-such-group-xyz");
+	ck_assert_bad("--idle-sleep-max-us: '100001' is not a time in microseconds", "-C", "1",
+		      "--idle-sleep-max-us", "100001");
+	ck_assert_bad("--idle-sleep-max-us: 'x'", "-C", "1", "--idle-sleep-max-us", "x");
 	ck_assert_bad("--virtio-cpu: '1' is not a CPU pin list", "-C", "1", "-c", "1");
 	ck_assert_bad("--virtio-cpu: '64:1'", "-C", "1", "-c", "64:1");
 	ck_assert_bad("--virtio-cpu: '1:2,x'", "-C", "1", "-c", "1:2,x");
@@ -286,6 +305,7 @@ int main(void)
 	tcase_add_test(tc, zmq_endpoints);
 	tcase_add_test(tc, help_and_version);
 	tcase_add_test(tc, manpage_lists_every_option);
+	tcase_add_test(tc, control_group_and_idle_policy);
 	tcase_add_test(tc, bad_values_name_the_problem);
 	tcase_add_test(tc, repeated_pins_accumulate);
 	tcase_add_test(tc, device_aliases);
