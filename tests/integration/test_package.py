@@ -58,6 +58,28 @@ def accounts():
         on_exit(sh, "userdel", "libvirt-qemu", ok=False)
 
 
+def start_installed():
+    """The installed service, started as its unit's ExecStart starts it (no systemd here), with
+    hugepages and libvirt's accounts; cleaned up at exit. Returns its Popen."""
+    hugepages()
+    accounts()
+    on_exit(shutil.rmtree, "/var/run/dpdk/virtio-forwarder", True)
+    on_exit(shutil.rmtree, "/tmp/virtio-forwarder", True)
+    # without systemd's RuntimeDirectory= the daemon made this directory itself
+    on_exit(lambda: os.path.isdir("/var/run/virtio-forwarder")
+            and not os.listdir("/var/run/virtio-forwarder") and os.rmdir("/var/run/virtio-forwarder"))
+    unit = open("/lib/systemd/system/virtio-forwarder.service").read()
+    exec_start = re.search(r"(?m)^ExecStart=(.*)$", unit).group(1).split()
+    daemon = subprocess.Popen(["timeout", "-s", "KILL", "120"] + exec_start,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              start_new_session=True)
+    on_exit(lambda: daemon.poll() is None and os.killpg(daemon.pid, 9))
+    wait_for(lambda: os.path.exists("/var/run/virtio-forwarder/stats") or daemon.poll() is not None,
+             30, "installed daemon up")
+    check(daemon.poll() is None, "the service runs as ExecStart starts it: " + " ".join(exec_start))
+    return daemon
+
+
 def main():
     require_env()
     for tool in ("dpkg-buildpackage", "lintian", "dh"):
@@ -96,23 +118,7 @@ def main():
                   "VIRTIOFWD_DEVICE_ALIASES=(02:08.0=net_null0,no-rx=1)", text)
     with open(CONF, "w") as f:
         f.write(text)
-    hugepages()
-    accounts()
-    on_exit(shutil.rmtree, "/var/run/dpdk/virtio-forwarder", True)
-    on_exit(shutil.rmtree, "/tmp/virtio-forwarder", True)
-    # without systemd's RuntimeDirectory= the daemon made this directory itself
-    on_exit(lambda: os.path.isdir("/var/run/virtio-forwarder")
-            and not os.listdir("/var/run/virtio-forwarder") and os.rmdir("/var/run/virtio-forwarder"))
-
-    unit = open("/lib/systemd/system/virtio-forwarder.service").read()
-    exec_start = re.search(r"(?m)^ExecStart=(.*)$", unit).group(1).split()
-    daemon = subprocess.Popen(["timeout", "-s", "KILL", "120"] + exec_start,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              start_new_session=True)
-    on_exit(lambda: daemon.poll() is None and os.killpg(daemon.pid, 9))
-    wait_for(lambda: os.path.exists("/var/run/virtio-forwarder/stats") or daemon.poll() is not None,
-             30, "installed daemon up")
-    check(daemon.poll() is None, "daemon started as ExecStart starts it: " + " ".join(exec_start))
+    daemon = start_installed()
 
     check(shell("chown -R libvirt-qemu:kvm /tmp/virtio-forwarder/").returncode == 0, "chown")
     r = shell(LIBEXEC + "/virtioforwarder_port_control.py add --virtio-id 1 --pci-addr 02:08.0")

@@ -95,21 +95,7 @@ def install_and_start(deb):
         text = f.read()
     with open(pkg.CONF, "w") as f:
         f.write(re.sub(r"(?m)^VIRTIOFWD_CPU_MASK=.*$", "VIRTIOFWD_CPU_MASK=1", text))
-    pkg.hugepages()
-    pkg.accounts()
-    on_exit(shutil.rmtree, "/var/run/dpdk/virtio-forwarder", True)
-    on_exit(shutil.rmtree, "/tmp/virtio-forwarder", True)
-    on_exit(lambda: os.path.isdir("/var/run/virtio-forwarder")
-            and not os.listdir("/var/run/virtio-forwarder") and os.rmdir("/var/run/virtio-forwarder"))
-    unit = open("/lib/systemd/system/virtio-forwarder.service").read()
-    exec_start = re.search(r"(?m)^ExecStart=(.*)$", unit).group(1).split()
-    daemon = subprocess.Popen(["timeout", "-s", "KILL", "120"] + exec_start,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              start_new_session=True)
-    on_exit(lambda: daemon.poll() is None and os.killpg(daemon.pid, 9))
-    wait_for(lambda: os.path.exists("/var/run/virtio-forwarder/stats") or daemon.poll() is not None,
-             30, "installed daemon up")
-    check(daemon.poll() is None, "the service runs as ExecStart starts it: " + " ".join(exec_start))
+    daemon = pkg.start_installed()
     r = pkg.shell(pkg.LIBEXEC + "/virtioforwarder_config.py --version")
     check(r.returncode == 0 and r.stdout.strip().endswith(VERSION), "installed tools say " + VERSION)
     r = pkg.shell("virtioforwarder_stats --include-inactive --delay 0")
