@@ -29,13 +29,15 @@
  *  1. Nobody waits for a grace period (workers_synchronize(), worker_attach/detach) while
  *     holding the engine lock. A callback can wait for the engine lock while holding a
  *     guest's vring locks, a worker can spin on those, and then the grace period never ends.
- *  2. A callback that runs under vring locks (vring_state_changed) takes no lock at all: it
- *     finds its state through the vid slot (vhost_slots[vid]) and stores with atomics.
+ *  2. A callback that runs under vring locks (vring_state_changed) takes none of our locks
+ *     but the leaf ident lock (through logging): it finds its state through the vid slot
+ *     (vhost_slots[vid]) and stores with atomics.
  *  3. The vhost callbacks find their relay through the vid slot, which new_connection fills
  *     (under the engine lock, before any vring exists). The relay outlives its connections:
  *     relay_remove() frees it only after rte_vhost_driver_unregister() has returned, and that
  *     waits for the callbacks in progress on the socket.
- *  4. Workers take no lock, make no syscall and never wait, except inside rte_vhost as above.
+ *  4. Workers take no lock and never wait, except inside rte_vhost as above; their only
+ *     syscall is the idle sleep, taken offline for RCU when passes find no frame.
  */
 
 #include <rte_common.h>

@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The shipped files, one relative path a line.
 list_files() {
-	if [ -d "$root/.git" ] && command -v git >/dev/null; then
+	if [ -e "$root/.git" ] && command -v git >/dev/null; then # a checkout or a worktree
 		git -C "$root" ls-files --cached --others --exclude-standard
 	elif [ -f "$root/MANIFEST" ]; then
 		grep -v '^debian/' "$root/MANIFEST" | grep -vx MANIFEST
