@@ -109,18 +109,17 @@ out_refuse:
 }
 
 /*
- * VFtoVM and VMtoVF are mirror images with the same field numbers: 1 active,
- * 2 internal_state, 3..10 the counters in struct relay_counters' order, 11..14
- * the rates. One filler walks either message's descriptor.
+ * VFtoVM and VMtoVF are mirror images with the same field numbers (1 active, 2
+ * internal_state, the rest stats_field_value's). One filler walks either message's
+ * descriptor; optional fields are present when the relay exists.
  */
 static void fill_dir(ProtobufCMessage *msg, bool active, const char *state, bool exists,
 		     const struct relay_counters *c, const struct stats_rates *rt)
 {
-	const uint64_t v[8] = {c->rx_pkts,   c->rx_bytes,   c->tx_pkts,	  c->tx_bytes,
-			       c->full_pkts, c->full_bytes, c->down_pkts, c->down_bytes};
-	const float r[4] = {rt->rx_pps, rt->rx_bps, rt->tx_pps, rt->tx_bps};
 	const ProtobufCMessageDescriptor *desc = msg->descriptor;
 	char *base = (char *)msg;
+	uint64_t count;
+	float rate;
 
 	for (unsigned int i = 0; i < desc->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &desc->fields[i];
@@ -129,21 +128,18 @@ static void fill_dir(ProtobufCMessage *msg, bool active, const char *state, bool
 			*(protobuf_c_boolean *)(base + f->offset) = active;
 		else if (f->id == 2)
 			*(const char **)(base + f->offset) = state;
-		else if (f->id <= 10) {
-			*(uint64_t *)(base + f->offset) = v[f->id - 3];
-			*(protobuf_c_boolean *)(base + f->quantifier_offset) = exists;
-		} else if (f->id <= 14) {
-			*(float *)(base + f->offset) = r[f->id - 11];
-		} else if (f->id == 100 || f->id == 101 || f->id == 102 || f->id == 104) {
-			*(uint64_t *)(base + f->offset) = f->id == 100	 ? c->big_pkts
-							  : f->id == 101 ? c->big_bytes
-							  : f->id == 102 ? c->busy_cycles
-									 : c->retries;
-			*(protobuf_c_boolean *)(base + f->quantifier_offset) = exists;
-		} else if (f->id == 103) {
-			*(float *)(base + f->offset) = rt->cycles_per_pkt;
-			*(protobuf_c_boolean *)(base + f->quantifier_offset) = exists;
+		switch (stats_field_value(f->id, c, rt, &count, &rate)) {
+		case STATS_FIELD_NONE:
+			continue;
+		case STATS_FIELD_RATE:
+			*(float *)(base + f->offset) = rate;
+			break;
+		case STATS_FIELD_COUNTER:
+			*(uint64_t *)(base + f->offset) = count;
+			break;
 		}
+		if (f->label == PROTOBUF_C_LABEL_OPTIONAL)
+			*(protobuf_c_boolean *)(base + f->quantifier_offset) = exists;
 	}
 }
 

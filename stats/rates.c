@@ -26,6 +26,27 @@ void stats_sample_take(unsigned int id, uint64_t now_ns, struct stats_sample *s)
 	memcpy(s->c, snap.c, sizeof(s->c));
 }
 
+enum stats_field stats_field_value(unsigned int id, const struct relay_counters *c,
+				   const struct stats_rates *rt, uint64_t *count, float *rate)
+{
+	const uint64_t counters[8] = {c->rx_pkts,   c->rx_bytes,   c->tx_pkts,	 c->tx_bytes,
+				      c->full_pkts, c->full_bytes, c->down_pkts, c->down_bytes};
+	const uint64_t ours[5] = {c->big_pkts, c->big_bytes, c->busy_cycles, 0, c->retries};
+	const float rates[4] = {rt->rx_pps, rt->rx_bps, rt->tx_pps, rt->tx_bps};
+
+	if (id >= 3 && id <= 10)
+		*count = counters[id - 3];
+	else if (id >= 11 && id <= 14)
+		*rate = rates[id - 11];
+	else if (id == 103)
+		*rate = rt->cycles_per_pkt;
+	else if (id >= 100 && id <= 104)
+		*count = ours[id - 100];
+	else
+		return STATS_FIELD_NONE;
+	return (id >= 11 && id <= 14) || id == 103 ? STATS_FIELD_RATE : STATS_FIELD_COUNTER;
+}
+
 static bool went_back(const struct relay_counters *a, const struct relay_counters *b)
 {
 	return b->rx_pkts < a->rx_pkts || b->rx_bytes < a->rx_bytes || b->tx_pkts < a->tx_pkts ||

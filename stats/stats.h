@@ -58,6 +58,22 @@ void stats_rolling_rates(unsigned int id, struct stats_rates out[2]);
 /* The workers' loads between the two latest samples into @out (up to @max); how many. */
 unsigned int stats_rolling_workers(struct stats_worker *out, unsigned int max);
 
+/* What a field of a direction's stats message holds. */
+enum stats_field {
+	STATS_FIELD_NONE = 0, /* neither (1 active, 2 internal_state, unknown) */
+	STATS_FIELD_COUNTER,  /* a whole uint64 counter, into *count */
+	STATS_FIELD_RATE,     /* a float (a rate, cycles per packet), into *rate */
+};
+
+/*
+ * The value of field @id of a direction's stats message (VFtoVM and VMtoVF share their
+ * numbers: 3..10 the counters in struct relay_counters' order, 11..14 the rates, 100..101
+ * oversize drops, 102 busy cycles, 103 cycles per packet, 104 retries). The one map from
+ * numbers to values: the stats service and telemetry both go through it. Pure.
+ */
+enum stats_field stats_field_value(unsigned int id, const struct relay_counters *c,
+				   const struct stats_rates *rt, uint64_t *count, float *rate);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t stats_now_ns(void);
 

@@ -33,37 +33,26 @@ static int tel_relays(const char *cmd, const char *params, struct rte_tel_data *
 
 /*
  * One direction as a telemetry dict, keyed by the field names of its stats message (VFtoVM or
- * VMtoVF: fields 3..10 are the counters in struct relay_counters' order, 11..14 the rates,
- * 100..101 oversize drops), so telemetry and the stats service name every value alike.
+ * VMtoVF) and valued by stats_field_value(), so telemetry and the stats service name and
+ * fill every value alike. 22.11 telemetry has no doubles: rates are whole numbers.
  */
 static void dir_add(struct rte_tel_data *d, const char *name, const struct relay_counters *c,
 		    const struct stats_rates *rt, const ProtobufCMessageDescriptor *desc)
 {
 	struct rte_tel_data *sub = rte_tel_data_alloc();
-	const double rates[4] = {rt->rx_pps, rt->rx_bps, rt->tx_pps, rt->tx_bps};
-	const uint64_t v[8] = {c->rx_pkts,   c->rx_bytes,   c->tx_pkts,	  c->tx_bytes,
-			       c->full_pkts, c->full_bytes, c->down_pkts, c->down_bytes};
+	enum stats_field kind;
+	uint64_t count;
+	float rate;
 
 	if (!sub)
 		return;
 	rte_tel_data_start_dict(sub);
-	for (unsigned int id = 3; id <= 14; id++) {
-		const char *key = protobuf_c_message_descriptor_get_field(desc, id)->name;
-
-		/* 22.11 telemetry has no doubles: rates are whole numbers */
-		vfwd_tel_add_dict_u64(sub, key, id <= 10 ? v[id - 3] : (uint64_t)rates[id - 11]);
+	for (unsigned int i = 0; i < desc->n_fields; i++) {
+		kind = stats_field_value(desc->fields[i].id, c, rt, &count, &rate);
+		if (kind != STATS_FIELD_NONE)
+			vfwd_tel_add_dict_u64(sub, desc->fields[i].name,
+					      kind == STATS_FIELD_RATE ? (uint64_t)rate : count);
 	}
-	/* Ours, fields 100..104: oversize drops, busy cycles (and per packet), retries. */
-	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 100)->name,
-			      c->big_pkts);
-	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 101)->name,
-			      c->big_bytes);
-	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 102)->name,
-			      c->busy_cycles);
-	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 103)->name,
-			      (uint64_t)rt->cycles_per_pkt);
-	vfwd_tel_add_dict_u64(sub, protobuf_c_message_descriptor_get_field(desc, 104)->name,
-			      c->retries);
 	rte_tel_data_add_dict_container(d, name, sub, 0);
 }
 

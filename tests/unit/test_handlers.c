@@ -261,6 +261,40 @@ START_TEST(rates_math)
 }
 END_TEST
 
+/* Field numbers to values: one map for the stats service and telemetry; counters stay exact. */
+START_TEST(field_values)
+{
+	struct relay_counters c = {.rx_pkts = 7,
+				   .down_bytes = 8,
+				   .big_pkts = 9,
+				   .busy_cycles = (1ULL << 60) + 1,
+				   .retries = 11};
+	struct stats_rates rt = {.rx_pps = 1.5f, .tx_bps = 2.5f, .cycles_per_pkt = 3.5f};
+	uint64_t n = 0;
+	float f = 0;
+
+	ck_assert_int_eq(stats_field_value(1, &c, &rt, &n, &f), STATS_FIELD_NONE);
+	ck_assert_int_eq(stats_field_value(2, &c, &rt, &n, &f), STATS_FIELD_NONE);
+	ck_assert_int_eq(stats_field_value(3, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
+	ck_assert_uint_eq(n, 7);
+	ck_assert_int_eq(stats_field_value(10, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
+	ck_assert_uint_eq(n, 8);
+	ck_assert_int_eq(stats_field_value(11, &c, &rt, &n, &f), STATS_FIELD_RATE);
+	ck_assert(f == 1.5f);
+	ck_assert_int_eq(stats_field_value(14, &c, &rt, &n, &f), STATS_FIELD_RATE);
+	ck_assert(f == 2.5f);
+	ck_assert_int_eq(stats_field_value(100, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
+	ck_assert_uint_eq(n, 9);
+	ck_assert_int_eq(stats_field_value(102, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
+	ck_assert_uint_eq(n, (1ULL << 60) + 1); /* no trip through a double */
+	ck_assert_int_eq(stats_field_value(103, &c, &rt, &n, &f), STATS_FIELD_RATE);
+	ck_assert(f == 3.5f);
+	ck_assert_int_eq(stats_field_value(104, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
+	ck_assert_uint_eq(n, 11);
+	ck_assert_int_eq(stats_field_value(105, &c, &rt, &n, &f), STATS_FIELD_NONE);
+}
+END_TEST
+
 START_TEST(config_reply)
 {
 	Virtioforwarder__ConfigResponse *r;
@@ -305,6 +339,7 @@ int main(void)
 	tcase_add_test(tc, malformed_requests);
 	tcase_add_test(tc, stats_requests);
 	tcase_add_test(tc, rates_math);
+	tcase_add_test(tc, field_values);
 	tcase_add_test(tc, config_reply);
 	suite_add_tcase(s, tc);
 	return unit_eal_run(s, dir);
