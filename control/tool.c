@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,16 +40,20 @@ static const struct tool_opt *opt_at(const struct tool *t, unsigned int i)
 	return i < t->nb_opts ? &t->opts[i] : &common_opts[i - t->nb_opts];
 }
 
+/* Does option @key have a short form (a letter or digit)? Keys from 256 are long-only. */
+static bool has_short(int key)
+{
+	return key < 128 && isalnum(key);
+}
+
 /* One --help line; a multi-line help text keeps its indent. */
 static void help_line(FILE *out, const struct tool *t, const struct tool_opt *o)
 {
 	char left[64];
 	int n;
 
-	if (isprint(o->key) && o->key != KEY_HELP)
+	if (has_short(o->key))
 		n = snprintf(left, sizeof(left), "-%c, --%s", o->key, o->name);
-	else if (o->key == KEY_HELP)
-		n = snprintf(left, sizeof(left), "-h, --%s", o->name);
 	else
 		n = snprintf(left, sizeof(left), "    --%s", o->name);
 	if (o->arg && n > 0 && (size_t)n < sizeof(left))
@@ -87,7 +92,7 @@ static int getopt_tables(const struct tool *t, struct option *lopts, char *short
 		const struct tool_opt *o = opt_at(t, i);
 
 		lopts[i] = (struct option){o->name, o->has_arg, NULL, o->key};
-		if (o->key < 128 && isalnum(o->key)) {
+		if (has_short(o->key)) {
 			shorts[s++] = (char)o->key;
 			if (o->has_arg == required_argument)
 				shorts[s++] = ':';

@@ -409,11 +409,6 @@ unsigned int relay_workers_load(struct relay_worker_load *out, unsigned int max)
 	return eng.started ? workers_load(out, max) : 0;
 }
 
-uint64_t relay_tsc_hz(void)
-{
-	return rte_get_tsc_hz();
-}
-
 void relay_test_slow_grace(unsigned int us)
 {
 	workers_slow_grace(us);

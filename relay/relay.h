@@ -116,8 +116,6 @@ void relay_links_poll(void);
 int relay_workers_check(void);
 /* Fill @out with up to @max workers' loads; returns how many. Any thread. */
 unsigned int relay_workers_load(struct relay_worker_load *out, unsigned int max);
-/* TSC cycles per second (for cycles and loads). Any thread. */
-uint64_t relay_tsc_hz(void);
 /* Test hook (VFWD_TEST_HOOKS=1, SIGUSR2): make one worker stop making progress. */
 void relay_test_stall_worker(void);
 /* Test hook (VFWD_TEST_GRACE_DELAY_US): every grace period lasts @us longer. Control thread. */

@@ -66,7 +66,7 @@ struct relay_dir {
 	/*
 	 * VM->VF only: frames the VF did not take, sent before anything more is dequeued from
 	 * the guest (its ring is the buffer). The serving worker's; the control thread frees
-	 * them once the direction is unpublished (dir_release).
+	 * them once the direction is unpublished (worker_detach).
 	 */
 	uint16_t nheld;
 	struct rte_mbuf *held[RELAY_BURST];

@@ -116,6 +116,7 @@ static int on_new_connection(int vid)
 	return 0;
 }
 
+/* rte_vhost calls this after destroy_device, which still needed the slot. */
 static void on_destroy_connection(int vid)
 {
 	if ((unsigned int)vid < VHOST_VID_MAX)

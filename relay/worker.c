@@ -264,19 +264,18 @@ static uint16_t send_held(struct relay_dir *d, uint16_t port, bool up)
 {
 	uint16_t n = d->nheld, sent;
 	uint64_t bytes = burst_bytes(d->held, n);
-	struct rte_mbuf *pkts[RELAY_BURST];
 
-	d->nheld = 0;
 	if (unlikely(!up)) {
 		drop_down(d, d->held, n, bytes);
+		d->nheld = 0;
 		return 0;
 	}
-	memcpy(pkts, d->held, n * sizeof(pkts[0]));
 	ctr_add(&d->c.retries, 1);
-	sent = rte_eth_tx_burst(port, 0, pkts, n);
-	count_sent(&d->c, pkts, n, sent, bytes);
-	if (sent < n)
-		hold(d, pkts + sent, n - sent);
+	sent = rte_eth_tx_burst(port, 0, d->held, n);
+	count_sent(&d->c, d->held, n, sent, bytes);
+	d->nheld = n - sent;
+	if (sent && d->nheld) /* the rest moves to the front, in order */
+		memmove(d->held, d->held + sent, d->nheld * sizeof(d->held[0]));
 	return sent;
 }
 

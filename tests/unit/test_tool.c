@@ -143,6 +143,8 @@ START_TEST(help_and_version_exit_0_on_stdout)
 	ck_assert_ptr_nonnull(strstr(out, "--count N"));
 	ck_assert_ptr_nonnull(strstr(out, "how many\n                           (a second"));
 	ck_assert_ptr_nonnull(strstr(out, "-q, --quiet"));
+	ck_assert_ptr_nonnull(strstr(out, "  -h, --help "));
+	ck_assert_ptr_nonnull(strstr(out, "      --count N ")); /* long-only: no short form */
 	ck_assert_ptr_nonnull(strstr(out, "--test-ep EP"));
 	ck_assert_ptr_nonnull(strstr(out, "(default ipc:///nowhere/t)"));
 	ck_assert_ptr_null(strstr(out, "test_ep")); /* aliases stay out of the help */
