@@ -92,6 +92,17 @@ static const char *py_bool(int b)
 	return b ? "True" : "False";
 }
 
+/* One flat "relay_N.DIR[.cpu_C].KEY=value" line; -z leaves out counters at 0, never rates. */
+static void flat_value(FILE *out, unsigned int id, const struct dir_view *v, int k,
+		       bool suppress_zero)
+{
+	if (suppress_zero && !v->is_rate[k] && v->val[k] == 0)
+		return;
+	fprintf(out, "relay_%u.%s%s.%s=", id, v->name, v->seg, v->key[k]);
+	print_value(out, v->val[k], v->is_rate[k]);
+	fputc('\n', out);
+}
+
 /*
  * Our additions after the reference's keys: VF link and MTU, guest MTU, oversize drops, busy
  * cycles (and per packet); then each worker's load.
@@ -107,13 +118,8 @@ static void write_flat_ext(FILE *out, const RelayState *r, const struct dir_view
 	if (r->vhost->has_mtu)
 		fprintf(out, "relay_%u.vhost.mtu=%u\n", r->id, r->vhost->mtu);
 	for (int d = 0; d < 2; d++)
-		for (int k = REF_KEYS; k < DIR_KEYS; k++) {
-			if (suppress_zero && v[d].val[k] == 0)
-				continue;
-			fprintf(out, "relay_%u.%s%s.%s=", r->id, v[d].name, v[d].seg, v[d].key[k]);
-			print_value(out, v[d].val[k], v[d].is_rate[k]);
-			fputc('\n', out);
-		}
+		for (int k = REF_KEYS; k < DIR_KEYS; k++)
+			flat_value(out, r->id, &v[d], k, suppress_zero);
 }
 
 static void write_flat_workers(FILE *out, const StatsResponse *resp)
@@ -149,14 +155,8 @@ static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
 				py_bool(v[d].active));
 			fprintf(out, "relay_%u.%s.internal_state=%s\n", r->id, v[d].name,
 				v[d].state);
-			for (int k = 0; k < REF_KEYS; k++) {
-				if (suppress_zero && !v[d].is_rate[k] && v[d].val[k] == 0)
-					continue;
-				fprintf(out, "relay_%u.%s%s.%s=", r->id, v[d].name, v[d].seg,
-					v[d].key[k]);
-				print_value(out, v[d].val[k], v[d].is_rate[k]);
-				fputc('\n', out);
-			}
+			for (int k = 0; k < REF_KEYS; k++)
+				flat_value(out, r->id, &v[d], k, suppress_zero);
 		}
 		write_flat_ext(out, r, v, suppress_zero);
 	}

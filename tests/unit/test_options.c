@@ -204,7 +204,7 @@ START_TEST(control_group_and_idle_policy)
 {
 	ck_assert_int_eq(parse("-C", "1", NULL), OPTS_RUN);
 	ck_assert_int_eq((int)cfg.ctl.ipc_gid, -1); /* endpoints: owner only */
-	ck_assert_uint_eq(cfg.relay.idle_sleep_max_us, RELAY_IDLE_SLEEP_DEFAULT_US);
+	ck_assert_uint_eq(cfg.relay.idle_sleep_max_us, 500); /* the documented default */
 	ck_assert_int_eq(parse("-C", "1", "-g", "0", NULL), OPTS_RUN);
 	ck_assert_int_eq((int)cfg.ctl.ipc_gid, -1); /* -g is the vhost sockets' group only */
 	ck_assert_int_eq(parse("-C", "1", "--control-group", "0", "--idle-sleep-max-us", "0", NULL),
