@@ -72,8 +72,7 @@ static int req_devices(const PcReq *rq, char devs[MAX_BOND_MEMBERS][RELAY_DEV_LE
 					    "PCI address %x:%x:%x.%x out of range (dddd:bb:ss.f, "
 					    "slot <= 1f, function <= 7)",
 					    a->domain, a->bus, a->slot, a->function);
-			pci_format(a->domain, a->bus, a->slot, a->function, devs[i],
-				       RELAY_DEV_LEN);
+			pci_format(a->domain, a->bus, a->slot, a->function, devs[i], RELAY_DEV_LEN);
 		} else {
 			if (!rq->device[i][0] || strlen(rq->device[i]) >= RELAY_DEV_LEN)
 				return fail(o, -EINVAL, "device",
@@ -90,9 +89,12 @@ static int req_relay_id(const PcReq *rq, struct outcome *o)
 {
 	if (!rq->has_virtio_id)
 		return fail(o, -EINVAL, "virtio_id", "virtio_id missing");
-	if (rq->virtio_id >= RELAY_MAX)
-		return fail(o, -ERANGE, "virtio_id", "virtio_id %u out of range 0..%d",
-			    rq->virtio_id, RELAY_MAX - 1);
+	if (rq->virtio_id >= relay_max())
+		return fail(o, -ERANGE, "virtio_id", "virtio_id %u out of range 0..%u%s",
+			    rq->virtio_id, relay_max() - 1,
+			    relay_max() < RELAY_MAX ? " (the linked DPDK's ethdev ports: "
+						      "RTE_MAX_ETHPORTS)"
+						    : "");
 	return 0;
 }
 
@@ -132,7 +134,7 @@ static int op_add(const PcReq *rq, struct outcome *o)
 		return o->code;
 	if (rq->has_mode && rq->mode > 6)
 		return fail(o, -EINVAL, "mode", "bond mode %u out of range 0..6", rq->mode);
-	if (relay_snapshot_get(rq->virtio_id, &s) == 0) {
+	if (relay_snapshot_get(rq->virtio_id, &s) == 0 && s.vf_side != RELAY_SIDE_NONE) {
 		if (!same_members(rq->virtio_id, devs, n))
 			return fail(o, -EBUSY, "virtio_id", "relay %u is busy with VF %s",
 				    rq->virtio_id, s.dev);
@@ -163,10 +165,10 @@ static int op_remove(const PcReq *rq, struct outcome *o)
 
 	if (req_relay_id(rq, o) || req_devices(rq, devs, &n, o))
 		return o->code;
-	if (relay_snapshot_get(rq->virtio_id, &s)) {
+	if (relay_snapshot_get(rq->virtio_id, &s) || s.vf_side == RELAY_SIDE_NONE) {
 		if (rq->conditional)
 			return 0; /* already gone */
-		return fail(o, -ENOENT, "virtio_id", "relay %u does not exist", rq->virtio_id);
+		return fail(o, -ENOENT, "virtio_id", "relay %u has no VF", rq->virtio_id);
 	}
 	k = relay_members(rq->virtio_id, have);
 	for (unsigned int i = 0; i < k; i++)
@@ -243,7 +245,7 @@ static int op_remove_sock(const PcReq *rq, struct outcome *o)
 	if (n && !match)
 		return fail(o, -EINVAL, "pci_addrs", "socket %s is relay %d's, not %s's",
 			    rq->vhost_path, id, devs[0]);
-	ret = relay_remove((unsigned int)id);
+	ret = relay_remove_sock((unsigned int)id);
 	if (ret)
 		return fail(o, ret, "relay_remove", "%s", relay_last_error());
 	ctl_persist_mark((unsigned int)id, false);
@@ -251,6 +253,7 @@ static int op_remove_sock(const PcReq *rq, struct outcome *o)
 	return 0;
 }
 
+/* The VF of the relay whose socket is vhost_path; "" (and OK) while it has none. */
 static int op_query_pci(const PcReq *rq, struct outcome *o, char *answer, size_t len)
 {
 	struct relay_snapshot s;
@@ -261,6 +264,8 @@ static int op_query_pci(const PcReq *rq, struct outcome *o, char *answer, size_t
 	id = relay_find_by_path(rq->vhost_path);
 	if (id < 0 || relay_snapshot_get((unsigned int)id, &s))
 		return fail(o, -ENOENT, "vhost_path", "no relay has socket %s", rq->vhost_path);
+	if (s.vf_side == RELAY_SIDE_NONE)
+		return 0;
 	snprintf(answer, len, "%s", s.dev);
 	return 0;
 }
@@ -413,7 +418,9 @@ ssize_t ctl_config_handle(const uint8_t *req, size_t len, uint8_t **out)
 	resp.features = "device-strings,device-aliases,telemetry,stats-json,stats-prometheus,"
 			"rolling-rates";
 	for (unsigned int i = 0, k = relay_list(ids); i < k; i++) {
-		if (relay_snapshot_get(ids[i], &s))
+		/* Live assignments: relays whose directions are on a worker now. */
+		if (relay_snapshot_get(ids[i], &s) ||
+		    (s.cpu[RELAY_VF_TO_VM] < 0 && s.cpu[RELAY_VM_TO_VF] < 0))
 			continue;
 		virtioforwarder__relay_cpu__init(&cpus[n]);
 		cpus[n].relay_number = (int32_t)s.id;

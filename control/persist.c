@@ -55,12 +55,12 @@ int ctl_persist_save(const struct ctl_config *cfg)
 	for (unsigned int id = 0; id < RELAY_MAX; id++) {
 		unsigned int n;
 
-		if (!runtime[id] || relay_snapshot_get(id, &s))
+		if (!runtime[id] || relay_snapshot_get(id, &s) || s.vf_side == RELAY_SIDE_NONE)
 			continue;
 		n = relay_members(id, devs);
 		relay_socket_name(id, pattern, sizeof(pattern));
 		fprintf(f, "%u\t%u\t%s\t%s", id, s.bond_mode, s.bond_name[0] ? s.bond_name : "-",
-			strcmp(s.path, pattern) ? s.path : "-");
+			s.path[0] && strcmp(s.path, pattern) ? s.path : "-");
 		for (unsigned int i = 0; i < n; i++)
 			fprintf(f, "\t%s", devs[i]);
 		fputc('\n', f);

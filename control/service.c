@@ -318,11 +318,13 @@ static long next_timeout_ms(const struct ctl *c, uint64_t now)
 
 int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 {
-	zmq_pollitem_t items[4] = {{NULL, sfd, ZMQ_POLLIN, 0}};
-	void *socks[4] = {NULL, c->port_control, c->stats, c->config};
-	int n = 1;
+	/* Signals, the engine's events (guests coming and going), the ZeroMQ services. */
+	zmq_pollitem_t items[5] = {{NULL, sfd, ZMQ_POLLIN, 0},
+				   {NULL, relay_event_fd(), ZMQ_POLLIN, 0}};
+	void *socks[5] = {NULL, NULL, c->port_control, c->stats, c->config};
+	int n = 2;
 
-	for (int i = 1; i < 4; i++)
+	for (int i = 2; i < 5; i++)
 		if (socks[i])
 			items[n++] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
 	for (;;) {
@@ -334,6 +336,8 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 		if ((items[0].revents & ZMQ_POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si) &&
 		    hooks->on_signal((int)si.ssi_signo, hooks->arg))
 			return 0;
+		if (items[1].revents & ZMQ_POLLIN)
+			relay_events_handle();
 		if (c->port_control)
 			serve_rep(c, c->port_control, true);
 		if (c->config)

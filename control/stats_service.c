@@ -143,17 +143,18 @@ static void fill_dir(ProtobufCMessage *msg, bool active, const char *state, bool
 	}
 }
 
-static void fill_dirs(struct relay_msg *m, const struct relay_snapshot *s, bool exists,
+/*
+ * The reference's presence rules: a direction's CPU and counters are sent only while it is
+ * active (VF->VM: the VF is there; VM->VF: the guest is), its rates always.
+ */
+static void fill_dirs(struct relay_msg *m, const struct relay_snapshot *s, bool vf_up, bool vm_up,
 		      const struct stats_rates rt[2])
 {
-	enum relay_state st = exists ? s->state : RELAY_UNINIT;
-	bool active = exists && s->state == RELAY_READY;
-
 	virtioforwarder__relay_state__vfto_vm__init(&m->a);
-	fill_dir(&m->a.base, active, relay_vf_state_name(st), exists, &s->c[RELAY_VF_TO_VM],
-		 &rt[RELAY_VF_TO_VM]);
+	fill_dir(&m->a.base, vf_up, relay_vf_state_name(s->vf_side, s->vm_side), vf_up,
+		 &s->c[RELAY_VF_TO_VM], &rt[RELAY_VF_TO_VM]);
 	virtioforwarder__relay_state__vmto_vf__init(&m->b);
-	fill_dir(&m->b.base, active, relay_vm_state_name(st), exists, &s->c[RELAY_VM_TO_VF],
+	fill_dir(&m->b.base, vm_up, relay_vm_state_name(s->vm_side), vm_up, &s->c[RELAY_VM_TO_VF],
 		 &rt[RELAY_VM_TO_VF]);
 }
 
@@ -161,12 +162,14 @@ static void fill_dirs(struct relay_msg *m, const struct relay_snapshot *s, bool 
 static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_stats_req *q,
 		       uint64_t now_ns)
 {
-	struct relay_snapshot s = {.state = RELAY_UNINIT};
+	struct relay_snapshot s = {.vf_side = RELAY_SIDE_NONE, .vm_side = RELAY_SIDE_NONE};
 	struct stats_rates rt[2] = {0};
 	struct stats_sample end;
 	bool exists = relay_snapshot_get(id, &s) == 0;
+	bool vf_up = exists && s.vf_side == RELAY_SIDE_UP;
+	bool vm_up = exists && s.vm_side == RELAY_SIDE_UP;
 
-	if (!q->include_inactive && !(exists && s.state == RELAY_READY))
+	if (id >= relay_max() || (!q->include_inactive && !relay_active(s.vf_side, s.vm_side)))
 		return false;
 	if (exists && q->delay_ms) {
 		stats_sample_take(id, now_ns, &end);
@@ -176,16 +179,15 @@ static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_st
 	}
 	virtioforwarder__relay_state__init(&m->rs);
 	m->rs.id = id;
-	m->rs.active = exists && s.state == RELAY_READY;
+	m->rs.active = relay_active(s.vf_side, s.vm_side);
 	virtioforwarder__relay_state__vhost__init(&m->vhost);
-	if (exists)
-		snprintf(m->path, sizeof(m->path), "%s", s.path);
-	else if (relay_socket_name(id, m->path, sizeof(m->path)))
-		m->path[0] = '\0';
+	snprintf(m->path, sizeof(m->path), "%s", s.has_socket ? s.path : "NONE");
 	m->vhost.vhost_socket_name = m->path;
+	m->vhost.has_mtu = vm_up && s.guest_mtu != 0;
+	m->vhost.mtu = s.guest_mtu;
 	m->rs.vhost = &m->vhost;
-	m->rs.socket_id = exists && s.socket_id > 0 ? (uint32_t)s.socket_id : 0;
-	if (exists) {
+	m->rs.socket_id = vf_up && s.socket_id >= 0 ? (uint32_t)s.socket_id : UINT32_MAX;
+	if (vf_up) {
 		snprintf(m->dev, sizeof(m->dev), "%s", s.dev);
 		snprintf(m->ident, sizeof(m->ident), "%s", s.devargs);
 		m->rs.ident = m->ident;
@@ -195,17 +197,15 @@ static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_st
 		m->vf.link_up = s.link_up;
 		m->vf.link_speed = s.link_speed;
 		m->vf.mtu = s.vf_mtu;
-		m->vhost.has_mtu = s.guest_mtu != 0;
-		m->vhost.mtu = s.guest_mtu;
 		m->rs.vf = &m->vf;
-		virtioforwarder__relay_state__cpu__init(&m->cpu);
-		m->cpu.has_vf_to_vm = s.cpu[RELAY_VF_TO_VM] >= 0;
-		m->cpu.vf_to_vm = s.cpu[RELAY_VF_TO_VM];
-		m->cpu.has_vm_to_vf = s.cpu[RELAY_VM_TO_VF] >= 0;
-		m->cpu.vm_to_vf = s.cpu[RELAY_VM_TO_VF];
-		m->rs.cpu = &m->cpu;
 	}
-	fill_dirs(m, &s, exists, rt);
+	virtioforwarder__relay_state__cpu__init(&m->cpu);
+	m->cpu.has_vf_to_vm = vf_up && s.cpu[RELAY_VF_TO_VM] >= 0;
+	m->cpu.vf_to_vm = s.cpu[RELAY_VF_TO_VM];
+	m->cpu.has_vm_to_vf = vm_up && s.cpu[RELAY_VM_TO_VF] >= 0;
+	m->cpu.vm_to_vf = s.cpu[RELAY_VM_TO_VF];
+	m->rs.cpu = &m->cpu;
+	fill_dirs(m, &s, vf_up, vm_up, rt);
 	m->rs.vf_to_vm = &m->a;
 	m->rs.vm_to_vf = &m->b;
 	return true;

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -24,8 +26,9 @@ static struct {
 	struct relay_params params;
 	struct relay *table[RELAY_MAX];
 	pthread_mutex_t lock;
+	int event_fd; /* vhost callbacks -> control thread: publish or unpublish */
 	bool started;
-} eng = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} eng = {.lock = PTHREAD_MUTEX_INITIALIZER, .event_fd = -1};
 
 static _Thread_local char last_error[256];
 /* Lock-rule bookkeeping of this thread (relay_int.h). */
@@ -114,30 +117,47 @@ void engine_vring_locked(bool in)
 struct relay *engine_find_by_path(const char *path)
 {
 	for (unsigned int i = 0; i < RELAY_MAX; i++)
-		if (eng.table[i] && strcmp(eng.table[i]->path, path) == 0)
+		if (eng.table[i] && eng.table[i]->sock_open &&
+		    strcmp(eng.table[i]->path, path) == 0)
 			return eng.table[i];
 	return NULL;
 }
 
-int relay_apply(struct relay *r, enum relay_event ev)
+int relay_apply(struct relay *r, int *side, enum relay_event ev)
 {
-	int cur = __atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
+	const char *what = side == &r->vf_side ? "VF" : "guest";
+	int cur = __atomic_load_n(side, __ATOMIC_ACQUIRE);
 	int next;
 
 	do {
-		next = relay_state_next((enum relay_state)cur, ev);
+		next = relay_side_next((enum relay_side)cur, ev);
 		if (next < 0) {
-			VLOG(WARNING, "relay %u: event %s not allowed in state %s", r->id,
-			     relay_event_name(ev), relay_vf_state_name((enum relay_state)cur));
+			VLOG(WARNING, "relay %u: %s side: event %s not allowed in state %s", r->id,
+			     what, relay_event_name(ev),
+			     side == &r->vf_side ? relay_vf_state_name((enum relay_side)cur, 0)
+						 : relay_vm_state_name((enum relay_side)cur));
 			return -EINVAL;
 		}
-	} while (!__atomic_compare_exchange_n(&r->state, &cur, next, false, __ATOMIC_ACQ_REL,
+	} while (!__atomic_compare_exchange_n(side, &cur, next, false, __ATOMIC_ACQ_REL,
 					      __ATOMIC_ACQUIRE));
-	if (next != cur)
-		VLOG(INFO, "relay %u: %s -> %s (%s)", r->id,
-		     relay_vf_state_name((enum relay_state)cur),
-		     relay_vf_state_name((enum relay_state)next), relay_event_name(ev));
+	VLOG(DEBUG, "relay %u: %s side %s", r->id, what, relay_event_name(ev));
 	return 0;
+}
+
+void engine_notify(void)
+{
+	if (eng.event_fd >= 0 && eventfd_write(eng.event_fd, 1))
+		VLOG(WARNING, "cannot wake the control thread: %s", strerror(errno));
+}
+
+int relay_event_fd(void)
+{
+	return eng.event_fd;
+}
+
+unsigned int relay_max(void)
+{
+	return RTE_MIN(RELAY_MAX, RTE_MAX_ETHPORTS);
 }
 
 static int pins_check(const struct relay_params *p)
@@ -153,6 +173,126 @@ static int pins_check(const struct relay_params *p)
 			}
 		}
 	return 0;
+}
+
+/* ---- slots: a relay id with its socket and/or VF -------------------------- */
+
+static struct relay *slot_new(unsigned int id)
+{
+	struct relay *r = rte_zmalloc("relay", sizeof(*r), RTE_CACHE_LINE_SIZE);
+
+	if (!r) {
+		RERR("relay %u: out of memory", id);
+		return NULL;
+	}
+	r->id = id;
+	r->vid = -1;
+	for (int d = 0; d < 2; d++) {
+		r->dir[d].relay = r;
+		r->dir[d].id = (enum relay_dir_id)d;
+		r->dir[d].cpu = -1;
+	}
+	engine_lock();
+	eng.table[id] = r;
+	engine_unlock();
+	return r;
+}
+
+/* Publish both directions while the relay has a VF or a guest, neither otherwise. */
+static int relay_sync(struct relay *r)
+{
+	bool want = r->vf_open || __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE) >= 0;
+	int ret = 0;
+
+	if (want == r->published)
+		return 0;
+	if (!want) {
+		for (int d = 0; d < 2; d++)
+			worker_detach(&r->dir[d]);
+		r->published = false;
+		return 0;
+	}
+	for (int d = 0; d < 2 && !ret; d++)
+		ret = worker_attach(&r->dir[d], eng.params.pins[r->id].cpu[d]);
+	if (ret) {
+		RERR("relay %u: cannot give its directions to a worker: %s", r->id, strerror(-ret));
+		for (int d = 0; d < 2; d++)
+			worker_detach(&r->dir[d]);
+		return ret;
+	}
+	r->published = true;
+	return 0;
+}
+
+static void relay_unpublish(struct relay *r)
+{
+	for (int d = 0; d < 2; d++)
+		worker_detach(&r->dir[d]);
+	r->published = false;
+}
+
+void relay_events_handle(void)
+{
+	eventfd_t v;
+
+	if (eng.event_fd >= 0)
+		(void)eventfd_read(eng.event_fd, &v);
+	for (unsigned int i = 0; i < RELAY_MAX; i++)
+		if (eng.table[i])
+			relay_sync(eng.table[i]);
+}
+
+/* Give @r its vhost-user socket at @path (NULL: the pattern's). */
+static int slot_sock_open(struct relay *r, const char *path)
+{
+	int ret = 0;
+
+	if (path)
+		snprintf(r->path, sizeof(r->path), "%s", path);
+	else
+		ret = relay_socket_path(eng.params.vhost_dir, eng.params.pattern, r->id, r->path,
+					sizeof(r->path));
+	if (ret) {
+		RERR("relay %u: no socket path from %s and pattern '%s': %s", r->id,
+		     eng.params.vhost_dir, eng.params.pattern, strerror(-ret));
+		return ret;
+	}
+	ret = vhost_open(r, &eng.params);
+	if (ret)
+		r->path[0] = '\0';
+	return ret;
+}
+
+/* Take the VF away: unpublish, close, publish again for a guest that stays. */
+static void vf_detach(struct relay *r)
+{
+	relay_apply(r, &r->vf_side, RELAY_EV_DOWN);
+	relay_unpublish(r);
+	vf_close(r);
+	relay_apply(r, &r->vf_side, RELAY_EV_GONE);
+	engine_lock();
+	r->nb_members = 0;
+	r->dev[0] = r->devargs[0] = r->bond_name[0] = '\0';
+	memset(r->member, 0, sizeof(r->member));
+	engine_unlock();
+	relay_sync(r);
+}
+
+/* Close the socket and the VF and forget the slot; no worker sees it afterwards. */
+static void slot_destroy(struct relay *r)
+{
+	unsigned int id = r->id;
+
+	/* Disconnects a guest (destroy_device runs here and waits for the workers). */
+	vhost_close(r, &eng.params);
+	if (r->vf_open)
+		vf_detach(r);
+	relay_unpublish(r);
+	engine_lock();
+	eng.table[id] = NULL;
+	engine_unlock();
+	rte_free(r);
+	ident_set(id, "", "");
 }
 
 int relay_engine_start(const struct relay_params *p)
@@ -173,11 +313,41 @@ int relay_engine_start(const struct relay_params *p)
 		return ret;
 	}
 	eng.params = *p;
+	eng.event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (eng.event_fd < 0) {
+		ret = -errno;
+		RERR("cannot create the engine's event fd: %s", strerror(errno));
+		return ret;
+	}
 	ret = workers_start(p);
 	if (ret)
-		return ret;
+		goto out_fd;
 	eng.started = true;
+	if (relay_max() < RELAY_MAX)
+		VLOG(NOTICE,
+		     "relays 0..%u: the linked DPDK has %u ethdev ports (RTE_MAX_ETHPORTS); "
+		     "64 relays need a DPDK built with max_ethports=64",
+		     relay_max() - 1, RTE_MAX_ETHPORTS);
+	if (p->dynamic)
+		return 0;
+	/* Every relay id has its socket from the start, with or without a VF. */
+	for (unsigned int id = 0; id < relay_max(); id++) {
+		struct relay *r = slot_new(id);
+
+		ret = r ? slot_sock_open(r, NULL) : -ENOMEM;
+		if (ret) {
+			relay_engine_stop();
+			return ret;
+		}
+		ident_set(id, "", r->path);
+	}
+	VLOG(INFO, "%u vhost-user sockets %s in %s", relay_max(),
+	     p->client_mode ? "dialled" : "listening", p->vhost_dir);
 	return 0;
+out_fd:
+	close(eng.event_fd);
+	eng.event_fd = -1;
+	return ret;
 }
 
 void relay_engine_stop(void)
@@ -186,8 +356,10 @@ void relay_engine_stop(void)
 		return;
 	for (unsigned int i = 0; i < RELAY_MAX; i++)
 		if (eng.table[i])
-			relay_remove(i);
+			slot_destroy(eng.table[i]);
 	workers_stop();
+	close(eng.event_fd);
+	eng.event_fd = -1;
 	eng.started = false;
 }
 
@@ -211,13 +383,6 @@ static const struct relay *dev_owner(const char *dev)
 	return NULL;
 }
 
-/* Undo whatever part of relay_add() was done; @r is no longer in the table. */
-static void relay_free(struct relay *r)
-{
-	vf_close(r);
-	rte_free(r);
-}
-
 /* Checks before anything is created: id, device list, bond parameters, ownership. */
 static int add_check(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
 		     const char *name)
@@ -227,8 +392,10 @@ static int add_check(unsigned int id, const char *const *devs, unsigned int n, u
 
 	if (!eng.started)
 		return -ENODEV;
-	if (id >= RELAY_MAX) {
-		RERR("relay id %u out of range 0..%u", id, RELAY_MAX - 1);
+	if (id >= relay_max()) {
+		RERR("relay id %u out of range 0..%u (the linked DPDK has %u ethdev ports: "
+		     "RTE_MAX_ETHPORTS)",
+		     id, relay_max() - 1, RTE_MAX_ETHPORTS);
 		return -ERANGE;
 	}
 	if (n == 0 || n > RELAY_BOND_MAX || mode > 6) {
@@ -242,8 +409,8 @@ static int add_check(unsigned int id, const char *const *devs, unsigned int n, u
 		RERR("relay %u: bond name '%s' is not 1..16 letters, digits or '_'", id, name);
 		return -EINVAL;
 	}
-	if (eng.table[id]) {
-		RERR("relay %u already exists (device %s)", id, eng.table[id]->dev);
+	if (eng.table[id] && eng.table[id]->vf_open) {
+		RERR("relay %u already has VF %s", id, eng.table[id]->dev);
 		return -EEXIST;
 	}
 	for (unsigned int m = 0; m < n; m++) {
@@ -268,6 +435,67 @@ static int add_check(unsigned int id, const char *const *devs, unsigned int n, u
 	return 0;
 }
 
+/* A socket path given with ADD_SOCK: absolute, not another relay's, not a second one for @id. */
+static int path_check(unsigned int id, const char *path)
+{
+	const struct relay *r = eng.table[id];
+	int other;
+
+	if (path[0] != '/' || strlen(path) >= sizeof(r->path)) {
+		RERR("relay %u: socket path '%s' is not an absolute path under %zu bytes", id, path,
+		     sizeof(r->path));
+		return -EINVAL;
+	}
+	other = relay_find_by_path(path);
+	if (other >= 0 && (unsigned int)other != id) {
+		RERR("relay %u: socket %s is already used by relay %d", id, path, other);
+		return -EBUSY;
+	}
+	if (r && r->sock_open && strcmp(r->path, path)) {
+		RERR("relay %u already has socket %s", id, r->path);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/* Open @r's VF over @devs and publish; on error the relay is as before. */
+static int vf_attach(struct relay *r, const char *const *devs, unsigned int n, unsigned int mode,
+		     const char *name)
+{
+	int ret;
+
+	/* A connected guest's VM->VF direction is published: take it back while the VF comes. */
+	relay_unpublish(r);
+	engine_lock();
+	r->nb_members = n;
+	r->bond_mode = mode;
+	for (unsigned int m = 0; m < n; m++)
+		dev_normalize(devs[m], r->member[m].dev, sizeof(r->member[m].dev));
+	snprintf(r->bond_name, sizeof(r->bond_name), "%s", n > 1 && name ? name : "");
+	snprintf(r->dev, sizeof(r->dev), "%s", r->member[0].dev);
+	snprintf(r->devargs, sizeof(r->devargs), "%s",
+		 relay_alias_resolve(eng.params.aliases, eng.params.nb_aliases, r->dev));
+	engine_unlock();
+	ret = vf_open(r, &eng.params);
+	if (ret) {
+		engine_lock();
+		r->nb_members = 0;
+		r->dev[0] = r->devargs[0] = r->bond_name[0] = '\0';
+		memset(r->member, 0, sizeof(r->member));
+		engine_unlock();
+		relay_sync(r);
+		return ret;
+	}
+	relay_apply(r, &r->vf_side, RELAY_EV_UP);
+	ident_set(r->id, r->dev, r->path);
+	ret = relay_sync(r);
+	if (ret) {
+		vf_detach(r);
+		return ret;
+	}
+	return 0;
+}
+
 int relay_add(unsigned int id, const char *dev)
 {
 	return relay_add_bond(id, &dev, 1, 1, NULL);
@@ -281,7 +509,7 @@ int relay_add_bond(unsigned int id, const char *const *devs, unsigned int n, uns
 
 int relay_free_id(void)
 {
-	for (unsigned int i = 0; i < RELAY_MAX; i++)
+	for (unsigned int i = 0; i < relay_max(); i++)
 		if (!eng.table[i])
 			return (int)i;
 	return -ENOSPC;
@@ -290,6 +518,7 @@ int relay_free_id(void)
 int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
 		 const char *name, const char *path)
 {
+	bool created = false, opened = false;
 	struct relay *r;
 	int ret;
 
@@ -297,100 +526,64 @@ int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsig
 	ret = add_check(id, devs, n, mode, name);
 	if (ret)
 		return ret;
-	if (path && (path[0] != '/' || strlen(path) >= sizeof(r->path))) {
-		RERR("relay %u: socket path '%s' is not an absolute path under %zu bytes", id, path,
-		     sizeof(r->path));
-		return -EINVAL;
+	if (path && (ret = path_check(id, path)))
+		return ret;
+	r = eng.table[id];
+	if (!r) {
+		r = slot_new(id);
+		if (!r)
+			return -ENOMEM;
+		created = true;
 	}
-	if (path && relay_find_by_path(path) >= 0) {
-		RERR("relay %u: socket %s is already used by relay %d", id, path,
-		     relay_find_by_path(path));
-		return -EBUSY;
-	}
-	r = rte_zmalloc("relay", sizeof(*r), RTE_CACHE_LINE_SIZE);
-	if (!r)
-		return -ENOMEM;
-	r->id = id;
-	r->vid = -1;
-	r->state = RELAY_UNINIT;
-	r->nb_members = n;
-	r->bond_mode = mode;
-	for (unsigned int m = 0; m < n; m++)
-		dev_normalize(devs[m], r->member[m].dev, sizeof(r->member[m].dev));
-	if (n > 1)
-		snprintf(r->bond_name, sizeof(r->bond_name), "%s", name ? name : "");
-	snprintf(r->dev, sizeof(r->dev), "%s", r->member[0].dev);
-	snprintf(r->devargs, sizeof(r->devargs), "%s",
-		 relay_alias_resolve(eng.params.aliases, eng.params.nb_aliases, r->dev));
-	for (int d = 0; d < 2; d++) {
-		r->dir[d].relay = r;
-		r->dir[d].id = (enum relay_dir_id)d;
-		r->dir[d].cpu = -1;
-	}
-	if (path)
-		snprintf(r->path, sizeof(r->path), "%s", path);
-	else
-		ret = relay_socket_path(eng.params.vhost_dir, eng.params.pattern, id, r->path,
-					sizeof(r->path));
-	if (ret)
-		goto out_free;
-	ident_set(id, r->dev, r->path);
-	ret = vf_open(r, &eng.params);
-	if (ret)
-		goto out_free;
-	relay_apply(r, RELAY_EV_VF_ADDED);
-
-	engine_lock();
-	eng.table[id] = r;
-	engine_unlock();
-
-	ret = vhost_open(r, &eng.params);
-	if (ret)
-		goto out_unlist;
-	for (int d = 0; d < 2; d++) {
-		ret = worker_attach(&r->dir[d], eng.params.pins[id].cpu[d]);
+	if (path && !r->sock_open) {
+		ret = slot_sock_open(r, path);
 		if (ret)
-			goto out_detach;
+			goto out_undo;
+		opened = true;
 	}
+	ret = vf_attach(r, devs, n, mode, name);
+	if (ret)
+		goto out_undo;
 	VLOG(NOTICE, "relay %u added: VF %s <-> %s (VF->VM on CPU %d, VM->VF on CPU %d)", id,
-	     r->dev, r->path, r->dir[0].cpu, r->dir[1].cpu);
+	     r->dev, r->sock_open ? r->path : "no socket", r->dir[0].cpu, r->dir[1].cpu);
 	return 0;
-
-out_detach:
-	for (int d = 0; d < 2; d++)
-		worker_detach(&r->dir[d]);
-	vhost_close(r, &eng.params);
-out_unlist:
-	engine_lock();
-	eng.table[id] = NULL;
-	engine_unlock();
-out_free:
-	relay_free(r);
-	ident_set(id, "", "");
+out_undo:
+	if (created)
+		slot_destroy(r);
+	else if (opened)
+		vhost_close(r, &eng.params);
 	return ret;
 }
 
 int relay_remove(unsigned int id)
 {
-	struct relay *r;
+	struct relay *r = id < RELAY_MAX ? eng.table[id] : NULL;
 
 	last_error[0] = '\0';
-	if (id >= RELAY_MAX || !eng.table[id]) {
-		RERR("relay %u does not exist", id);
+	if (!r || !r->vf_open) {
+		RERR("relay %u has no VF", id);
 		return -ENOENT;
 	}
-	r = eng.table[id];
-	relay_apply(r, RELAY_EV_REMOVE);
-	for (int d = 0; d < 2; d++)
-		worker_detach(&r->dir[d]);
-	/* No worker sees the relay now; the guest is detached by destroy_device. */
-	vhost_close(r, &eng.params);
-	engine_lock();
-	eng.table[id] = NULL;
-	engine_unlock();
-	relay_free(r);
-	VLOG(NOTICE, "relay %u removed", id);
-	ident_set(id, "", "");
+	vf_detach(r);
+	VLOG(NOTICE, "relay %u: VF removed%s", id,
+	     __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE) >= 0 ? "; its guest stays connected" : "");
+	ident_set(id, "", r->path);
+	if (!r->sock_open)
+		slot_destroy(r);
+	return 0;
+}
+
+int relay_remove_sock(unsigned int id)
+{
+	struct relay *r = id < RELAY_MAX ? eng.table[id] : NULL;
+
+	last_error[0] = '\0';
+	if (!r) {
+		RERR("relay %u has neither socket nor VF", id);
+		return -ENOENT;
+	}
+	slot_destroy(r);
+	VLOG(NOTICE, "relay %u: socket and VF removed", id);
 	return 0;
 }
 
@@ -417,126 +610,14 @@ void relay_test_slow_grace(unsigned int us)
 void relay_links_poll(void)
 {
 	for (unsigned int i = 0; i < RELAY_MAX; i++)
-		if (eng.table[i]) {
+		if (eng.table[i] && eng.table[i]->vf_open) {
 			vf_bond_check(eng.table[i]);
 			vf_link_check(eng.table[i]);
 			vf_mtu_follow(eng.table[i]);
 		}
 }
 
-unsigned int relay_members(unsigned int id, char out[RELAY_BOND_MAX][RELAY_DEV_LEN])
+struct relay *engine_relay(unsigned int id)
 {
-	unsigned int n = 0;
-
-	engine_lock();
-	if (id < RELAY_MAX && eng.table[id])
-		for (n = 0; n < eng.table[id]->nb_members; n++)
-			snprintf(out[n], RELAY_DEV_LEN, "%s", eng.table[id]->member[n].dev);
-	engine_unlock();
-	return n;
-}
-
-int relay_socket_name(unsigned int id, char *buf, size_t len)
-{
-	if (id >= RELAY_MAX)
-		return -ERANGE;
-	return relay_socket_path(eng.params.vhost_dir, eng.params.pattern, id, buf, len);
-}
-
-int relay_find_by_path(const char *path)
-{
-	const struct relay *r;
-	int id;
-
-	engine_lock();
-	r = engine_find_by_path(path);
-	id = r ? (int)r->id : -ENOENT;
-	engine_unlock();
-	return id;
-}
-
-unsigned int relay_list(unsigned int out[RELAY_MAX])
-{
-	unsigned int n = 0;
-
-	engine_lock();
-	for (unsigned int i = 0; i < RELAY_MAX; i++)
-		if (eng.table[i])
-			out[n++] = i;
-	engine_unlock();
-	return n;
-}
-
-static void counters_read(const struct relay_counters *c, struct relay_counters *out)
-{
-	const uint64_t *src = (const uint64_t *)c;
-	uint64_t *dst = (uint64_t *)out;
-
-	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
-}
-
-int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
-{
-	const struct relay *r;
-
-	if (id >= RELAY_MAX)
-		return -ENOENT;
-	engine_lock();
-	r = eng.table[id];
-	if (!r) {
-		engine_unlock();
-		return -ENOENT;
-	}
-	memset(out, 0, sizeof(*out));
-	out->id = id;
-	out->state = (enum relay_state)__atomic_load_n(&r->state, __ATOMIC_ACQUIRE);
-	snprintf(out->dev, sizeof(out->dev), "%s", r->dev);
-	snprintf(out->devargs, sizeof(out->devargs), "%s", r->devargs);
-	snprintf(out->path, sizeof(out->path), "%s", r->path);
-	out->port = r->port;
-	out->socket_id = r->socket_id;
-	out->vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
-	out->nr_vring = __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED);
-	out->nb_members = r->nb_members;
-	out->bond_mode = r->bond_mode;
-	snprintf(out->bond_name, sizeof(out->bond_name), "%s", r->bond_name);
-	out->link_up = __atomic_load_n(&r->link_up, __ATOMIC_RELAXED);
-	out->link_speed = __atomic_load_n(&r->link_speed, __ATOMIC_RELAXED);
-	out->vf_mtu = __atomic_load_n(&r->vf_mtu, __ATOMIC_RELAXED);
-	out->guest_mtu = __atomic_load_n(&r->guest_mtu, __ATOMIC_RELAXED);
-	if (r->pool) {
-		out->mbufs = r->pool->size;
-		out->mbufs_in_use = rte_mempool_in_use_count(r->pool);
-	}
-	for (int d = 0; d < 2; d++) {
-		out->cpu[d] = r->dir[d].cpu;
-		counters_read(&r->dir[d].c, &out->c[d]);
-	}
-	engine_unlock();
-	return 0;
-}
-
-void relay_log_all(void)
-{
-	unsigned int ids[RELAY_MAX], n = relay_list(ids);
-	struct relay_snapshot s;
-
-	VLOG(NOTICE, "%u relay(s)", n);
-	for (unsigned int i = 0; i < n; i++) {
-		if (relay_snapshot_get(ids[i], &s))
-			continue;
-		for (int d = 0; d < 2; d++) {
-			const struct relay_counters *c = &s.c[d];
-
-			VLOG(NOTICE,
-			     "relay %u %s %s/%s: rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64
-			     " pkts %" PRIu64 " bytes, dropped full %" PRIu64
-			     ", not connected %" PRIu64 ", oversize %" PRIu64,
-			     s.id, d == RELAY_VF_TO_VM ? "vf_to_vm" : "vm_to_vf",
-			     relay_vf_state_name(s.state), relay_vm_state_name(s.state), c->rx_pkts,
-			     c->rx_bytes, c->tx_pkts, c->tx_bytes, c->full_pkts, c->down_pkts,
-			     c->big_pkts);
-		}
-	}
+	return id < RELAY_MAX ? eng.table[id] : NULL;
 }

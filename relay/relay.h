@@ -37,7 +37,8 @@ struct relay_worker_load {
 
 struct relay_snapshot {
 	unsigned int id;
-	enum relay_state state;
+	enum relay_side vf_side, vm_side;
+	bool has_socket;
 	char dev[RELAY_DEV_LEN];     /* as requested (PCI normalised) */
 	char devargs[RELAY_DEV_LEN]; /* as probed (alias resolved) */
 	char path[PATH_MAX];
@@ -59,18 +60,30 @@ struct relay_snapshot {
 };
 
 /*
- * Start the engine after rte_eal_init(): validate pins against the worker set,
- * launch one worker per CPU. Returns 0 or -errno (message logged).
+ * Start the engine after rte_eal_init(): validate pins against the worker set, launch one
+ * worker per CPU and, unless p->dynamic, give every relay id below relay_max() its socket
+ * (listening, or dialled in client mode). Returns 0 or -errno (message logged).
  */
 int relay_engine_start(const struct relay_params *p);
+/*
+ * How many relays this build can have: RELAY_MAX, capped by the linked DPDK's ethdev ports
+ * (RTE_MAX_ETHPORTS; each relay's VF is a port, a bond one more per member). Any thread.
+ */
+unsigned int relay_max(void);
+/*
+ * The engine's event fd: readable when a guest came or went. The control loop polls it and
+ * calls relay_events_handle(), which publishes or unpublishes those relays' directions.
+ */
+int relay_event_fd(void);
+void relay_events_handle(void);
 /* Remove every relay, stop and join the workers. Safe when not started. */
 void relay_engine_stop(void);
 
 /*
- * Create relay @id over device @dev (PCI address or DPDK device string):
- * probe and start the VF, open the vhost-user socket, publish both
- * directions to workers. Returns 0 or -errno; on error nothing is left.
- * Control thread only.
+ * Give relay @id the VF @dev (PCI address or DPDK device string): probe and start it, and
+ * publish both directions to workers. The relay's socket is there already (it was opened at
+ * start, or by relay_add_at()); a guest connected to it keeps its connection. -EEXIST when
+ * the relay has a VF. Returns 0 or -errno; on error nothing changed. Control thread only.
  */
 int relay_add(unsigned int id, const char *dev);
 /*
@@ -80,7 +93,10 @@ int relay_add(unsigned int id, const char *dev);
  */
 int relay_add_bond(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
 		   const char *name);
-/* The same with the vhost-user socket at @path instead of the pattern's (NULL: pattern). */
+/*
+ * The same, and open the relay's vhost-user socket at @path first when it has none (dynamic
+ * sockets: ADD_SOCK). @path NULL: the socket it has, if any.
+ */
 int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
 		 const char *name, const char *path);
 /* Lowest unused relay id, or -ENOSPC. Control thread. */
@@ -98,9 +114,14 @@ int relay_socket_name(unsigned int id, char *buf, size_t len);
 /* Id of the relay whose socket is @path, or -ENOENT. Any thread. */
 int relay_find_by_path(const char *path);
 
-/* Tear relay @id down (guest detached, grace period, VF closed). 0, -ENOENT. */
+/*
+ * Take relay @id's VF away (unpublished, grace period, closed); its socket and a connected
+ * guest stay, and what the guest sends is dropped as "not connected". 0, -ENOENT (no VF).
+ */
 int relay_remove(unsigned int id);
-/* Fill @out with ids of existing relays; returns how many. Any thread. */
+/* Close relay @id's socket (the guest is disconnected), then remove its VF. 0 or -ENOENT. */
+int relay_remove_sock(unsigned int id);
+/* Fill @out with ids of relays that have a socket or a VF; returns how many. Any thread. */
 unsigned int relay_list(unsigned int out[RELAY_MAX]);
 /* Consistent copy of relay @id's state and counters. 0 or -ENOENT. Any thread. */
 int relay_snapshot_get(unsigned int id, struct relay_snapshot *out);

@@ -87,9 +87,17 @@ struct relay {
 	uint16_t guest_mtu;	  /* guest's NET_MTU, 0: none (vhost thread writes) */
 	uint32_t guest_max_frame; /* longest frame for the guest by its MTU, 0: no limit */
 	uint16_t guest_mtu_done;  /* the guest MTU last acted on (control thread) */
-	int state;		  /* enum relay_state, changed only through relay_apply() */
-	/* Control thread only after relay_add() returns. */
+	/* enum relay_side of each side, changed only through relay_apply(). */
+	int vf_side; /* control thread */
+	int vm_side; /* vhost callbacks */
+	/* Control thread only. */
 	unsigned int id;
+	/*
+	 * Both directions are published while the relay has a VF or a guest, and nothing while
+	 * it has neither. vf_open, port and pool change only while both are unpublished, so
+	 * workers read them plainly.
+	 */
+	bool published;
 	uint16_t port;
 	int socket_id;
 	bool vf_open;
@@ -153,10 +161,14 @@ void engine_unlock(void);
 bool engine_lock_held(void);
 /* This thread runs a callback under a guest's vring locks (rule 2); engine_lock() refuses. */
 void engine_vring_locked(bool in);
+/* Relay @id, or NULL. Control thread, or any thread holding the engine lock. */
+struct relay *engine_relay(unsigned int id);
 /* Relay whose socket is @path, or NULL. Caller holds the engine lock. */
 struct relay *engine_find_by_path(const char *path);
-/* Move @r along @ev; -EINVAL (logged) when not allowed. Any thread. */
-int relay_apply(struct relay *r, enum relay_event ev);
+/* Move side @side (&r->vf_side or &r->vm_side) of @r along @ev; -EINVAL (logged) if refused. */
+int relay_apply(struct relay *r, int *side, enum relay_event ev);
+/* Wake the control thread to publish or unpublish relays (a guest came or went). Any thread. */
+void engine_notify(void);
 
 /* workers (worker.c) */
 int workers_start(const struct relay_params *p);

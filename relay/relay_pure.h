@@ -46,28 +46,38 @@ int cpuset_format(const struct cpuset *set, char *buf, size_t len);
 
 /* ---- names and states (state.c) ---------------------------------------- */
 
-/* One relay's life; the VF-side and guest-side state names derive from it. */
-enum relay_state {
-	RELAY_UNINIT = 0, /* being set up */
-	RELAY_ADDED,	  /* VF started, no guest connected */
-	RELAY_READY,	  /* VF started, guest connected */
-	RELAY_REMOVING,	  /* being torn down */
+/*
+ * A relay has two sides, each with a life of its own: the VF (added and removed through port
+ * control) and the guest (connected through the vhost-user socket). Either can come first; a
+ * guest stays connected while its VF is removed and re-added.
+ */
+enum relay_side {
+	RELAY_SIDE_NONE = 0, /* no VF / no guest */
+	RELAY_SIDE_UP,	     /* VF started / guest connected */
+	RELAY_SIDE_REMOVING, /* being taken away */
 };
 
 enum relay_event {
-	RELAY_EV_VF_ADDED,
-	RELAY_EV_GUEST_UP,
-	RELAY_EV_GUEST_DOWN,
-	RELAY_EV_REMOVE,
+	RELAY_EV_UP,   /* VF added / guest connected */
+	RELAY_EV_DOWN, /* removal begins */
+	RELAY_EV_GONE, /* removal done */
 };
 
-/* The state @ev leads to from @s, or -EINVAL when @ev is not allowed in @s. */
-int relay_state_next(enum relay_state s, enum relay_event ev);
-/* Reference names: DPDK_UNINIT, DPDK_ADDED, DPDK_READY, DPDK_REMOVING1. */
-const char *relay_vf_state_name(enum relay_state s);
-/* Reference names: VIRTIO_UNINIT, VIRTIO_READY, VIRTIO_REMOVING1. */
-const char *relay_vm_state_name(enum relay_state s);
+/* The state @ev leads one side to from @s, or -EINVAL when @ev is not allowed in @s. */
+int relay_side_next(enum relay_side s, enum relay_event ev);
+/*
+ * Reference names of the VF side: DPDK_UNINIT (no VF), DPDK_ADDED (VF, no guest), DPDK_READY
+ * (VF and guest), DPDK_REMOVING1.
+ */
+const char *relay_vf_state_name(enum relay_side vf, enum relay_side vm);
+/* Reference names of the guest side: VIRTIO_UNINIT, VIRTIO_READY, VIRTIO_REMOVING1. */
+const char *relay_vm_state_name(enum relay_side vm);
 const char *relay_event_name(enum relay_event ev);
+/* The reference's "active" flags: relay (both sides up), vf_to_vm (VF up), vm_to_vf (guest up). */
+static inline bool relay_active(enum relay_side vf, enum relay_side vm)
+{
+	return vf == RELAY_SIDE_UP && vm == RELAY_SIDE_UP;
+}
 
 /*
  * Socket path of relay @id: @dir "/" @pattern with its single "%u" replaced
@@ -122,6 +132,7 @@ struct relay_params {
 	char vhost_dir[PATH_MAX];
 	char pattern[RELAY_PATTERN_LEN];
 	bool client_mode;    /* connect to sockets QEMU serves */
+	bool dynamic;	     /* no sockets at start: ADD_SOCK/REMOVE_SOCK make and take them */
 	uid_t sock_uid;	     /* (uid_t)-1: leave */
 	gid_t sock_gid;	     /* (gid_t)-1: leave */
 	bool jumbo;	     /* 9000 MTU on VFs */

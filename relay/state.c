@@ -7,57 +7,54 @@
 
 #include "relay_pure.h"
 
-int relay_state_next(enum relay_state s, enum relay_event ev)
+int relay_side_next(enum relay_side s, enum relay_event ev)
 {
 	switch (ev) {
-	case RELAY_EV_VF_ADDED:
-		return s == RELAY_UNINIT ? RELAY_ADDED : -EINVAL;
-	case RELAY_EV_GUEST_UP:
-		return s == RELAY_ADDED ? RELAY_READY : -EINVAL;
-	case RELAY_EV_GUEST_DOWN:
-		if (s == RELAY_READY)
-			return RELAY_ADDED;
-		/* A guest may go away while its relay is being removed. */
-		return s == RELAY_REMOVING ? RELAY_REMOVING : -EINVAL;
-	case RELAY_EV_REMOVE:
-		return s == RELAY_UNINIT || s == RELAY_ADDED || s == RELAY_READY ? RELAY_REMOVING
-										 : -EINVAL;
+	case RELAY_EV_UP:
+		return s == RELAY_SIDE_NONE ? RELAY_SIDE_UP : -EINVAL;
+	case RELAY_EV_DOWN:
+		return s == RELAY_SIDE_UP ? RELAY_SIDE_REMOVING : -EINVAL;
+	case RELAY_EV_GONE:
+		return s == RELAY_SIDE_REMOVING ? RELAY_SIDE_NONE : -EINVAL;
 	}
 	return -EINVAL;
 }
 
-const char *relay_vf_state_name(enum relay_state s)
+const char *relay_vf_state_name(enum relay_side vf, enum relay_side vm)
 {
-	static const char *const names[] = {
-		[RELAY_UNINIT] = "DPDK_UNINIT",
-		[RELAY_ADDED] = "DPDK_ADDED",
-		[RELAY_READY] = "DPDK_READY",
-		[RELAY_REMOVING] = "DPDK_REMOVING1",
-	};
-
-	return (unsigned int)s < sizeof(names) / sizeof(names[0]) ? names[s] : "DPDK_UNKNOWN";
+	switch (vf) {
+	case RELAY_SIDE_NONE:
+		return "DPDK_UNINIT";
+	case RELAY_SIDE_UP:
+		return vm == RELAY_SIDE_UP ? "DPDK_READY" : "DPDK_ADDED";
+	case RELAY_SIDE_REMOVING:
+		return "DPDK_REMOVING1";
+	}
+	return "DPDK_UNKNOWN";
 }
 
-const char *relay_vm_state_name(enum relay_state s)
+const char *relay_vm_state_name(enum relay_side vm)
 {
-	if (s == RELAY_READY)
+	switch (vm) {
+	case RELAY_SIDE_NONE:
+		return "VIRTIO_UNINIT";
+	case RELAY_SIDE_UP:
 		return "VIRTIO_READY";
-	if (s == RELAY_REMOVING)
+	case RELAY_SIDE_REMOVING:
 		return "VIRTIO_REMOVING1";
-	return "VIRTIO_UNINIT";
+	}
+	return "VIRTIO_UNKNOWN";
 }
 
 const char *relay_event_name(enum relay_event ev)
 {
 	switch (ev) {
-	case RELAY_EV_VF_ADDED:
-		return "vf-added";
-	case RELAY_EV_GUEST_UP:
-		return "guest-up";
-	case RELAY_EV_GUEST_DOWN:
-		return "guest-down";
-	case RELAY_EV_REMOVE:
-		return "remove";
+	case RELAY_EV_UP:
+		return "up";
+	case RELAY_EV_DOWN:
+		return "removing";
+	case RELAY_EV_GONE:
+		return "gone";
 	}
 	return "unknown";
 }

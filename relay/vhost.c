@@ -52,7 +52,8 @@ static int on_new_device(int vid)
 		VLOG(WARNING, "vhost device %d on a socket no relay owns; refused", vid);
 		return -1;
 	}
-	if (relay_apply(r, RELAY_EV_GUEST_UP))
+	/* One guest per relay: a second connection to its socket is refused here. */
+	if (relay_apply(r, &r->vm_side, RELAY_EV_UP))
 		return -1;
 	nr = rte_vhost_get_vring_num(vid);
 	/* Workers poll: ask the guest not to kick us. */
@@ -69,9 +70,11 @@ static int on_new_device(int vid)
 	}
 	__atomic_store_n(&r->nr_vring, nr, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->vid, vid, __ATOMIC_RELEASE);
-	VLOG(NOTICE, "relay %u: guest connected on %s (vid %d, %u queue pairs)", r->id, r->path,
-	     vid, nr / 2);
+	VLOG(NOTICE, "relay %u: guest connected on %s (vid %d, %u queue pairs)%s", r->id, r->path,
+	     vid, nr / 2, r->vf_open ? "" : "; no VF yet: what it sends is dropped");
 	features_log(r, features);
+	/* With a VF both directions are published already; without, the control thread does. */
+	engine_notify();
 	return 0;
 }
 
@@ -85,12 +88,14 @@ static void on_destroy_device(int vid)
 
 	if (!r || __atomic_load_n(&r->vid, __ATOMIC_RELAXED) != vid)
 		return;
+	relay_apply(r, &r->vm_side, RELAY_EV_DOWN);
 	__atomic_store_n(&r->vid, -1, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->guest_mtu, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->guest_max_frame, 0, __ATOMIC_RELAXED);
 	workers_synchronize();
-	relay_apply(r, RELAY_EV_GUEST_DOWN);
+	relay_apply(r, &r->vm_side, RELAY_EV_GONE);
 	VLOG(NOTICE, "relay %u: guest disconnected from %s", r->id, r->path);
+	engine_notify(); /* without a VF, nothing is left to poll */
 }
 
 /*
@@ -232,8 +237,8 @@ int vhost_open(struct relay *r, const struct relay_params *p)
 		what = "chown";
 		goto out_unregister;
 	}
-	VLOG(INFO, "relay %u: vhost-user %s %s", r->id, p->client_mode ? "client for" : "server on",
-	     r->path);
+	VLOG(DEBUG, "relay %u: vhost-user %s %s", r->id,
+	     p->client_mode ? "client for" : "server on", r->path);
 	return 0;
 out_unregister:
 	vhost_close(r, p);

@@ -39,8 +39,9 @@ struct worker {
 static struct worker *workers;
 static unsigned int nb_workers;
 static struct rte_rcu_qsbr *qsv;
-static bool stopping;		    /* set once with release; workers read with acquire */
-static unsigned int grace_delay_us; /* test hook; set before any relay exists */
+static struct rte_mempool *drop_pool; /* VM->VF frames of relays without a VF */
+static bool stopping;		      /* set once with release; workers read with acquire */
+static unsigned int grace_delay_us;   /* test hook; set before any relay exists */
 
 /* Single-writer counter update: a relaxed load and store, no locked instruction. */
 static inline void ctr_add(uint64_t *c, uint64_t v)
@@ -214,6 +215,8 @@ static uint16_t poll_vf_to_vm(struct relay_dir *d)
 	uint16_t n, rx;
 	int vid;
 
+	if (unlikely(!r->vf_open)) /* published for a guest whose VF has not come yet */
+		return 0;
 	n = rte_eth_rx_burst(r->port, 0, pkts, RELAY_BURST);
 	if (n == 0)
 		return 0;
@@ -280,6 +283,28 @@ static uint16_t send_held(struct relay_dir *d, uint16_t port, bool up)
 }
 
 /*
+ * A guest whose relay has no VF: what it sends is taken from its rings and dropped as not
+ * connected, as the reference does, so that it finds room when the VF comes.
+ */
+static unsigned int drain_guest(struct relay_dir *d, int vid, uint32_t nr_vring)
+{
+	struct rte_mbuf *pkts[RELAY_BURST];
+	unsigned int rx = 0;
+
+	for (uint32_t q = 1; q < nr_vring; q += 2) {
+		uint16_t n =
+			rte_vhost_dequeue_burst(vid, (uint16_t)q, drop_pool, pkts, RELAY_BURST);
+		uint32_t longest;
+
+		if (n) {
+			drop_down(d, pkts, n, count_rx(&d->c, pkts, n, &longest));
+			rx += n;
+		}
+	}
+	return rx;
+}
+
+/*
  * Frames the VF refused are held and sent first next time; until they are, nothing more is
  * dequeued from the guest. Returns the frames taken from the guest or sent from the hold.
  */
@@ -302,6 +327,8 @@ static unsigned int poll_vm_to_vf(struct relay_dir *d)
 	if (vid < 0)
 		return rx;
 	nr_vring = __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED);
+	if (unlikely(!r->vf_open))
+		return drain_guest(d, vid, nr_vring);
 	max = __atomic_load_n(&r->max_frame, __ATOMIC_RELAXED);
 	/* Guest TX queues are the odd vrings; vhost skips disabled ones. */
 	for (uint32_t q = 1; q < nr_vring; q += 2) {
@@ -555,6 +582,15 @@ int workers_start(const struct relay_params *p)
 		goto out_free;
 	}
 	rte_rcu_qsbr_init(qsv, nb_workers);
+	/* Frames are freed as soon as counted: a few bursts per worker, one-mbuf frames or chains.
+	 */
+	drop_pool = rte_pktmbuf_pool_create("relay_drop", 511, RELAY_BURST, 0,
+					    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (!drop_pool) {
+		VLOG(ERR, "cannot create the drop pool: %s", rte_strerror(rte_errno));
+		ret = -ENOMEM;
+		goto out_free;
+	}
 	__atomic_store_n(&stopping, false, __ATOMIC_RELEASE);
 	for (unsigned int i = 0, c = 0; i < nb_workers; i++, c++) {
 		workers[i].lcore = c = (unsigned int)cpuset_next(&p->workers, c);
@@ -590,6 +626,8 @@ void workers_stop(void)
 		free(workers[i].list);
 	rte_free(workers);
 	rte_free(qsv);
+	rte_mempool_free(drop_pool);
+	drop_pool = NULL;
 	workers = NULL;
 	qsv = NULL;
 	nb_workers = 0;

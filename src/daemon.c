@@ -169,6 +169,7 @@ int daemon_run(const struct vfwd_config *cfg)
 	struct ctl *ctl = NULL;
 	unsigned int added;
 
+	ctl_cfg.dynamic_sockets = cfg->relay.dynamic;
 	pid_fd = pidfile_acquire(cfg->pid_dir, err, sizeof(err));
 	if (pid_fd < 0) {
 		fprintf(stderr, "virtio-forwarder: %s\n", err);

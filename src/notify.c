@@ -14,10 +14,10 @@
 
 static int stuck_lcore = -1; /* the worker last reported stuck (control thread) */
 
-/* "3 relays, 2 VMs connected, 123456 pps" */
+/* "3 relays, 2 VMs connected, 123456 pps": relays with a VF, guests connected */
 static void status_line(char *buf, size_t len)
 {
-	unsigned int ids[RELAY_MAX], n = relay_list(ids), ready = 0;
+	unsigned int ids[RELAY_MAX], n = relay_list(ids), vfs = 0, vms = 0;
 	struct relay_snapshot s;
 	struct stats_rates rt[2];
 	double pps = 0;
@@ -25,12 +25,13 @@ static void status_line(char *buf, size_t len)
 	for (unsigned int i = 0; i < n; i++) {
 		if (relay_snapshot_get(ids[i], &s))
 			continue;
-		ready += s.state == RELAY_READY;
+		vfs += s.vf_side == RELAY_SIDE_UP;
+		vms += s.vm_side == RELAY_SIDE_UP;
 		stats_rolling_rates(ids[i], rt);
 		pps += rt[RELAY_VF_TO_VM].tx_pps + rt[RELAY_VM_TO_VF].tx_pps;
 	}
-	snprintf(buf, len, "%u relay%s, %u VM%s connected, %.0f pps", n, n == 1 ? "" : "s", ready,
-		 ready == 1 ? "" : "s", pps);
+	snprintf(buf, len, "%u relay%s, %u VM%s connected, %.0f pps", vfs, vfs == 1 ? "" : "s", vms,
+		 vms == 1 ? "" : "s", pps);
 }
 
 void notify_ready(void)

@@ -126,7 +126,7 @@ static int opts_check(const struct vfwd_config *cfg, char *err, size_t errlen)
 			 "no worker CPUs: give -C/--cpus (e.g. -C 1) or VIRTIOFWD_CPU_MASK");
 		return -EINVAL;
 	}
-	if (cfg->ctl.dynamic_sockets && cfg->nb_static) {
+	if (cfg->relay.dynamic && cfg->nb_static) {
 		snprintf(err, errlen,
 			 "option --add-pci-vf: no relays at start with "
 			 "--dynamic-sockets; add them with ADD_SOCK");

@@ -92,7 +92,7 @@ const struct opt opts[] = {
 	{"vfio-vf-token", 't', required_argument, "UUID", set_token,
 	 "VFIO VF token for VFs of a PF bound to vfio-pci (0: the default token)",
 	 .env = "VIRTIOFWD_VFIO_VF_TOKEN", .dflt = ""},
-	{"dynamic-sockets", 'd', no_argument, NULL, CFG_BOOL(ctl.dynamic_sockets),
+	{"dynamic-sockets", 'd', no_argument, NULL, CFG_BOOL(relay.dynamic),
 	 .help = "no sockets at start: ADD_SOCK/REMOVE_SOCK pair any socket path with a VF",
 	 .env = "VIRTIOFWD_DYNAMIC_SOCKETS", .dflt = ""},
 	{"same-numa", 'a', no_argument, NULL, CFG_BOOL(same_numa),

@@ -26,7 +26,7 @@ static int tel_relays(const char *cmd, const char *params, struct rte_tel_data *
 		if (relay_snapshot_get(ids[i], &s))
 			continue;
 		snprintf(key, sizeof(key), "%u", s.id);
-		rte_tel_data_add_dict_string(d, key, relay_vf_state_name(s.state));
+		rte_tel_data_add_dict_string(d, key, relay_vf_state_name(s.vf_side, s.vm_side));
 	}
 	return 0;
 }
@@ -72,9 +72,9 @@ static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_int(d, "id", (int)s.id);
 	rte_tel_data_add_dict_string(d, "vf", s.dev);
-	rte_tel_data_add_dict_string(d, "vhost_socket", s.path);
-	rte_tel_data_add_dict_string(d, "vf_state", relay_vf_state_name(s.state));
-	rte_tel_data_add_dict_string(d, "vm_state", relay_vm_state_name(s.state));
+	rte_tel_data_add_dict_string(d, "vhost_socket", s.has_socket ? s.path : "NONE");
+	rte_tel_data_add_dict_string(d, "vf_state", relay_vf_state_name(s.vf_side, s.vm_side));
+	rte_tel_data_add_dict_string(d, "vm_state", relay_vm_state_name(s.vm_side));
 	rte_tel_data_add_dict_int(d, "port", s.port);
 	rte_tel_data_add_dict_int(d, "socket_id", s.socket_id);
 	rte_tel_data_add_dict_int(d, "vid", s.vid);

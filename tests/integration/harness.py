@@ -360,6 +360,11 @@ class Daemon:
         finally:
             s.close()
 
+    def vf_relays(self):
+        """Ids of the relays that have a VF (every id has a socket without -d)."""
+        states = self.telemetry("/virtio_forwarder/relays")["/virtio_forwarder/relays"]
+        return sorted(int(k) for k, v in states.items() if v != "DPDK_UNINIT")
+
     def relay(self, rid):
         return self.telemetry("/virtio_forwarder/relay,%d" % rid)["/virtio_forwarder/relay"]
 

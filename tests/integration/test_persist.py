@@ -18,7 +18,7 @@ def again(old, name, args, **kw):
 
 
 def ids(d):
-    return sorted(int(k) for k in d.telemetry("/virtio_forwarder/relays")["/virtio_forwarder/relays"])
+    return d.vf_relays()
 
 
 def main():

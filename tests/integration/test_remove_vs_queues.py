@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Relay removal while another guest changes its queues, under traffic (the engine's lock rules).
 
-Relay A (id 0) is removed and re-added through the port-control tool again and again, each time
-with its guest connected, so that its destroy_device waits for a grace period. Meanwhile guest B
+Relay A (id 0) is removed and re-added through the port-control tool (REMOVE_SOCK / ADD_SOCK,
+dynamic sockets: the socket goes with the relay) again and again, each time with its guest
+connected, so that its destroy_device waits for a grace period. Meanwhile guest B
 (id 1, interactive testpmd) stops and starts its port in a loop: rte_vhost runs B's
 vring_state_changed with all of B's vring locks held, while the worker keeps enqueueing the
 VF's frames (net_null: an endless source) into B and so spins on those locks. A grace period
@@ -98,9 +99,12 @@ def main():
     require_env()
     # Grace periods 20 ms longer (a test hook; a worker busy with a long pass does the same):
     # the time a lock held across one would block B's callback is long enough to be met.
-    d = Daemon("churnq", ["-P", "net_null0=0", "-P", "net_null1=1"], client=True, control=True,
+    d = Daemon("churnq", ["-d"], client=True, control=True,
                env={"VFWD_TEST_HOOKS": "1", "VFWD_TEST_GRACE_DELAY_US": "20000"})
     d.start()
+    add_a = ("add_sock", "--vhost-path", d.sock(0), "--pci-addr", "net_null0")
+    tool_ok(d, *add_a)
+    tool_ok(d, "add_sock", "--vhost-path", d.sock(1), "--pci-addr", "net_null1")
     guest_a = Guest("churn-a", ["virtio_user0,path=%s,server=1" % d.sock(0)], fwd="rxonly")
     guest_a.start()
     b = Toggler(d.sock(1))
@@ -115,9 +119,8 @@ def main():
     worst, progress, last_tx = 0.0, 0, b_tx()
     for k in range(ITERATIONS):
         _, t_rm = timed("remove of relay 0 (iteration %d)" % k,
-                        lambda: tool_ok(d, "remove", "--virtio-id", "0", "--pci-addr", "net_null0"))
-        _, t_add = timed("add of relay 0 (iteration %d)" % k,
-                         lambda: tool_ok(d, "add", "--virtio-id", "0", "--pci-addr", "net_null0"))
+                        lambda: tool_ok(d, "remove_sock", "--vhost-path", d.sock(0)))
+        _, t_add = timed("add of relay 0 (iteration %d)" % k, lambda: tool_ok(d, *add_a))
         # Guest A reconnects to the new relay: the next remove finds it connected.
         _, t_up = timed("guest A back on relay 0 (iteration %d)" % k,
                         lambda: wait_for(lambda: d.relay(0)["vid"] >= 0, STEP_LIMIT,
@@ -134,7 +137,7 @@ def main():
     toggles = d.log().count("relay 1: guest RX queue 1 disabled")
     check(toggles >= ITERATIONS // 8, "guest B toggled its queues throughout: relay 1 saw "
           "queue 1 go %d times (%d commands sent)" % (toggles, b.cycles))
-    check(d.log().count("relay 0 removed") >= ITERATIONS,
+    check(d.log().count("relay 0: socket and VF removed") >= ITERATIONS,
           "%d removals of relay 0 with its guest connected, none stalled (worst step %.3f s)"
           % (ITERATIONS, worst))
     b.stop()

@@ -77,16 +77,24 @@ START_TEST(add_conditional_remove)
 	expect(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 1, NULL), 0, NULL);
 	/* absent: a no-op unless conditional is off */
 	expect(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 1, NULL), 0, NULL);
-	expect(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 0, NULL), -ENOENT, "does not exist");
-	expect(pc(OP(QUERY_PCI), -1, NULL, -1, path), -ENOENT, "no relay has socket");
+	expect(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 0, NULL), -ENOENT, "has no VF");
+	/* The socket stays without its VF: QUERY_PCI answers OK with nothing. */
+	r = pc(OP(QUERY_PCI), -1, NULL, -1, path);
+	ck_assert(!r->query_string || !r->query_string[0]);
+	expect(r, 0, NULL);
+	expect(pc(OP(QUERY_PCI), -1, NULL, -1, "/no/such.sock"), -ENOENT, "no relay has socket");
 }
 END_TEST
 
 START_TEST(dynamic_sockets)
 {
+	struct relay_params p = unit_params;
 	char path[PATH_MAX];
 	PcResp *r;
 
+	relay_engine_stop();
+	p.dynamic = true;
+	ck_assert_int_eq(relay_engine_start(&p), 0);
 	snprintf(path, sizeof(path), "%s/vm-a.sock", dir);
 	expect(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", -1, path), -EPERM, "--dynamic-sockets");
 	cfg.dynamic_sockets = true;
@@ -96,7 +104,7 @@ START_TEST(dynamic_sockets)
 	ck_assert_int_eq(access(path, F_OK), 0);
 	expect(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", 1, path), 0, NULL); /* identical */
 	expect(pc(OP(ADD_SOCK), -1, "net_null4", 1, path), -EEXIST, "already belongs to relay 0");
-	expect(pc(OP(ADD_SOCK), 0, "net_null4", 1, "/tmp/other.sock"), -EEXIST, "already exists");
+	expect(pc(OP(ADD_SOCK), 0, "net_null4", 1, "/tmp/other.sock"), -EEXIST, "already has VF");
 	r = pc(OP(QUERY_PCI), -1, NULL, -1, path);
 	ck_assert_str_eq(r->query_string, "net_null3,no-rx=1");
 	expect(r, 0, NULL);
@@ -205,7 +213,7 @@ START_TEST(stats_requests)
 	ck_assert_int_eq(relay_add(8, "net_null8,size=64"), 0);
 	r = stats(NULL, 0, -1, 0); /* defaults: every relay, inactive included */
 	ck_assert_int_eq(r->status, VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK);
-	ck_assert_uint_eq(r->n_relay, RELAY_MAX);
+	ck_assert_uint_eq(r->n_relay, relay_max());
 	virtioforwarder__stats_response__free_unpacked(r, NULL);
 	r = stats(NULL, 0, 0, 0); /* no guest anywhere: nothing active */
 	ck_assert_uint_eq(r->n_relay, 0);

@@ -117,7 +117,7 @@ START_TEST(later_options_are_reported)
 	ck_assert_str_eq(cfg.later, "--zmq-core-sched-ep");
 	ck_assert_str_eq(cfg.vf_token, "14d63f20-8445-11ea-8900-1f9ce7d5650d");
 	ck_assert(cfg.same_numa);
-	ck_assert(cfg.ctl.dynamic_sockets);
+	ck_assert(cfg.relay.dynamic);
 	ck_assert_bad("--vfio-vf-token: 'abc' is not a UUID", "-C", "1", "-t", "abc");
 	ck_assert_int_eq(parse("-C", "1", "-t", "01234567-89ab-cdef-0123-456789ABCDEF", NULL),
 			 OPTS_RUN);

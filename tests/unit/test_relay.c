@@ -50,63 +50,115 @@ START_TEST(pins_outside_workers_refused)
 }
 END_TEST
 
+/* Without -d every relay id has its socket from the start; VFs come and go under it. */
 START_TEST(add_remove_and_errors)
 {
 	unsigned int ids[RELAY_MAX];
 	uint16_t ports = rte_eth_dev_count_avail();
 	struct relay_snapshot s;
 
+	ck_assert_uint_eq(relay_list(ids), relay_max());
+	for (unsigned int id = 0; id < relay_max(); id++)
+		ck_assert(exists(id));
+	ck_assert(!exists(relay_max()));
+	s = snap(0);
+	ck_assert_str_eq(relay_vf_state_name(s.vf_side, s.vm_side), "DPDK_UNINIT");
+	ck_assert_int_eq(s.cpu[RELAY_VF_TO_VM], -1); /* nothing to poll: nothing published */
+	ck_assert_int_eq(s.cpu[RELAY_VM_TO_VF], -1);
+
 	ck_assert_int_eq(relay_add(0, "net_null0"), 0);
 	s = snap(0);
-	ck_assert_str_eq(relay_vf_state_name(s.state), "DPDK_ADDED");
-	ck_assert_str_eq(relay_vm_state_name(s.state), "VIRTIO_UNINIT");
+	ck_assert_str_eq(relay_vf_state_name(s.vf_side, s.vm_side), "DPDK_ADDED");
+	ck_assert_str_eq(relay_vm_state_name(s.vm_side), "VIRTIO_UNINIT");
+	ck_assert_str_eq(s.dev, "net_null0");
 	ck_assert_int_eq(s.cpu[RELAY_VF_TO_VM], 1);
 	ck_assert_int_eq(s.cpu[RELAY_VM_TO_VF], 1);
 	ck_assert_int_eq(s.vid, -1);
-	ck_assert(exists(0));
 
 	ck_assert_int_eq(relay_add(0, "net_null1"), -EEXIST);
 	ck_assert_int_eq(relay_add(1, "net_null0"), -EBUSY);
-	ck_assert_int_eq(relay_add(RELAY_MAX, "net_null1"), -ERANGE);
+	ck_assert_int_eq(relay_add(relay_max(), "net_null1"), -ERANGE);
+	ck_assert_ptr_nonnull(strstr(relay_last_error(), "RTE_MAX_ETHPORTS"));
 	ck_assert_int_eq(relay_add(1, ""), -EINVAL);
 	ck_assert_int_lt(relay_add(2, "net_no_such_driver0"), 0);
 	ck_assert_int_lt(relay_add(2, "0000:ff:1f.6"), 0); /* no such PCI device */
-	ck_assert(!exists(2));
-	ck_assert_uint_eq(relay_list(ids), 1);
+	s = snap(2);
+	ck_assert_int_eq(s.vf_side, RELAY_SIDE_NONE); /* a failed add leaves the relay as it was */
+	ck_assert_str_eq(s.dev, "");
+	ck_assert(exists(2));
 	ck_assert_uint_eq(rte_eth_dev_count_avail(), ports + 1);
 
 	ck_assert_int_eq(relay_remove(0), 0);
-	ck_assert(!exists(0));
+	ck_assert(exists(0)); /* the socket stays */
 	ck_assert_int_eq(relay_remove(0), -ENOENT);
-	ck_assert_int_eq(relay_snapshot_get(0, &s), -ENOENT);
+	s = snap(0);
+	ck_assert_str_eq(relay_vf_state_name(s.vf_side, s.vm_side), "DPDK_UNINIT");
+	ck_assert_int_eq(s.cpu[RELAY_VF_TO_VM], -1);
 	ck_assert_uint_eq(rte_eth_dev_count_avail(), ports);
-	/* The device is free again. */
+	/* The device is free again; the counters of relay 0 were kept. */
 	ck_assert_int_eq(relay_add(5, "net_null0"), 0);
 	ck_assert_int_eq(relay_remove(5), 0);
 }
 END_TEST
 
+/* At start a stale socket is replaced; any other file at a socket path stops the start. */
 START_TEST(stale_socket_replaced_other_files_kept)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char p[PATH_MAX];
 	int fd;
 
+	relay_engine_stop();
 	sock_path(3, sa.sun_path, sizeof(sa.sun_path));
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd); /* a stale socket file, nobody listening */
-	ck_assert_int_eq(relay_add(3, "net_null3"), 0);
-	ck_assert_int_eq(relay_remove(3), 0);
+	ck_assert_int_eq(relay_engine_start(&unit_params), 0);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0); /* ours now */
+	close(fd);
+	relay_engine_stop();
+	ck_assert(!exists(3)); /* a clean stop takes its sockets away */
 
 	sock_path(4, p, sizeof(p));
 	fd = open(p, O_CREAT | O_WRONLY, 0600);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	ck_assert_int_eq(relay_add(4, "net_null4"), -EEXIST);
+	ck_assert_int_eq(relay_engine_start(&unit_params), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(relay_last_error(), "not a socket"));
 	ck_assert_int_eq(access(p, F_OK), 0); /* not ours: left alone */
-	ck_assert_int_eq(relay_snapshot_get(4, &(struct relay_snapshot){0}), -ENOENT);
+	ck_assert(!exists(3));		      /* and the others were taken back */
 	unlink(p);
+}
+END_TEST
+
+/* -d: no socket at start; ADD_SOCK's path comes with its VF and goes with REMOVE_SOCK. */
+START_TEST(dynamic_sockets)
+{
+	struct relay_params p = unit_params;
+	const char *dev = "net_null2";
+	unsigned int ids[RELAY_MAX];
+	char path[PATH_MAX];
+
+	relay_engine_stop();
+	p.dynamic = true;
+	ck_assert_int_eq(relay_engine_start(&p), 0);
+	ck_assert_uint_eq(relay_list(ids), 0);
+	ck_assert(!exists(0));
+	snprintf(path, sizeof(path), "%s/vm-a.sock", dir);
+	ck_assert_int_eq(relay_add_at(4, &dev, 1, 1, NULL, path), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	ck_assert_int_eq(relay_find_by_path(path), 4);
+	ck_assert_int_eq(relay_add_at(5, &dev, 1, 1, NULL, path), -EBUSY);
+	ck_assert_int_eq(relay_remove_sock(4), 0);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	ck_assert_uint_eq(relay_list(ids), 0);
+	ck_assert_int_eq(relay_remove_sock(4), -ENOENT);
+	/* A VF without a socket (plain ADD in -d): the relay goes when its VF does. */
+	ck_assert_int_eq(relay_add(6, dev), 0);
+	ck_assert(!snap(6).has_socket);
+	ck_assert_int_eq(relay_remove(6), 0);
+	ck_assert_uint_eq(relay_list(ids), 0);
 }
 END_TEST
 
@@ -143,7 +195,7 @@ START_TEST(churn_does_not_disturb_others)
 		before = after;
 		ck_assert_int_eq(relay_remove(11 + i % 3), 0);
 	}
-	ck_assert_str_eq(relay_vf_state_name(snap(10).state), "DPDK_ADDED");
+	ck_assert_str_eq(relay_vf_state_name(snap(10).vf_side, snap(10).vm_side), "DPDK_ADDED");
 	ck_assert_int_eq(relay_remove(10), 0);
 }
 END_TEST
@@ -191,6 +243,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, add_remove_and_errors);
 	tcase_add_test(tc, stale_socket_replaced_other_files_kept);
+	tcase_add_test(tc, dynamic_sockets);
 	tcase_add_test(tc, counts_not_connected_drops);
 	tcase_add_test(tc, churn_does_not_disturb_others);
 	tcase_add_test(tc, placement_least_loaded_and_pins);

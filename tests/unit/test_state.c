@@ -9,51 +9,56 @@
 
 START_TEST(allowed_transitions)
 {
-	ck_assert_int_eq(relay_state_next(RELAY_UNINIT, RELAY_EV_VF_ADDED), RELAY_ADDED);
-	ck_assert_int_eq(relay_state_next(RELAY_ADDED, RELAY_EV_GUEST_UP), RELAY_READY);
-	ck_assert_int_eq(relay_state_next(RELAY_READY, RELAY_EV_GUEST_DOWN), RELAY_ADDED);
-	ck_assert_int_eq(relay_state_next(RELAY_ADDED, RELAY_EV_REMOVE), RELAY_REMOVING);
-	ck_assert_int_eq(relay_state_next(RELAY_READY, RELAY_EV_REMOVE), RELAY_REMOVING);
-	ck_assert_int_eq(relay_state_next(RELAY_UNINIT, RELAY_EV_REMOVE), RELAY_REMOVING);
-	ck_assert_int_eq(relay_state_next(RELAY_REMOVING, RELAY_EV_GUEST_DOWN), RELAY_REMOVING);
+	ck_assert_int_eq(relay_side_next(RELAY_SIDE_NONE, RELAY_EV_UP), RELAY_SIDE_UP);
+	ck_assert_int_eq(relay_side_next(RELAY_SIDE_UP, RELAY_EV_DOWN), RELAY_SIDE_REMOVING);
+	ck_assert_int_eq(relay_side_next(RELAY_SIDE_REMOVING, RELAY_EV_GONE), RELAY_SIDE_NONE);
 }
 END_TEST
 
 START_TEST(refused_transitions)
 {
-	ck_assert_int_eq(relay_state_next(RELAY_UNINIT, RELAY_EV_GUEST_UP), -EINVAL);
-	ck_assert_int_eq(relay_state_next(RELAY_READY, RELAY_EV_GUEST_UP), -EINVAL);
-	ck_assert_int_eq(relay_state_next(RELAY_ADDED, RELAY_EV_GUEST_DOWN), -EINVAL);
-	ck_assert_int_eq(relay_state_next(RELAY_ADDED, RELAY_EV_VF_ADDED), -EINVAL);
-	ck_assert_int_eq(relay_state_next(RELAY_REMOVING, RELAY_EV_GUEST_UP), -EINVAL);
-	ck_assert_int_eq(relay_state_next(RELAY_REMOVING, RELAY_EV_REMOVE), -EINVAL);
-	ck_assert_int_eq(relay_state_next(RELAY_REMOVING, RELAY_EV_VF_ADDED), -EINVAL);
+	/* A second guest on a connected relay, a VF added twice: refused. */
+	ck_assert_int_eq(relay_side_next(RELAY_SIDE_UP, RELAY_EV_UP), -EINVAL);
+	ck_assert_int_eq(relay_side_next(RELAY_SIDE_REMOVING, RELAY_EV_UP), -EINVAL);
+	ck_assert_int_eq(relay_side_next(RELAY_SIDE_NONE, RELAY_EV_DOWN), -EINVAL);
+	ck_assert_int_eq(relay_side_next(RELAY_SIDE_REMOVING, RELAY_EV_DOWN), -EINVAL);
+	ck_assert_int_eq(relay_side_next(RELAY_SIDE_NONE, RELAY_EV_GONE), -EINVAL);
+	ck_assert_int_eq(relay_side_next(RELAY_SIDE_UP, RELAY_EV_GONE), -EINVAL);
 }
 END_TEST
 
 START_TEST(reconnect_cycles)
 {
-	int s = relay_state_next(RELAY_UNINIT, RELAY_EV_VF_ADDED);
+	int s = RELAY_SIDE_NONE;
 
 	for (int i = 0; i < 10; i++) {
-		s = relay_state_next((enum relay_state)s, RELAY_EV_GUEST_UP);
-		ck_assert_int_eq(s, RELAY_READY);
-		s = relay_state_next((enum relay_state)s, RELAY_EV_GUEST_DOWN);
-		ck_assert_int_eq(s, RELAY_ADDED);
+		s = relay_side_next((enum relay_side)s, RELAY_EV_UP);
+		ck_assert_int_eq(s, RELAY_SIDE_UP);
+		s = relay_side_next((enum relay_side)s, RELAY_EV_DOWN);
+		ck_assert_int_eq(s, RELAY_SIDE_REMOVING);
+		s = relay_side_next((enum relay_side)s, RELAY_EV_GONE);
+		ck_assert_int_eq(s, RELAY_SIDE_NONE);
 	}
 }
 END_TEST
 
+/* The reference's names (reference-behaviour.md 1.3), from the two sides together. */
 START_TEST(reference_state_names)
 {
-	ck_assert_str_eq(relay_vf_state_name(RELAY_UNINIT), "DPDK_UNINIT");
-	ck_assert_str_eq(relay_vf_state_name(RELAY_ADDED), "DPDK_ADDED");
-	ck_assert_str_eq(relay_vf_state_name(RELAY_READY), "DPDK_READY");
-	ck_assert_str_eq(relay_vf_state_name(RELAY_REMOVING), "DPDK_REMOVING1");
-	ck_assert_str_eq(relay_vm_state_name(RELAY_ADDED), "VIRTIO_UNINIT");
-	ck_assert_str_eq(relay_vm_state_name(RELAY_READY), "VIRTIO_READY");
-	ck_assert_str_eq(relay_vm_state_name(RELAY_REMOVING), "VIRTIO_REMOVING1");
-	ck_assert_str_eq(relay_event_name(RELAY_EV_GUEST_UP), "guest-up");
+	enum relay_side N = RELAY_SIDE_NONE, U = RELAY_SIDE_UP, R = RELAY_SIDE_REMOVING;
+
+	ck_assert_str_eq(relay_vf_state_name(N, N), "DPDK_UNINIT");
+	ck_assert_str_eq(relay_vf_state_name(N, U), "DPDK_UNINIT"); /* VM before its VF */
+	ck_assert_str_eq(relay_vf_state_name(U, N), "DPDK_ADDED");
+	ck_assert_str_eq(relay_vf_state_name(U, R), "DPDK_ADDED");
+	ck_assert_str_eq(relay_vf_state_name(U, U), "DPDK_READY");
+	ck_assert_str_eq(relay_vf_state_name(R, U), "DPDK_REMOVING1");
+	ck_assert_str_eq(relay_vm_state_name(N), "VIRTIO_UNINIT");
+	ck_assert_str_eq(relay_vm_state_name(U), "VIRTIO_READY");
+	ck_assert_str_eq(relay_vm_state_name(R), "VIRTIO_REMOVING1");
+	ck_assert(relay_active(U, U));
+	ck_assert(!relay_active(U, N) && !relay_active(N, U) && !relay_active(R, U));
+	ck_assert_str_eq(relay_event_name(RELAY_EV_UP), "up");
 }
 END_TEST
 
