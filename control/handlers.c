@@ -21,13 +21,28 @@
 typedef Virtioforwarder__PortControlRequest PcReq;
 typedef Virtioforwarder__PortControlResponse PcResp;
 
-/* Outcome of one request: 0, or an errno with the check that failed and why. */
+/*
+ * Outcome of one request: OK, or ERROR with the reference's error_code and error_code_source
+ * (reference-behaviour.md 4.1: scripts match them) and, ours, the reason in words. A request
+ * the reference calls invalid gets no code and no source.
+ */
+#define NO_CODE INT_MIN
+
 struct outcome {
+	bool failed;
 	bool changed; /* the relay table changed: save it */
-	int code;
+	int code;     /* NO_CODE: none */
 	const char *source;
 	char why[320];
 };
+
+/* The reference's error_code_source of each operation. */
+#define SRC_ADD		"virtio_forwarder_add_vf2()"
+#define SRC_REMOVE	"virtio_forwarder_remove_vf2()"
+#define SRC_BOND	"virtio_forwarder_bond_add()"
+#define SRC_ADD_SOCK	"virtio_add_sock_dev_pair()"
+#define SRC_REMOVE_SOCK "virtio_remove_sock_dev_pair()"
+#define SRC_QUERY_PCI	"virtio_query_pci()"
 
 static int fail(struct outcome *o, int code, const char *source, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -36,48 +51,61 @@ static int fail(struct outcome *o, int code, const char *source, const char *fmt
 {
 	va_list ap;
 
+	o->failed = true;
 	o->code = code;
 	o->source = source;
 	va_start(ap, fmt);
 	vsnprintf(o->why, sizeof(o->why), fmt, ap);
 	va_end(ap);
-	return code;
+	return -1;
 }
 
-/* "dddd:bb:ss.f" of a PciAddress. */
+/* An invalid request: ERROR without error_code or error_code_source. */
+#define invalid(o, ...) fail(o, NO_CODE, NULL, __VA_ARGS__)
+
+/* "DDDD:BB:SS.F" of a PciAddress: the reference's spelling, upper-case hex. */
 static void pci_format(uint32_t domain, uint32_t bus, uint32_t slot, uint32_t fn, char *buf,
 		       size_t len)
 {
-	snprintf(buf, len, "%04x:%02x:%02x.%x", domain, bus, slot, fn);
+	snprintf(buf, len, "%04X:%02X:%02X.%X", domain, bus, slot, fn);
 }
 
-/* The VFs a request names: PCI addresses, else device strings; 2..8 make a bond. */
+/*
+ * The VFs a request names: PCI addresses, else device strings (ours); 2..8 make a bond, which
+ * needs a name, as in the reference. @need: ADD and ADD_SOCK need at least one.
+ */
 static int req_devices(const PcReq *rq, char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN], unsigned int *n,
-		       struct outcome *o)
+		       bool need, struct outcome *o)
 {
 	size_t k = rq->n_pci_addrs ? rq->n_pci_addrs : rq->n_device;
+	bool named = rq->name && rq->name[0];
 
+	*n = 0;
 	if (k > MAX_BOND_MEMBERS)
-		return fail(o, -E2BIG, "pci_addrs", "%zu addresses given; a bond has at most %d", k,
-			    MAX_BOND_MEMBERS);
-	if (k == 0)
-		return fail(o, -EINVAL, "pci_addrs", "no VF given: set pci_addrs (or device)");
+		return invalid(o, "%zu addresses given; a bond has at most %d", k,
+			       MAX_BOND_MEMBERS);
+	if (need && k == 0)
+		return invalid(o, "no VF given: set pci_addrs (or device)");
+	if (need && named && k < 2)
+		return invalid(o, "a bond (name %s) needs 2 or more VFs", rq->name);
+	if (need && !named && k > 1)
+		return invalid(o, "%zu VFs without a bond name", k);
 	for (size_t i = 0; i < k; i++) {
 		if (rq->n_pci_addrs) {
 			const Virtioforwarder__PciAddress *a = rq->pci_addrs[i];
 
 			if (a->domain > 0xffff || a->bus > 0xff || a->slot > 0x1f ||
 			    a->function > 7)
-				return fail(o, -EINVAL, "pci_addrs",
-					    "PCI address %x:%x:%x.%x out of range (dddd:bb:ss.f, "
-					    "slot <= 1f, function <= 7)",
-					    a->domain, a->bus, a->slot, a->function);
+				return invalid(
+					o,
+					"PCI address %x:%x:%x.%x out of range (dddd:bb:ss.f, "
+					"slot <= 1f, function <= 7)",
+					a->domain, a->bus, a->slot, a->function);
 			pci_format(a->domain, a->bus, a->slot, a->function, devs[i], RELAY_DEV_LEN);
 		} else {
 			if (!rq->device[i][0] || strlen(rq->device[i]) >= RELAY_DEV_LEN)
-				return fail(o, -EINVAL, "device",
-					    "device string empty or longer than %d",
-					    RELAY_DEV_LEN - 1);
+				return invalid(o, "device string empty or longer than %d",
+					       RELAY_DEV_LEN - 1);
 			snprintf(devs[i], RELAY_DEV_LEN, "%s", rq->device[i]);
 		}
 	}
@@ -85,13 +113,14 @@ static int req_devices(const PcReq *rq, char devs[MAX_BOND_MEMBERS][RELAY_DEV_LE
 	return 0;
 }
 
-static int req_relay_id(const PcReq *rq, struct outcome *o)
+/* The relay id of ADD/REMOVE: missing is invalid, past the cap is code 1. */
+static int req_relay_id(const PcReq *rq, const char *source, struct outcome *o)
 {
 	if (!rq->has_virtio_id)
-		return fail(o, -EINVAL, "virtio_id", "virtio_id missing");
+		return invalid(o, "virtio_id missing");
 	if (rq->virtio_id >= relay_max())
-		return fail(o, -ERANGE, "virtio_id", "virtio_id %u out of range 0..%u%s",
-			    rq->virtio_id, relay_max() - 1,
+		return fail(o, 1, source, "virtio_id %u out of range 0..%u%s", rq->virtio_id,
+			    relay_max() - 1,
 			    relay_max() < RELAY_MAX ? " (the linked DPDK's ethdev ports: "
 						      "RTE_MAX_ETHPORTS)"
 						    : "");
@@ -122,132 +151,187 @@ static bool same_members(unsigned int id, char devs[MAX_BOND_MEMBERS][RELAY_DEV_
 	return true;
 }
 
+/* Relay @id has a VF that is one of @devs (for a bond: any member)? */
+static bool has_member(unsigned int id, const char *dev)
+{
+	char have[RELAY_BOND_MAX][RELAY_DEV_LEN];
+	unsigned int k = relay_members(id, have);
+
+	for (unsigned int i = 0; i < k; i++)
+		if (same_dev(have[i], dev))
+			return true;
+	return false;
+}
+
+/* The reference's code for the step where relay_add*() failed (its table in 4.1). */
+static int add_code(bool bond, int ret)
+{
+	switch (relay_last_step()) {
+	case RELAY_STEP_CHECK:
+		return ret == -ERANGE ? 1 : bond && ret == -EBUSY ? 3 : 8;
+	case RELAY_STEP_SOCKET:
+		return 5;
+	case RELAY_STEP_PROBE:
+		return 2;
+	case RELAY_STEP_MEMBER:
+		return ret == -EBUSY ? 3 : 5;
+	case RELAY_STEP_CONFIGURE:
+		return 4;
+	case RELAY_STEP_POOL:
+		return -1;
+	case RELAY_STEP_RXQ:
+		return bond ? 4 : 5;
+	case RELAY_STEP_TXQ:
+		return bond ? 4 : 6;
+	case RELAY_STEP_START:
+		return bond ? 6 : 1;
+	case RELAY_STEP_WORKER:
+		return 1;
+	}
+	return -1;
+}
+
 static int op_add(const PcReq *rq, struct outcome *o)
 {
 	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN];
 	const char *ptrs[MAX_BOND_MEMBERS];
 	struct relay_snapshot s;
+	const char *src;
 	unsigned int n;
 	int ret;
 
-	if (req_relay_id(rq, o) || req_devices(rq, devs, &n, o))
-		return o->code;
+	if (req_devices(rq, devs, &n, true, o))
+		return -1;
+	src = n > 1 ? SRC_BOND : SRC_ADD;
+	if (req_relay_id(rq, src, o))
+		return -1;
 	if (rq->has_mode && rq->mode > 6)
-		return fail(o, -EINVAL, "mode", "bond mode %u out of range 0..6", rq->mode);
+		return invalid(o, "bond mode %u out of range 0..6", rq->mode);
 	if (relay_snapshot_get(rq->virtio_id, &s) == 0 && s.vf_side != RELAY_SIDE_NONE) {
-		if (!same_members(rq->virtio_id, devs, n))
-			return fail(o, -EBUSY, "virtio_id", "relay %u is busy with VF %s",
-				    rq->virtio_id, s.dev);
-		if (rq->conditional)
+		if (rq->conditional && same_members(rq->virtio_id, devs, n))
 			return 0; /* identical pairing: nothing to do */
-		return fail(o, -EEXIST, "virtio_id", "relay %u already relays %s (conditional off)",
-			    rq->virtio_id, s.dev);
+		return fail(o, 8, src, "relay %u already has VF %s%s", rq->virtio_id, s.dev,
+			    rq->conditional ? "" : " (conditional off)");
 	}
 	for (unsigned int i = 0; i < n; i++)
 		ptrs[i] = devs[i];
 	ret = relay_add_bond(rq->virtio_id, ptrs, n, rq->has_mode ? rq->mode : 1,
 			     rq->name && rq->name[0] ? rq->name : NULL);
 	if (ret)
-		return fail(o, ret, "relay_add", "%s", relay_last_error());
+		return fail(o, add_code(n > 1, ret), src, "%s", relay_last_error());
 	ctl_persist_mark(rq->virtio_id, true);
 	o->changed = true;
 	return 0;
 }
 
-/* REMOVE names the relay's VF (for a bond: any of its members). */
+/* REMOVE names the relay's VF (for a bond: any of its members); none compares as "". */
 static int op_remove(const PcReq *rq, struct outcome *o)
 {
-	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN], have[RELAY_BOND_MAX][RELAY_DEV_LEN];
+	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN] = {""};
 	struct relay_snapshot s;
-	unsigned int n, k;
-	bool match = false;
+	unsigned int n;
 	int ret;
 
-	if (req_relay_id(rq, o) || req_devices(rq, devs, &n, o))
-		return o->code;
+	if (req_relay_id(rq, SRC_REMOVE, o) || req_devices(rq, devs, &n, false, o))
+		return -1;
 	if (relay_snapshot_get(rq->virtio_id, &s) || s.vf_side == RELAY_SIDE_NONE) {
 		if (rq->conditional)
 			return 0; /* already gone */
-		return fail(o, -ENOENT, "virtio_id", "relay %u has no VF", rq->virtio_id);
+		return fail(o, 4, SRC_REMOVE, "relay %u has no VF", rq->virtio_id);
 	}
-	k = relay_members(rq->virtio_id, have);
-	for (unsigned int i = 0; i < k; i++)
-		match |= same_dev(have[i], devs[0]);
-	if (!match)
-		return fail(o, -EINVAL, "pci_addrs", "relay %u relays %s, not %s", rq->virtio_id,
-			    s.dev, devs[0]);
+	if (!has_member(rq->virtio_id, devs[0]))
+		return fail(o, 3, SRC_REMOVE, "relay %u has VF %s, not '%s'", rq->virtio_id, s.dev,
+			    devs[0]);
 	ret = relay_remove(rq->virtio_id);
 	if (ret)
-		return fail(o, ret, "relay_remove", "%s", relay_last_error());
+		return fail(o, 5, SRC_REMOVE, "%s", relay_last_error());
 	ctl_persist_mark(rq->virtio_id, false);
 	o->changed = true;
 	return 0;
 }
 
-/* ADD_SOCK: a relay over the VF(s) whose socket is vhost_path; id given or the lowest free. */
-static int op_add_sock(const PcReq *rq, struct outcome *o)
+/*
+ * ADD_SOCK: the lowest relay id with neither socket nor VF gets vhost_path and the VF(s). The
+ * reference ignores virtio_id here. Without --dynamic-sockets every id has its socket: 2 (1
+ * when the path is one of them).
+ */
+static int op_add_sock(const struct ctl_config *cfg, const PcReq *rq, struct outcome *o)
 {
 	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN];
 	const char *ptrs[MAX_BOND_MEMBERS];
 	unsigned int n;
 	int id, ret;
 
+	if (req_devices(rq, devs, &n, true, o))
+		return -1;
 	if (!rq->vhost_path || !rq->vhost_path[0])
-		return fail(o, -EINVAL, "vhost_path", "ADD_SOCK needs vhost_path");
-	if (req_devices(rq, devs, &n, o))
-		return o->code;
+		return fail(o, -1, SRC_ADD_SOCK, "ADD_SOCK needs vhost_path");
 	id = relay_find_by_path(rq->vhost_path);
 	if (id >= 0) {
 		if (same_members((unsigned int)id, devs, n) && rq->conditional)
 			return 0;
-		return fail(o, -EEXIST, "vhost_path", "socket %s already belongs to relay %d",
+		return fail(o, 1, SRC_ADD_SOCK, "socket %s already belongs to relay %d",
 			    rq->vhost_path, id);
 	}
-	if (rq->has_virtio_id) {
-		if (req_relay_id(rq, o))
-			return o->code;
-		id = (int)rq->virtio_id;
-	} else if ((id = relay_free_id()) < 0) {
-		return fail(o, -ENOSPC, "virtio_id", "all %d relays are in use", RELAY_MAX);
-	}
+	if (!cfg->dynamic_sockets)
+		return fail(o, 2, SRC_ADD_SOCK,
+			    "every relay has its socket already (ADD_SOCK needs the daemon started "
+			    "with --dynamic-sockets)");
+	if (rq->has_virtio_id)
+		VLOG(WARNING,
+		     "port control ADD_SOCK: virtio_id %u ignored; the lowest free relay "
+		     "is used",
+		     rq->virtio_id);
+	if ((id = relay_free_id()) < 0)
+		return fail(o, 2, SRC_ADD_SOCK, "all %u relays are in use", relay_max());
 	for (unsigned int i = 0; i < n; i++)
 		ptrs[i] = devs[i];
 	ret = relay_add_at((unsigned int)id, ptrs, n, rq->has_mode ? rq->mode : 1,
 			   rq->name && rq->name[0] ? rq->name : NULL, rq->vhost_path);
-	if (ret)
-		return fail(o, ret, "relay_add", "%s", relay_last_error());
+	if (ret) {
+		int code = relay_last_step() == RELAY_STEP_SOCKET		    ? 5
+			   : relay_last_step() == RELAY_STEP_CHECK && ret == -EBUSY ? -17
+			   : n > 1						    ? 4
+										    : 3;
+
+		return fail(o, code, SRC_ADD_SOCK, "%s", relay_last_error());
+	}
 	ctl_persist_mark((unsigned int)id, true);
 	o->changed = true;
 	return 0;
 }
 
-/* REMOVE_SOCK: the relay whose socket is vhost_path (its VF must match when given). */
+/* REMOVE_SOCK: the relay whose socket is vhost_path, or whose VF is named. */
 static int op_remove_sock(const PcReq *rq, struct outcome *o)
 {
-	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN], have[RELAY_BOND_MAX][RELAY_DEV_LEN];
-	unsigned int n = 0, k;
-	bool match = false;
-	int id, ret;
+	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN];
+	unsigned int n = 0, ids[RELAY_MAX];
+	bool path = rq->vhost_path && rq->vhost_path[0], had_vf;
+	struct relay_snapshot s;
+	int id = -1, ret;
 
-	if (!rq->vhost_path || !rq->vhost_path[0])
-		return fail(o, -EINVAL, "vhost_path", "REMOVE_SOCK needs vhost_path");
-	if ((rq->n_pci_addrs || rq->n_device) && req_devices(rq, devs, &n, o))
-		return o->code;
-	id = relay_find_by_path(rq->vhost_path);
+	if (req_devices(rq, devs, &n, false, o))
+		return -1;
+	if (!path && !n)
+		return fail(o, -1, SRC_REMOVE_SOCK, "REMOVE_SOCK needs vhost_path or pci_addrs");
+	if (path)
+		id = relay_find_by_path(rq->vhost_path);
+	for (unsigned int i = 0, k = relay_list(ids); !path && i < k; i++)
+		if (has_member(ids[i], devs[0]))
+			id = (int)ids[i];
 	if (id < 0) {
 		if (rq->conditional)
 			return 0;
-		return fail(o, -ENOENT, "vhost_path", "no relay has socket %s", rq->vhost_path);
+		return fail(o, 1, SRC_REMOVE_SOCK, "no relay has %s %s", path ? "socket" : "VF",
+			    path ? rq->vhost_path : devs[0]);
 	}
-	k = relay_members((unsigned int)id, have);
-	for (unsigned int i = 0; n && i < k; i++)
-		match |= same_dev(have[i], devs[0]);
-	if (n && !match)
-		return fail(o, -EINVAL, "pci_addrs", "socket %s is relay %d's, not %s's",
+	if (n && !has_member((unsigned int)id, devs[0]))
+		return fail(o, 2, SRC_REMOVE_SOCK, "socket %s is relay %d's, not %s's",
 			    rq->vhost_path, id, devs[0]);
+	had_vf = relay_snapshot_get((unsigned int)id, &s) == 0 && s.vf_side != RELAY_SIDE_NONE;
 	ret = relay_remove_sock((unsigned int)id);
 	if (ret)
-		return fail(o, ret, "relay_remove", "%s", relay_last_error());
+		return fail(o, had_vf ? 4 : 3, SRC_REMOVE_SOCK, "%s", relay_last_error());
 	ctl_persist_mark((unsigned int)id, false);
 	o->changed = true;
 	return 0;
@@ -260,10 +344,10 @@ static int op_query_pci(const PcReq *rq, struct outcome *o, char *answer, size_t
 	int id;
 
 	if (!rq->vhost_path || !rq->vhost_path[0])
-		return fail(o, -EINVAL, "vhost_path", "QUERY_PCI needs vhost_path");
+		return invalid(o, "QUERY_PCI needs vhost_path");
 	id = relay_find_by_path(rq->vhost_path);
 	if (id < 0 || relay_snapshot_get((unsigned int)id, &s))
-		return fail(o, -ENOENT, "vhost_path", "no relay has socket %s", rq->vhost_path);
+		return fail(o, 2, SRC_QUERY_PCI, "no relay has socket %s", rq->vhost_path);
 	if (s.vf_side == RELAY_SIDE_NONE)
 		return 0;
 	snprintf(answer, len, "%s", s.dev);
@@ -281,23 +365,18 @@ static void dispatch(const struct ctl_config *cfg, const PcReq *rq, struct outco
 		op_remove(rq, o);
 		break;
 	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD_SOCK:
+		op_add_sock(cfg, rq, o);
+		break;
 	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__REMOVE_SOCK:
-		if (!cfg->dynamic_sockets)
-			fail(o, -EPERM, "op",
-			     "ADD_SOCK/REMOVE_SOCK need the daemon started with --dynamic-sockets");
-		else if (rq->op == VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__ADD_SOCK)
-			op_add_sock(rq, o);
-		else
-			op_remove_sock(rq, o);
+		op_remove_sock(rq, o);
 		break;
 	case VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__QUERY_PCI:
 		op_query_pci(rq, o, answer, len);
 		break;
 	default:
-		fail(o, -EOPNOTSUPP, "op",
-		     "unknown op %d (0 ADD, 1 REMOVE, 2 ADD_SOCK, 3 REMOVE_SOCK, "
-		     "4 QUERY_PCI)",
-		     (int)rq->op);
+		invalid(o,
+			"unknown op %d (0 ADD, 1 REMOVE, 2 ADD_SOCK, 3 REMOVE_SOCK, 4 QUERY_PCI)",
+			(int)rq->op);
 	}
 }
 
@@ -349,34 +428,34 @@ ssize_t ctl_port_control(const struct ctl_config *cfg, const uint8_t *req, size_
 {
 	PcResp resp = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__INIT;
 	struct outcome o = {0};
-	char answer[RELAY_DEV_LEN] = "", text[400];
+	char answer[RELAY_DEV_LEN] = "";
 	PcReq *rq = NULL;
 	ssize_t n;
 
 	if (len == 0)
-		fail(&o, -EBADMSG, "request", "empty message");
+		invalid(&o, "empty message");
 	else if (len > CTL_MAX_REQUEST)
-		fail(&o, -EMSGSIZE, "request", "request of %zu bytes exceeds %d", len,
-		     CTL_MAX_REQUEST);
+		invalid(&o, "request of %zu bytes exceeds %d", len, CTL_MAX_REQUEST);
 	else if (!(rq = virtioforwarder__port_control_request__unpack(NULL, len, req)))
-		fail(&o, -EBADMSG, "request", "not a valid PortControlRequest (%zu bytes)", len);
+		invalid(&o, "not a valid PortControlRequest (%zu bytes)", len);
 	else
 		dispatch(cfg, rq, &o, answer, sizeof(answer));
 
-	if (o.code) {
-		resp.status = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__ERROR;
-		resp.has_error_code = 1;
-		resp.error_code = o.code;
-		snprintf(text, sizeof(text), "%s: %s", o.source, o.why);
-		resp.error_code_source = text;
+	if (o.failed) {
 		unsigned int suppressed;
 
+		resp.status = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__ERROR;
+		resp.has_error_code = o.code != NO_CODE;
+		resp.error_code = o.code != NO_CODE ? o.code : 0;
+		resp.error_code_source = (char *)o.source;
+		resp.error_text = o.why;
 		if (refusal_log_allowed(&suppressed) && suppressed)
 			VLOG(WARNING, "port control: %u refusals not logged (over 10 a second)",
 			     suppressed);
 		if (suppressed != UINT_MAX)
-			VLOG(WARNING, "port control %s refused: %s (%s)",
-			     rq ? op_name(rq->op) : "request", text, strerror(-o.code));
+			VLOG(WARNING, "port control %s refused (error_code %s%d): %s",
+			     rq ? op_name(rq->op) : "request", o.code != NO_CODE ? "" : "none, ",
+			     o.code != NO_CODE ? o.code : 0, o.why);
 	} else {
 		resp.status = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK;
 		if (o.changed)

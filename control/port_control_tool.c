@@ -45,8 +45,10 @@ static const struct tool tool = {
 	.usage = "OP [options]",
 	.summary = "Add or remove relays of a running virtio-forwarder.\n\n"
 		   "OP: add | remove | add_sock | remove_sock | query_pci",
-	.epilog = "Prints 'status: OK' and exits 0 on success; on failure prints status,\n"
-		  "error_code and error_code_source and exits 1 (2: bad usage or no daemon).\n",
+	.epilog = "Prints 'status: OK' and exits 0 on success (query_pci: the socket's VF, or\n"
+		  "nothing when it has none); on failure prints status, error_code and\n"
+		  "error_code_source as the reference does, the reason on stderr, and exits 1\n"
+		  "(2: bad usage or no daemon).\n",
 	.opts = opts,
 	.nb_opts = sizeof(opts) / sizeof(opts[0]),
 	.ep_default = CTL_EP_PORT_CONTROL,
@@ -121,6 +123,32 @@ static int on_args(int argc, char **argv, void *ctx)
 	return -1;
 }
 
+/*
+ * As decided in compatibility.md: "status: OK" on success, query_pci the address alone (nothing
+ * for a socket without a VF) so that $(...) captures it; a refusal the reference's way (text
+ * format, then an empty line) on stdout, our reason in words on stderr.
+ */
+static int print_response(const Virtioforwarder__PortControlRequest *rq,
+			  const Virtioforwarder__PortControlResponse *resp)
+{
+	if (resp->status == VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK) {
+		if (rq->op != VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__QUERY_PCI)
+			printf("status: OK\n");
+		else if (resp->query_string && resp->query_string[0])
+			printf("%s\n", resp->query_string);
+		return TOOL_OK;
+	}
+	printf("status: ERROR\n");
+	if (resp->has_error_code)
+		printf("error_code: %d\n", resp->error_code);
+	if (resp->error_code_source)
+		printf("error_code_source: \"%s\"\n", resp->error_code_source);
+	printf("\n");
+	if (resp->error_text && resp->error_text[0])
+		tool_err(&tool, "%s", resp->error_text);
+	return TOOL_REFUSED;
+}
+
 int main(int argc, char **argv)
 {
 	Virtioforwarder__PortControlResponse *resp;
@@ -141,17 +169,7 @@ int main(int argc, char **argv)
 		&virtioforwarder__port_control_response__descriptor, common.timeout_ms, NULL, NULL);
 	if (!resp)
 		return TOOL_USAGE;
-	if (resp->status == VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK) {
-		printf("status: OK\n");
-		if (resp->query_string)
-			printf("%s\n", resp->query_string);
-		status = TOOL_OK;
-	} else {
-		printf("status: ERROR\nerror_code: %d\nerror_code_source: \"%s\"\n",
-		       resp->has_error_code ? resp->error_code : 0,
-		       resp->error_code_source ? resp->error_code_source : "");
-		status = TOOL_REFUSED;
-	}
+	status = print_response(&a.rq, resp);
 	virtioforwarder__port_control_response__free_unpacked(resp, NULL);
 	return status;
 }

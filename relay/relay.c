@@ -31,6 +31,7 @@ static struct {
 } eng = {.lock = PTHREAD_MUTEX_INITIALIZER, .event_fd = -1};
 
 static _Thread_local char last_error[256];
+static _Thread_local enum relay_step last_step;
 /* Lock-rule bookkeeping of this thread (relay_int.h). */
 static _Thread_local bool engine_locked, vring_locked;
 
@@ -47,6 +48,16 @@ void relay_error(const char *fmt, ...)
 const char *relay_last_error(void)
 {
 	return last_error;
+}
+
+void relay_step(enum relay_step s)
+{
+	last_step = s;
+}
+
+enum relay_step relay_last_step(void)
+{
+	return last_step;
 }
 
 /* Who relay N is, for log records (journald fields); its own lock, never the engine's. */
@@ -472,7 +483,8 @@ static int vf_attach(struct relay *r, const char *const *devs, unsigned int n, u
 	for (unsigned int m = 0; m < n; m++)
 		dev_normalize(devs[m], r->member[m].dev, sizeof(r->member[m].dev));
 	snprintf(r->bond_name, sizeof(r->bond_name), "%s", n > 1 && name ? name : "");
-	snprintf(r->dev, sizeof(r->dev), "%s", r->member[0].dev);
+	/* Reported as requested (the reference compares and prints request strings). */
+	snprintf(r->dev, sizeof(r->dev), "%s", n > 1 ? r->member[0].dev : devs[0]);
 	snprintf(r->devargs, sizeof(r->devargs), "%s",
 		 relay_alias_resolve(eng.params.aliases, eng.params.nb_aliases, r->dev));
 	engine_unlock();
@@ -488,6 +500,7 @@ static int vf_attach(struct relay *r, const char *const *devs, unsigned int n, u
 	}
 	relay_apply(r, &r->vf_side, RELAY_EV_UP);
 	ident_set(r->id, r->dev, r->path);
+	relay_step(RELAY_STEP_WORKER);
 	ret = relay_sync(r);
 	if (ret) {
 		vf_detach(r);
@@ -523,6 +536,7 @@ int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsig
 	int ret;
 
 	last_error[0] = '\0';
+	relay_step(RELAY_STEP_CHECK);
 	ret = add_check(id, devs, n, mode, name);
 	if (ret)
 		return ret;
@@ -536,6 +550,7 @@ int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsig
 		created = true;
 	}
 	if (path && !r->sock_open) {
+		relay_step(RELAY_STEP_SOCKET);
 		ret = slot_sock_open(r, path);
 		if (ret)
 			goto out_undo;

@@ -109,6 +109,20 @@ unsigned int relay_members(unsigned int id, char out[RELAY_BOND_MAX][RELAY_DEV_L
  * naming what was wrong ("" after success).
  */
 const char *relay_last_error(void);
+/* Which step of the last relay_add*() on this thread failed (the control protocol's codes). */
+enum relay_step {
+	RELAY_STEP_CHECK,     /* arguments, relay id, a device or socket already in use */
+	RELAY_STEP_SOCKET,    /* registering the vhost-user socket */
+	RELAY_STEP_PROBE,     /* probing the VF, or the bonding device over the members */
+	RELAY_STEP_MEMBER,    /* probing a bond member */
+	RELAY_STEP_CONFIGURE, /* device info, configure, descriptors */
+	RELAY_STEP_POOL,      /* the mbuf pool */
+	RELAY_STEP_RXQ,
+	RELAY_STEP_TXQ,
+	RELAY_STEP_START,
+	RELAY_STEP_WORKER, /* publishing to the workers */
+};
+enum relay_step relay_last_step(void);
 /* Socket path relay @id has or would have. 0, -ERANGE or -ENAMETOOLONG. Any thread. */
 int relay_socket_name(unsigned int id, char *buf, size_t len);
 /* Id of the relay whose socket is @path, or -ENOENT. Any thread. */

@@ -152,6 +152,9 @@ void lock_rule_broken(const char *rule, const char *file, int line) __attribute_
 void relay_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define RERR(fmt, ...) relay_error(fmt, ##__VA_ARGS__)
 
+/* The step relay_add*() is in, kept for relay_last_step(). */
+void relay_step(enum relay_step s);
+
 /* engine (relay.c) */
 const struct relay_params *engine_params(void);
 /* The engine lock (rules above): never recursive, never under vring locks. */

@@ -23,7 +23,8 @@ int relay_socket_name(unsigned int id, char *buf, size_t len)
 {
 	if (id >= RELAY_MAX)
 		return -ERANGE;
-	return relay_socket_path(engine_params()->vhost_dir, engine_params()->pattern, id, buf, len);
+	return relay_socket_path(engine_params()->vhost_dir, engine_params()->pattern, id, buf,
+				 len);
 }
 
 int relay_find_by_path(const char *path)

@@ -101,6 +101,7 @@ static int bond_probe(struct relay *r, const struct relay_params *p)
 		struct relay_member *mb = &r->member[m];
 		const char *devargs = relay_alias_resolve(p->aliases, p->nb_aliases, mb->dev);
 
+		relay_step(RELAY_STEP_MEMBER);
 		ret = dev_probe(r, devargs, mb->name, sizeof(mb->name), &mb->is_pci, &mb->port);
 		if (ret)
 			return ret;
@@ -112,14 +113,18 @@ static int bond_probe(struct relay *r, const struct relay_params *p)
 		}
 	}
 	snprintf(r->devargs, sizeof(r->devargs), "%.*s", (int)sizeof(r->devargs) - 1, args);
+	relay_step(RELAY_STEP_PROBE);
 	return dev_probe(r, args, r->name, sizeof(r->name), &r->is_pci, &r->port);
 }
 
 static int vf_probe(struct relay *r, const struct relay_params *p)
 {
-	int ret = r->nb_members > 1 ? bond_probe(r, p)
-				    : dev_probe(r, r->devargs, r->name, sizeof(r->name), &r->is_pci,
-						&r->port);
+	int ret;
+
+	relay_step(RELAY_STEP_PROBE);
+	ret = r->nb_members > 1
+		      ? bond_probe(r, p)
+		      : dev_probe(r, r->devargs, r->name, sizeof(r->name), &r->is_pci, &r->port);
 
 	if (ret)
 		return ret;
@@ -182,6 +187,7 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	int ret;
 
 	what = "get device info";
+	relay_step(RELAY_STEP_CONFIGURE);
 	ret = rte_eth_dev_info_get(r->port, &info);
 	if (ret)
 		goto out_err;
@@ -198,6 +204,7 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	r->pool = rte_pktmbuf_pool_create(pname, pool_size(nb_rxd, nb_txd), VF_POOL_CACHE, 0,
 					  (uint16_t)data_room, r->socket_id);
 	what = "create mbuf pool";
+	relay_step(RELAY_STEP_POOL);
 	if (!r->pool) {
 		ret = -rte_errno;
 		goto out_err;
@@ -205,10 +212,12 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	VLOG(DEBUG, "relay %u: pool of %u mbufs (%u bytes data room)", r->id,
 	     pool_size(nb_rxd, nb_txd), data_room);
 	what = "set up rx queue";
+	relay_step(RELAY_STEP_RXQ);
 	ret = rte_eth_rx_queue_setup(r->port, 0, nb_rxd, (unsigned int)r->socket_id, NULL, r->pool);
 	if (ret)
 		goto out_err;
 	what = "set up tx queue";
+	relay_step(RELAY_STEP_TXQ);
 	ret = rte_eth_tx_queue_setup(r->port, 0, nb_txd, (unsigned int)r->socket_id, NULL);
 	if (ret)
 		goto out_err;
@@ -217,6 +226,7 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 		VLOG(WARNING, "relay %u: cannot enable promiscuous mode on %s: %s", r->id, r->name,
 		     strerror(-ret));
 	what = "start";
+	relay_step(RELAY_STEP_START);
 	ret = rte_eth_dev_start(r->port);
 	if (ret)
 		goto out_err;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* format.c: the one output writer of stats: flat key=value, JSON, Prometheus text exposition. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,11 @@
 typedef Virtioforwarder__StatsResponse StatsResponse;
 typedef Virtioforwarder__RelayState RelayState;
 
-/* The reference's 12 values per direction, then ours (oversize drops, busy cycles, retries). */
-#define REF_KEYS 12
+/*
+ * The reference's 10 values per direction (its bytes-dropped fields are never sent), then ours
+ * (oversize drops, busy cycles, cycles per packet, retries, bytes dropped).
+ */
+#define REF_KEYS 10
 #define DIR_KEYS 17
 
 /* One direction of a RelayState, as a table: names and values in the reference's order. */
@@ -24,6 +28,7 @@ struct dir_view {
 	char seg[24]; /* ".cpu_C" of the flat keys, "" without a CPU */
 	const char *key[DIR_KEYS];
 	int is_rate[DIR_KEYS];
+	int present[DIR_KEYS]; /* counters only while the direction is active, rates always */
 	double val[DIR_KEYS];
 };
 
@@ -33,8 +38,8 @@ struct dir_view {
  */
 static void view_dir(const ProtobufCMessage *msg, struct dir_view *v)
 {
-	static const unsigned int order[DIR_KEYS] = {3, 4, 5,  6,   11,	 12,  13,  14, 7,
-						     8, 9, 10, 100, 101, 102, 103, 104};
+	static const unsigned int order[DIR_KEYS] = {3, 4,   5,	  6,   11,  12,	 13,  14, 7,
+						     9, 100, 101, 102, 103, 104, 105, 106};
 	const char *base = (const char *)msg;
 
 	for (int k = 0; k < DIR_KEYS; k++) {
@@ -43,6 +48,8 @@ static void view_dir(const ProtobufCMessage *msg, struct dir_view *v)
 
 		v->key[k] = f->name;
 		v->is_rate[k] = f->type == PROTOBUF_C_TYPE_FLOAT;
+		v->present[k] = f->label != PROTOBUF_C_LABEL_OPTIONAL ||
+				*(const protobuf_c_boolean *)(base + f->quantifier_offset);
 		v->val[k] = v->is_rate[k] ? *(const float *)(base + f->offset)
 					  : (double)*(const uint64_t *)(base + f->offset);
 	}
@@ -63,16 +70,66 @@ static void view_dirs(const RelayState *r, struct dir_view v[2])
 	}
 }
 
+/*
+ * Python's repr() of a float: the shortest digits that read back the same, in positional
+ * notation when the decimal exponent is -4..15 ("10.0", "0.0001", "1234.5677490234375"),
+ * else scientific with a two-digit exponent at least ("1e+16", "1.5e-05").
+ */
 void stats_py_float(double v, char *buf, size_t len)
 {
-	/* Python's repr of a float: the shortest text that reads back the same, with a ".0". */
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(buf, len, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
+	char e[40], digits[24];
+	int exp = 0, nd = 0;
+	const char *p;
+
+	if (v != v || v == HUGE_VAL || v == -HUGE_VAL) {
+		snprintf(buf, len, "%s", v != v ? "nan" : v > 0 ? "inf" : "-inf");
+		return;
+	}
+	if (v == 0) {
+		snprintf(buf, len, "%s", signbit(v) ? "-0.0" : "0.0");
+		return;
+	}
+	for (int prec = 0; prec < 17; prec++) {
+		snprintf(e, sizeof(e), "%.*e", prec, v);
+		if (strtod(e, NULL) == v)
 			break;
 	}
-	if (!strpbrk(buf, ".eEn") && strlen(buf) + 3 <= len)
-		strcat(buf, ".0");
+	/* e: [-]d[.ddd]e[+-]XX -> its digits (trailing zeros dropped) and exponent */
+	for (p = e + (e[0] == '-'); *p && *p != 'e'; p++)
+		if (*p != '.')
+			digits[nd++] = *p;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	exp = atoi(p + 1);
+	if (exp >= -4 && exp < 16) {
+		char out[48];
+		size_t o = 0;
+
+		if (v < 0)
+			out[o++] = '-';
+		if (exp < 0) { /* 0.000ddd */
+			out[o++] = '0';
+			out[o++] = '.';
+			for (int i = 0; i < -exp - 1; i++)
+				out[o++] = '0';
+			for (int i = 0; i < nd; i++)
+				out[o++] = digits[i];
+		} else { /* ddd[000].ddd or ddd.0 */
+			for (int i = 0; i <= exp; i++)
+				out[o++] = i < nd ? digits[i] : '0';
+			out[o++] = '.';
+			for (int i = exp + 1; i < nd; i++)
+				out[o++] = digits[i];
+			if (nd <= exp + 1)
+				out[o++] = '0';
+		}
+		out[o] = '\0';
+		snprintf(buf, len, "%s", out);
+		return;
+	}
+	snprintf(buf, len, "%s%c%s%se%c%02d", v < 0 ? "-" : "", digits[0], nd > 1 ? "." : "",
+		 digits + 1, exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
 }
 
 static void print_value(FILE *out, double v, int is_rate)
@@ -96,7 +153,7 @@ static const char *py_bool(int b)
 static void flat_value(FILE *out, unsigned int id, const struct dir_view *v, int k,
 		       bool suppress_zero)
 {
-	if (suppress_zero && !v->is_rate[k] && v->val[k] == 0)
+	if (!v->present[k] || (suppress_zero && !v->is_rate[k] && v->val[k] == 0))
 		return;
 	fprintf(out, "relay_%u.%s%s.%s=", id, v->name, v->seg, v->key[k]);
 	print_value(out, v->val[k], v->is_rate[k]);
@@ -142,9 +199,10 @@ static void write_flat(FILE *out, const StatsResponse *resp, bool suppress_zero)
 
 		view_dirs(r, v);
 		fprintf(out, "relay_%u.active=%s\n", r->id, py_bool(r->active));
-		if (v[0].has_cpu)
+		/* -z drops integer zeros, CPU numbers included */
+		if (v[0].has_cpu && !(suppress_zero && v[0].cpu == 0))
 			fprintf(out, "relay_%u.cpu.vf_to_vm=%d\n", r->id, v[0].cpu);
-		if (v[1].has_cpu)
+		if (v[1].has_cpu && !(suppress_zero && v[1].cpu == 0))
 			fprintf(out, "relay_%u.cpu.vm_to_vf=%d\n", r->id, v[1].cpu);
 		if (r->vf && r->vf->pci_addr_str)
 			fprintf(out, "relay_%u.vf.pci_addr_str=%s\n", r->id, r->vf->pci_addr_str);
@@ -211,6 +269,8 @@ static void write_json(FILE *out, const StatsResponse *resp)
 			fprintf(out, ", \"%s\": {\"active\": %s, \"internal_state\": \"%s\"",
 				v[d].name, v[d].active ? "true" : "false", v[d].state);
 			for (int k = 0; k < DIR_KEYS; k++) {
+				if (!v[d].present[k]) /* not sent: the direction is inactive */
+					continue;
 				fprintf(out, ", \"%s\": ", v[d].key[k]);
 				print_value(out, v[d].val[k], v[d].is_rate[k]);
 			}
@@ -240,7 +300,7 @@ static void prom_label(FILE *out, const char *s)
 	}
 }
 
-/* Counter families, one sample per relay and direction; indexes into dir_view. */
+/* Counter families, one sample per relay and active direction; indexes into dir_view. */
 static const struct {
 	const char *name, *type, *help;
 	int k;
@@ -259,21 +319,21 @@ static const struct {
 	{"virtioforwarder_dropped_queue_full_packets_total", "counter",
 	 "Packets dropped because the far side's queue was full.", 8},
 	{"virtioforwarder_dropped_queue_full_bytes_total", "counter",
-	 "Bytes dropped because the far side's queue was full.", 9},
+	 "Bytes dropped because the far side's queue was full.", 15},
 	{"virtioforwarder_dropped_not_connected_packets_total", "counter",
-	 "Packets dropped because the far side was not connected.", 10},
+	 "Packets dropped because the far side was not connected.", 9},
 	{"virtioforwarder_dropped_not_connected_bytes_total", "counter",
-	 "Bytes dropped because the far side was not connected.", 11},
+	 "Bytes dropped because the far side was not connected.", 16},
 	{"virtioforwarder_dropped_oversize_packets_total", "counter",
-	 "Packets dropped because they were longer than the far side's MTU allows.", 12},
+	 "Packets dropped because they were longer than the far side's MTU allows.", 10},
 	{"virtioforwarder_dropped_oversize_bytes_total", "counter",
-	 "Bytes dropped because their frames were longer than the far side's MTU allows.", 13},
+	 "Bytes dropped because their frames were longer than the far side's MTU allows.", 11},
 	{"virtioforwarder_busy_cycles_total", "counter",
-	 "TSC cycles the worker spent on the direction in passes that moved frames.", 14},
+	 "TSC cycles the worker spent on the direction in passes that moved frames.", 12},
 	{"virtioforwarder_cycles_per_packet", "gauge",
-	 "TSC cycles per received packet over the rate window.", 15},
+	 "TSC cycles per received packet over the rate window.", 13},
 	{"virtioforwarder_retries_total", "counter",
-	 "Extra enqueue or transmit attempts for frames the far side refused.", 16},
+	 "Extra enqueue or transmit attempts for frames the far side refused.", 14},
 };
 
 /* Each worker's load and busy cycles. */
@@ -358,6 +418,8 @@ static void write_prometheus(FILE *out, const StatsResponse *resp)
 
 			view_dirs(resp->relay[i], v);
 			for (int d = 0; d < 2; d++) {
+				if (!v[d].present[families[f].k])
+					continue; /* inactive direction: no sample */
 				fprintf(out, "%s{relay=\"%u\",direction=\"%s\"} ", families[f].name,
 					resp->relay[i]->id, v[d].name);
 				print_value(out, v[d].val[families[f].k],
@@ -371,9 +433,10 @@ static void write_prometheus(FILE *out, const StatsResponse *resp)
 
 int stats_format_parse(const char *s, enum stats_format *f)
 {
-	static const char *const names[] = {"flat", "protobuf", "json", "prometheus"};
+	static const char *const names[] = {"flat", "protobuf", "json", "prometheus",
+					    "protobuf-binary"};
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (!strcmp(s, names[i])) {
 			*f = (enum stats_format)i;
 			return 0;
@@ -395,6 +458,10 @@ void stats_format_write(FILE *out, const StatsResponse *resp, enum stats_format 
 		write_prometheus(out, resp);
 		break;
 	case STATS_FMT_PROTOBUF:
+		stats_write_text_pb(out, &resp->base);
+		fputc('\n', out);
+		break;
+	case STATS_FMT_PROTOBUF_BINARY:
 		break; /* the caller writes the raw reply */
 	}
 }

@@ -29,18 +29,22 @@ void stats_sample_take(unsigned int id, uint64_t now_ns, struct stats_sample *s)
 enum stats_field stats_field_value(unsigned int id, const struct relay_counters *c,
 				   const struct stats_rates *rt, uint64_t *count, float *rate)
 {
-	const uint64_t counters[8] = {c->rx_pkts,   c->rx_bytes,   c->tx_pkts,	 c->tx_bytes,
-				      c->full_pkts, c->full_bytes, c->down_pkts, c->down_bytes};
-	const uint64_t ours[5] = {c->big_pkts, c->big_bytes, c->busy_cycles, 0, c->retries};
+	/* 8 and 10 (bytes dropped) are never sent, as the reference: ours are 105 and 106. */
+	const uint64_t counters[8] = {c->rx_pkts,   c->rx_bytes, c->tx_pkts,   c->tx_bytes,
+				      c->full_pkts, 0,		 c->down_pkts, 0};
+	const uint64_t ours[7] = {c->big_pkts, c->big_bytes,  c->busy_cycles, 0,
+				  c->retries,  c->full_bytes, c->down_bytes};
 	const float rates[4] = {rt->rx_pps, rt->rx_bps, rt->tx_pps, rt->tx_bps};
 
+	if (id == 8 || id == 10)
+		return STATS_FIELD_NONE;
 	if (id >= 3 && id <= 10)
 		*count = counters[id - 3];
 	else if (id >= 11 && id <= 14)
 		*rate = rates[id - 11];
 	else if (id == 103)
 		*rate = rt->cycles_per_pkt;
-	else if (id >= 100 && id <= 104)
+	else if (id >= 100 && id <= 106)
 		*count = ours[id - 100];
 	else
 		return STATS_FIELD_NONE;

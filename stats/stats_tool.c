@@ -18,7 +18,7 @@ static const struct tool_opt opts[] = {
 	 "measure rates over MS milliseconds (default 200;\n0: the daemon's last one-second "
 	 "window); added to --timeout"},
 	{"output-format", KEY_FORMAT, required_argument, "F",
-	 "flat (default), protobuf, json or prometheus"},
+	 "flat (default), protobuf (text format), json, prometheus\nor protobuf-binary"},
 	{"suppress-zero", KEY_ZERO, no_argument, NULL, "leave out counters that are zero (flat)"},
 	{"relay", KEY_RELAY, required_argument, "N", "only relay N (repeatable)"},
 };
@@ -59,7 +59,9 @@ static int on_opt(int key, const char *arg, void *ctx)
 	case KEY_FORMAT:
 		if (stats_format_parse(arg, &a->fmt) == 0)
 			return 0;
-		tool_err(&tool, "--output-format: '%s' is not flat, protobuf, json or prometheus",
+		tool_err(&tool,
+			 "--output-format: '%s' is not flat, protobuf, json, prometheus or "
+			 "protobuf-binary",
 			 arg);
 		return -1;
 	case KEY_ZERO:
@@ -110,10 +112,18 @@ int main(int argc, char **argv)
 		common.timeout_ms + (int)a.rq.delay, &reply, &len);
 	if (!resp)
 		return TOOL_USAGE;
-	if (a.fmt == STATS_FMT_PROTOBUF)
+	if (a.fmt == STATS_FMT_PROTOBUF_BINARY)
 		fwrite(reply, 1, len, stdout);
 	free(reply);
-	if (resp->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK) {
+	/* The reference's tool prints the text format whatever the status, and exits 0. */
+	if (resp->status != VIRTIOFORWARDER__STATS_RESPONSE__STATUS__OK &&
+	    a.fmt != STATS_FMT_PROTOBUF) {
+		const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
+			&virtioforwarder__stats_response__status__descriptor, resp->status);
+
+		/* The reference's line first (scripts match it), then ours. */
+		fprintf(stderr, "ERROR:virtioforwarder_stats.py:StatsResponse: %s\n",
+			ev ? ev->name : "?");
 		tool_err(&tool, "the daemon refused the request: status %d%s", resp->status,
 			 status_why(resp->status));
 		virtioforwarder__stats_response__free_unpacked(resp, NULL);

@@ -91,8 +91,6 @@ def applied_and_refused(guest_dir):
     check(big == 3, "the guest's 3 pings of 8028 bytes counted as oversize drops (%d)" % big)
     check(after["bytes_dropped_oversize"] - before["bytes_dropped_oversize"] == 3 * 8042,
           "oversize bytes: 3 frames of 8042 bytes")
-    check(d.flat_stats().get("relay_0.vm_to_vf.cpu_1.pkts_dropped_oversize") ==
-          str(after["pkts_dropped_oversize"]), "oversize drops in the stats tool")
     check(vm.wait("VFWD-POWEROFF") and vm.proc.wait(20) == 0, "guest powered off")
     check(d.relay(0)["vf_state"] == "DPDK_ADDED", "the relay carries on")
     rc, _ = d.stop()

@@ -55,56 +55,70 @@ def main():
         r.ParseFromString(raw)
         return r
 
-    # (what, bytes, expected error_code or None for OK, text the error must contain)
+    # (what, bytes, the reference's error_code or None for an invalid request (no code, no
+    # source), its error_code_source, text our error_text must contain)
     too_many = [pci(0, 2, 8, f) for f in range(8)] + [pci(0, 2, 9, 0)]
+    ADD, RM, AS, QP = ("virtio_forwarder_add_vf2()", "virtio_forwarder_remove_vf2()",
+                       "virtio_add_sock_dev_pair()", "virtio_query_pci()")
     table = [
-        ("garbage bytes", b"\xff\xfe\x00garbage\x07", -74, "not a valid PortControlRequest"),
-        ("empty message", b"", -74, "empty message"),
-        ("a StatsRequest", pb.StatsRequest(relay=[1, 2]).SerializeToString(), -74,
+        ("garbage bytes", b"\xff\xfe\x00garbage\x07", None, None,
          "not a valid PortControlRequest"),
-        ("oversized message", b"\x08\x00" + b"\x00" * (100 * 1024), -90, "exceeds"),
-        ("unknown op 9", b"\x08\x09\x18\x01", -95, "unknown op 9"),
-        ("virtio_id 64", req(op=Op.ADD, virtio_id=64, pci_addrs=[pci(0, 2, 8, 0)]), -34,
+        ("empty message", b"", None, None, "empty message"),
+        ("a StatsRequest", pb.StatsRequest(relay=[1, 2]).SerializeToString(), None, None,
+         "not a valid PortControlRequest"),
+        ("oversized message", b"\x08\x00" + b"\x00" * (100 * 1024), None, None, "exceeds"),
+        ("unknown op 9", b"\x08\x09\x18\x01", None, None, "unknown op 9"),
+        ("virtio_id 64", req(op=Op.ADD, virtio_id=64, pci_addrs=[pci(0, 2, 8, 0)]), 1, ADD,
          "virtio_id 64 out of range"),
         ("virtio_id 4294967295", req(op=Op.ADD, virtio_id=4294967295, pci_addrs=[pci(0, 2, 8, 0)]),
-         -34, "out of range"),
-        ("ADD without address", req(op=Op.ADD, virtio_id=5), -22, "no VF given"),
-        ("ADD without virtio_id", req(op=Op.ADD, pci_addrs=[pci(0, 2, 8, 0)]), -22,
+         1, ADD, "out of range"),
+        ("ADD without address", req(op=Op.ADD, virtio_id=5), None, None, "no VF given"),
+        ("ADD without virtio_id", req(op=Op.ADD, pci_addrs=[pci(0, 2, 8, 0)]), None, None,
          "virtio_id missing"),
-        ("more than 8 addresses", req(op=Op.ADD, virtio_id=5, pci_addrs=too_many), -7,
+        ("more than 8 addresses", req(op=Op.ADD, virtio_id=5, pci_addrs=too_many), None, None,
          "at most 8"),
+        ("2 VFs without a bond name", req(op=Op.ADD, virtio_id=5, device=["net_null5", "net_null6"]),
+         None, None, "without a bond name"),
+        ("a bond name with 1 VF", req(op=Op.ADD, virtio_id=5, device=["net_null5"], name="b0"),
+         None, None, "needs 2 or more"),
         ("PCI address fields out of range", req(op=Op.ADD, virtio_id=5, pci_addrs=[pci(0, 2, 40, 9)]),
-         -22, "out of range"),
+         None, None, "out of range"),
         ("REMOVE with the wrong VF", req(op=Op.REMOVE, virtio_id=0, device=["net_null9"],
-                                         conditional=False), -22, "relays net_null0,size=64, not"),
+                                         conditional=False), 3, RM,
+         "has VF net_null0,size=64, not"),
         ("ADD of a VF another relay uses", req(op=Op.ADD, virtio_id=5, device=["net_null0,size=64"]),
-         -16, "already belongs to another relay"),
-        ("ADD on a busy relay id", req(op=Op.ADD, virtio_id=0, device=["net_null5"]), -16,
-         "busy with VF net_null0,size=64"),
+         8, ADD, "already belongs to another relay"),
+        ("ADD on a busy relay id", req(op=Op.ADD, virtio_id=0, device=["net_null5"]), 8, ADD,
+         "already has VF net_null0,size=64"),
         ("ADD_SOCK without dynamic sockets", req(op=Op.ADD_SOCK, vhost_path="/tmp/x.sock",
-                                                 pci_addrs=[pci(0, 2, 8, 0)]), -1,
+                                                 pci_addrs=[pci(0, 2, 8, 0)]), 2, AS,
          "--dynamic-sockets"),
-        ("QUERY_PCI of an unknown path", req(op=Op.QUERY_PCI, vhost_path="/nonexistent.sock"), -2,
-         "no relay has socket /nonexistent.sock"),
-        ("QUERY_PCI without a path", req(op=Op.QUERY_PCI), -22, "needs vhost_path"),
+        ("QUERY_PCI of an unknown path", req(op=Op.QUERY_PCI, vhost_path="/nonexistent.sock"), 2,
+         QP, "no relay has socket /nonexistent.sock"),
+        ("QUERY_PCI without a path", req(op=Op.QUERY_PCI), None, None, "needs vhost_path"),
         ("a PCI address that does not exist", req(op=Op.ADD, virtio_id=5,
-                                                  pci_addrs=[pci(0, 0x7e, 0x1f, 7)]), None,
+                                                  pci_addrs=[pci(0, 0x7e, 0x1f, 7)]), 2, ADD,
          "cannot probe PCI device 0000:7e:1f.7"),
         ("a device string DPDK rejects", req(op=Op.ADD, virtio_id=5, device=["net_nosuchpmd0,x=1"]),
-         None, "DPDK rejected device string 'net_nosuchpmd0,x=1'"),
+         2, ADD, "DPDK rejected device string 'net_nosuchpmd0,x=1'"),
         ("a device string with bad arguments", req(op=Op.ADD, virtio_id=5,
                                                    device=["net_null5,bogus_arg=1"]),
-         None, "DPDK rejected"),
+         2, ADD, "DPDK rejected"),
         ("REMOVE of a missing relay, unconditional", req(op=Op.REMOVE, virtio_id=9,
                                                          device=["net_null9"], conditional=False),
-         -2, "relay 9 has no VF"),
+         4, RM, "relay 9 has no VF"),
     ]
     before = d.relay(0)["vf_to_vm"]["pkts_rx_from_vf"]
-    for what, data, code, text in table:
+    for what, data, code, source, text in table:
         r = ask_pc(data)
-        check(r is not None and r.status == pb.PortControlResponse.ERROR
-              and (code is None or r.error_code == code) and text in r.error_code_source,
-              "%s: ERROR %s \"%s\"" % (what, r and r.error_code, r and r.error_code_source))
+        if code is None:
+            ok = r is not None and not r.HasField("error_code") and not r.HasField(
+                "error_code_source")
+        else:
+            ok = r is not None and r.error_code == code and r.error_code_source == source
+        check(ok and r.status == pb.PortControlResponse.ERROR and text in r.error_text,
+              "%s: ERROR %s %s (%s)" % (what, r and r.HasField("error_code") and r.error_code,
+                                        r and r.error_code_source, r and r.error_text))
         ids = d.vf_relays()
         check(ids == [0, 1], "   ... relays unchanged (%s)" % ids)
         now = d.relay(0)["vf_to_vm"]["pkts_rx_from_vf"]

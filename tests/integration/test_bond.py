@@ -66,8 +66,9 @@ def main():
     check(r.returncode == 0, "REMOVE naming the second member removes the bond")
     check(d.telemetry("/ethdev/list")["/ethdev/list"] == [], "bond and members all detached")
     r = d.tool("port_control", "add", "--virtio-id", "3", "--pci-addr", devs[0], "--pci-addr",
-               devs[0])
-    check(r.returncode == 1 and "given twice" in r.stdout, "a bond naming a VF twice is refused")
+               devs[0], "--name", "dup")
+    check(r.returncode == 1 and "given twice" in r.stdout + r.stderr,
+          "a bond naming a VF twice is refused")
     rc, _ = d.stop()
     check(rc == 0, "daemon exits 0")
     log("PASS")

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_handlers.c: control request handlers against a live relay table (net_null VFs). */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,19 +43,40 @@ static PcResp *pc(Virtioforwarder__PortControlRequest__Op op, int id, const char
 	return resp;
 }
 
-static void expect(PcResp *r, int code, const char *text)
+#define NONE	INT_MIN /* an invalid request: no error_code, no error_code_source */
+#define ADD_SRC "virtio_forwarder_add_vf2()"
+#define RM_SRC	"virtio_forwarder_remove_vf2()"
+#define AS_SRC	"virtio_add_sock_dev_pair()"
+#define RS_SRC	"virtio_remove_sock_dev_pair()"
+#define QP_SRC	"virtio_query_pci()"
+
+/*
+ * @r is OK (@code 0) or ERROR with the reference's @code and @source (reference-behaviour.md
+ * 4.1), and our reason containing @text.
+ */
+static void expect_src(PcResp *r, int code, const char *source, const char *text)
 {
 	if (code == 0) {
 		ck_assert_msg(r->status == VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK,
-			      "expected OK, got %d: %s", r->error_code, r->error_code_source);
+			      "expected OK, got %d: %s", r->error_code, r->error_text);
 	} else {
 		ck_assert_int_eq(r->status, VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__ERROR);
-		ck_assert_int_eq(r->error_code, code);
-		ck_assert_msg(strstr(r->error_code_source, text), "'%s' lacks '%s'",
-			      r->error_code_source, text);
+		if (code == NONE) {
+			ck_assert_msg(!r->has_error_code && !r->error_code_source,
+				      "invalid request answered with code %d, source %s",
+				      r->error_code, r->error_code_source);
+		} else {
+			ck_assert(r->has_error_code);
+			ck_assert_int_eq(r->error_code, code);
+			ck_assert_str_eq(r->error_code_source, source);
+		}
+		ck_assert_msg(r->error_text && strstr(r->error_text, text), "'%s' lacks '%s'",
+			      r->error_text, text);
 	}
 	virtioforwarder__port_control_response__free_unpacked(r, NULL);
 }
+
+#define expect(r, code, text) expect_src(r, code, NULL, text)
 
 #define OP(x) VIRTIOFORWARDER__PORT_CONTROL_REQUEST__OP__##x
 
@@ -66,23 +88,43 @@ START_TEST(add_conditional_remove)
 	expect(pc(OP(ADD), 3, "net_null0,no-rx=1", -1, NULL), 0, NULL);
 	/* an identical pairing: a no-op unless conditional is off */
 	expect(pc(OP(ADD), 3, "net_null0,no-rx=1", 1, NULL), 0, NULL);
-	expect(pc(OP(ADD), 3, "net_null0,no-rx=1", 0, NULL), -EEXIST, "already relays");
-	expect(pc(OP(ADD), 3, "net_null1", 1, NULL), -EBUSY, "busy with VF net_null0");
-	expect(pc(OP(ADD), 4, "net_null0,no-rx=1", 1, NULL), -EBUSY, "another relay");
+	expect_src(pc(OP(ADD), 3, "net_null0,no-rx=1", 0, NULL), 8, ADD_SRC, "conditional off");
+	expect_src(pc(OP(ADD), 3, "net_null1", 1, NULL), 8, ADD_SRC, "already has VF net_null0");
+	expect_src(pc(OP(ADD), 4, "net_null0,no-rx=1", 1, NULL), 8, ADD_SRC, "another relay");
 	ck_assert_int_eq(relay_socket_name(3, path, sizeof(path)), 0);
 	r = pc(OP(QUERY_PCI), -1, NULL, -1, path);
 	ck_assert_str_eq(r->query_string, "net_null0,no-rx=1");
 	expect(r, 0, NULL);
-	expect(pc(OP(REMOVE), 3, "net_null1", 1, NULL), -EINVAL, "not net_null1");
+	expect_src(pc(OP(REMOVE), 3, "net_null1", 1, NULL), 3, RM_SRC, "not 'net_null1'");
+	expect_src(pc(OP(REMOVE), 3, NULL, 0, NULL), 3, RM_SRC, "not ''"); /* no VF named */
 	expect(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 1, NULL), 0, NULL);
 	/* absent: a no-op unless conditional is off */
 	expect(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 1, NULL), 0, NULL);
-	expect(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 0, NULL), -ENOENT, "has no VF");
+	expect_src(pc(OP(REMOVE), 3, "net_null0,no-rx=1", 0, NULL), 4, RM_SRC, "has no VF");
 	/* The socket stays without its VF: QUERY_PCI answers OK with nothing. */
 	r = pc(OP(QUERY_PCI), -1, NULL, -1, path);
 	ck_assert(!r->query_string || !r->query_string[0]);
 	expect(r, 0, NULL);
-	expect(pc(OP(QUERY_PCI), -1, NULL, -1, "/no/such.sock"), -ENOENT, "no relay has socket");
+	expect_src(pc(OP(QUERY_PCI), -1, NULL, -1, "/no/such.sock"), 2, QP_SRC,
+		   "no relay has socket");
+	expect(pc(OP(QUERY_PCI), -1, NULL, -1, NULL), NONE, "needs vhost_path");
+	/* Failures by step: probe 2 (the reference's table). */
+	expect_src(pc(OP(ADD), 2, "net_no_such_pmd0", -1, NULL), 2, ADD_SRC, "DPDK rejected");
+}
+END_TEST
+
+/* Without -d: ADD_SOCK 1 on a relay's own path, 2 otherwise; REMOVE_SOCK works. */
+START_TEST(sockets_without_dynamic)
+{
+	char path[PATH_MAX];
+
+	ck_assert_int_eq(relay_socket_name(5, path, sizeof(path)), 0);
+	expect_src(pc(OP(ADD_SOCK), -1, "net_null5", -1, path), 1, AS_SRC, "belongs to relay 5");
+	expect_src(pc(OP(ADD_SOCK), -1, "net_null5", -1, "/tmp/x.sock"), 2, AS_SRC,
+		   "--dynamic-sockets");
+	expect(pc(OP(REMOVE_SOCK), -1, NULL, 0, path), 0, NULL);
+	ck_assert_int_ne(access(path, F_OK), 0); /* gone until restart */
+	expect_src(pc(OP(QUERY_PCI), -1, NULL, -1, path), 2, QP_SRC, "no relay has socket");
 }
 END_TEST
 
@@ -95,23 +137,31 @@ START_TEST(dynamic_sockets)
 	relay_engine_stop();
 	p.dynamic = true;
 	ck_assert_int_eq(relay_engine_start(&p), 0);
-	snprintf(path, sizeof(path), "%s/vm-a.sock", dir);
-	expect(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", -1, path), -EPERM, "--dynamic-sockets");
 	cfg.dynamic_sockets = true;
-	expect(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", -1, NULL), -EINVAL, "needs vhost_path");
-	expect(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", -1, path), 0, NULL);
-	ck_assert_int_eq(relay_find_by_path(path), 0); /* lowest free id */
+	snprintf(path, sizeof(path), "%s/vm-a.sock", dir);
+	expect_src(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", -1, NULL), -1, AS_SRC,
+		   "needs vhost_path");
+	expect(pc(OP(ADD_SOCK), -1, NULL, -1, path), NONE, "no VF given");
+	expect(pc(OP(ADD_SOCK), 7, "net_null3,no-rx=1", -1, path), 0, NULL);
+	ck_assert_int_eq(relay_find_by_path(path), 0); /* lowest free id, virtio_id ignored */
 	ck_assert_int_eq(access(path, F_OK), 0);
 	expect(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", 1, path), 0, NULL); /* identical */
-	expect(pc(OP(ADD_SOCK), -1, "net_null4", 1, path), -EEXIST, "already belongs to relay 0");
-	expect(pc(OP(ADD_SOCK), 0, "net_null4", 1, "/tmp/other.sock"), -EEXIST, "already has VF");
+	expect_src(pc(OP(ADD_SOCK), -1, "net_null4", 1, path), 1, AS_SRC,
+		   "already belongs to relay 0");
+	expect_src(pc(OP(ADD_SOCK), -1, "net_null3,no-rx=1", 0, "/tmp/vfwd-other.sock"), -17,
+		   AS_SRC, "already belongs to another relay");
+	expect_src(pc(OP(ADD_SOCK), -1, "net_no_such_pmd0", 0, "/tmp/vfwd-other.sock"), 3, AS_SRC,
+		   "DPDK rejected");
+	ck_assert_int_ne(access("/tmp/vfwd-other.sock", F_OK), 0); /* nothing left */
 	r = pc(OP(QUERY_PCI), -1, NULL, -1, path);
 	ck_assert_str_eq(r->query_string, "net_null3,no-rx=1");
 	expect(r, 0, NULL);
-	expect(pc(OP(REMOVE_SOCK), -1, "net_null4", 0, path), -EINVAL, "not net_null4");
-	expect(pc(OP(REMOVE_SOCK), -1, NULL, 0, path), 0, NULL);
+	expect_src(pc(OP(REMOVE_SOCK), -1, "net_null4", 0, path), 2, RS_SRC, "not net_null4");
+	expect_src(pc(OP(REMOVE_SOCK), -1, NULL, 0, NULL), -1, RS_SRC, "needs vhost_path");
+	expect_src(pc(OP(REMOVE_SOCK), -1, "net_null4", 0, NULL), 1, RS_SRC, "no relay has VF");
+	expect(pc(OP(REMOVE_SOCK), -1, "net_null3,no-rx=1", 0, NULL), 0, NULL); /* by its VF */
 	ck_assert_int_ne(access(path, F_OK), 0);
-	expect(pc(OP(REMOVE_SOCK), -1, NULL, 0, path), -ENOENT, "no relay has socket");
+	expect_src(pc(OP(REMOVE_SOCK), -1, NULL, 0, path), 1, RS_SRC, "no relay has socket");
 	expect(pc(OP(REMOVE_SOCK), -1, NULL, 1, path), 0, NULL);
 	cfg.dynamic_sockets = false;
 }
@@ -144,7 +194,7 @@ START_TEST(pci_addresses_and_aliases)
 			     &out);
 	resp = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
 	free(out);
-	expect(resp, -E2BIG, "at most 8");
+	expect(resp, NONE, "at most 8");
 }
 END_TEST
 
@@ -157,20 +207,20 @@ START_TEST(malformed_requests)
 	n = ctl_port_control(&cfg, garbage, sizeof(garbage), &out);
 	r = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
 	free(out);
-	expect(r, -EBADMSG, "not a valid PortControlRequest");
+	expect(r, NONE, "not a valid PortControlRequest");
 	n = ctl_port_control(&cfg, unknown_op, sizeof(unknown_op), &out);
 	r = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
 	free(out);
-	expect(r, -EOPNOTSUPP, "unknown op 7");
+	expect(r, NONE, "unknown op 7");
 	n = ctl_port_control(&cfg, garbage, 0, &out);
 	r = virtioforwarder__port_control_response__unpack(NULL, (size_t)n, out);
 	free(out);
-	expect(r, -EBADMSG, "empty message");
-	expect(pc(OP(ADD_SOCK), -1, "net_null2", -1, "/tmp/x"), -EPERM, "--dynamic-sockets");
-	expect(pc(OP(ADD), 64, "net_null2", -1, NULL), -ERANGE, "out of range");
-	expect(pc(OP(ADD), -1, "net_null2", -1, NULL), -EINVAL, "virtio_id missing");
-	expect(pc(OP(ADD), 2, NULL, -1, NULL), -EINVAL, "no VF given");
-	expect(pc(OP(ADD), 2, "net_no_such_pmd0", -1, NULL), -EFAULT, "DPDK rejected");
+	expect(r, NONE, "empty message");
+	expect_src(pc(OP(ADD), 64, "net_null2", -1, NULL), 1, ADD_SRC, "out of range");
+	expect_src(pc(OP(REMOVE), 32, "net_null2", -1, NULL), 1, RM_SRC, "RTE_MAX_ETHPORTS");
+	expect(pc(OP(ADD), -1, "net_null2", -1, NULL), NONE, "virtio_id missing");
+	expect(pc(OP(REMOVE), -1, "net_null2", -1, NULL), NONE, "virtio_id missing");
+	expect(pc(OP(ADD), 2, NULL, -1, NULL), NONE, "no VF given");
 }
 END_TEST
 
@@ -226,13 +276,19 @@ START_TEST(stats_requests)
 	ck_assert_str_eq(r->relay[0]->vm_to_vf->internal_state, "VIRTIO_UNINIT");
 	ck_assert_str_eq(r->relay[0]->vf->pci_addr_str, "net_null8,size=64");
 	ck_assert_int_eq(r->relay[0]->cpu->vf_to_vm, 1);
-	ck_assert(r->relay[0]->vf_to_vm->has_bytes_dropped_vm_not_connected);
+	/* The reference's presence: counters of an active direction, never its bytes dropped
+	 * (ours carry them); an inactive direction only its rates. */
+	ck_assert(r->relay[0]->vf_to_vm->has_pkts_dropped_vm_not_connected);
+	ck_assert(!r->relay[0]->vf_to_vm->has_bytes_dropped_vm_not_connected);
+	ck_assert(r->relay[0]->vf_to_vm->has_bytes_dropped_not_connected);
+	ck_assert(!r->relay[0]->vm_to_vf->has_pkts_rx_from_vm);
+	ck_assert(!r->relay[0]->cpu->has_vm_to_vf);
 	virtioforwarder__stats_response__free_unpacked(r, NULL);
 	/* a 100 ms window over a flooding VF: rates > 0, no guest: all not-connected drops */
 	r = stats(&one, 1, 1, 100);
 	ck_assert(r->relay[0]->vf_to_vm->pkt_rate_rx_from_vf > 0);
 	ck_assert(r->relay[0]->vf_to_vm->pkts_dropped_vm_not_connected > 0);
-	ck_assert(r->relay[0]->vf_to_vm->bytes_dropped_vm_not_connected >=
+	ck_assert(r->relay[0]->vf_to_vm->bytes_dropped_not_connected >=
 		  64 * r->relay[0]->vf_to_vm->pkts_dropped_vm_not_connected / 2);
 	virtioforwarder__stats_response__free_unpacked(r, NULL);
 	r = stats(ids, 65, 1, 0);
@@ -285,7 +341,9 @@ START_TEST(field_values)
 	ck_assert_int_eq(stats_field_value(2, &c, &rt, &n, &f), STATS_FIELD_NONE);
 	ck_assert_int_eq(stats_field_value(3, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
 	ck_assert_uint_eq(n, 7);
-	ck_assert_int_eq(stats_field_value(10, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
+	ck_assert_int_eq(stats_field_value(10, &c, &rt, &n, &f), STATS_FIELD_NONE);
+	ck_assert_int_eq(stats_field_value(8, &c, &rt, &n, &f), STATS_FIELD_NONE);
+	ck_assert_int_eq(stats_field_value(106, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
 	ck_assert_uint_eq(n, 8);
 	ck_assert_int_eq(stats_field_value(11, &c, &rt, &n, &f), STATS_FIELD_RATE);
 	ck_assert(f == 1.5f);
@@ -299,7 +357,7 @@ START_TEST(field_values)
 	ck_assert(f == 3.5f);
 	ck_assert_int_eq(stats_field_value(104, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
 	ck_assert_uint_eq(n, 11);
-	ck_assert_int_eq(stats_field_value(105, &c, &rt, &n, &f), STATS_FIELD_NONE);
+	ck_assert_int_eq(stats_field_value(107, &c, &rt, &n, &f), STATS_FIELD_NONE);
 }
 END_TEST
 
@@ -343,6 +401,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, add_conditional_remove);
 	tcase_add_test(tc, pci_addresses_and_aliases);
+	tcase_add_test(tc, sockets_without_dynamic);
 	tcase_add_test(tc, dynamic_sockets);
 	tcase_add_test(tc, malformed_requests);
 	tcase_add_test(tc, stats_requests);
