@@ -306,6 +306,34 @@ static void slot_destroy(struct relay *r)
 	ident_set(id, "", "");
 }
 
+/*
+ * The socket directory, as the reference makes it: mode 0777 (less the umask) when missing,
+ * then given to the sockets' owner and group; a path that is not a directory is refused.
+ */
+static int sock_dir_make(const struct relay_params *p)
+{
+	struct stat st;
+
+	if (mkdir(p->vhost_dir, 0777) == 0) {
+		if ((p->sock_uid != (uid_t)-1 || p->sock_gid != (gid_t)-1) &&
+		    chown(p->vhost_dir, p->sock_uid, p->sock_gid))
+			VLOG(WARNING, "cannot give socket directory %s to %d:%d: %s", p->vhost_dir,
+			     (int)p->sock_uid, (int)p->sock_gid, strerror(errno));
+		return 0;
+	}
+	if (errno != EEXIST) {
+		int err = errno;
+
+		RERR("cannot create socket directory %s: %s", p->vhost_dir, strerror(err));
+		return -err;
+	}
+	if (stat(p->vhost_dir, &st) || !S_ISDIR(st.st_mode)) {
+		RERR("socket directory %s exists and is not a directory", p->vhost_dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
 int relay_engine_start(const struct relay_params *p)
 {
 	int ret;
@@ -318,11 +346,9 @@ int relay_engine_start(const struct relay_params *p)
 	ret = pins_check(p);
 	if (ret)
 		return ret;
-	if (mkdir(p->vhost_dir, 0755) && errno != EEXIST) {
-		ret = -errno;
-		RERR("cannot create socket directory %s: %s", p->vhost_dir, strerror(errno));
+	ret = sock_dir_make(p);
+	if (ret)
 		return ret;
-	}
 	eng.params = *p;
 	eng.event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (eng.event_fd < 0) {

@@ -85,7 +85,8 @@ static inline bool relay_active(enum relay_side vf, enum relay_side vm)
  * '%' conversion) or -ENAMETOOLONG.
  */
 int relay_socket_path(const char *dir, const char *pattern, unsigned int id, char *buf, size_t len);
-/* 0 when @pattern holds exactly one "%u" and no other conversion, else -EINVAL. */
+/* 0 when @pattern holds exactly one "%u", no other conversion, no '/' and no digit right after
+ * the %u; else -EINVAL. */
 int relay_pattern_check(const char *pattern);
 
 /*

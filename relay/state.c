@@ -80,7 +80,8 @@ int relay_pattern_check(const char *pattern)
 	for (const char *p = pattern; *p; p++) {
 		if (*p != '%')
 			continue;
-		if (p[1] != 'u')
+		/* "%u7" would read as a longer relay id: the reference refuses a digit there. */
+		if (p[1] != 'u' || isdigit((unsigned char)p[2]))
 			return -EINVAL;
 		nu++;
 		p++;

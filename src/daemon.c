@@ -204,7 +204,9 @@ int daemon_run(const struct vfwd_config *cfg)
 		fprintf(stderr, "virtio-forwarder: cannot set up signals: %s\n", strerror(errno));
 		goto out_pid;
 	}
-	journal_setup(cfg->nodaemon);
+	journal_setup(cfg->nodaemon && !cfg->log_syslog);
+	/* From here a failure to set up is the reference's exit(-1): status 255. */
+	status = VFWD_EXIT_SETUP;
 	if (eal_start(cfg, runtime_dir, sizeof(runtime_dir)))
 		goto out_sig;
 	if (cfg->later[0])

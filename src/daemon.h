@@ -10,6 +10,8 @@
 #include "relay_pure.h"
 
 #define VFWD_ERR_LEN 256
+/* Exit status of set-up failures (EAL, sockets, control services), the reference's exit(-1). */
+#define VFWD_EXIT_SETUP 255
 
 struct vfwd_static_vf {
 	char dev[RELAY_DEV_LEN];
@@ -21,6 +23,14 @@ struct vfwd_config {
 	struct ctl_config ctl;
 	bool cpus_set;
 	bool nodaemon;
+	bool log_syslog; /* -n=log_syslog: in the foreground, but log to syslog / the journal */
+	/*
+	 * -u / -g: [0] user, [1] group of server-mode sockets. Not given: libvirt-qemu / kvm
+	 * (the reference's defaults; a host without them keeps the process's, with a warning);
+	 * given empty (-u alone): keep the process's; else that name or number.
+	 */
+	char owner[2][64];
+	bool owner_given[2];
 	int loglevel; /* syslog 0..7 */
 	char pid_dir[PATH_MAX];
 	char huge_dir[PATH_MAX];
@@ -29,7 +39,7 @@ struct vfwd_config {
 	char file_prefix[64];
 	struct vfwd_static_vf statics[RELAY_MAX];
 	unsigned int nb_static;
-	char later[256]; /* options accepted but belonging to later releases */
+	char later[256];	    /* options accepted but belonging to later releases */
 	char config_path[PATH_MAX]; /* --config FILE ("" none) */
 	bool check_only;	    /* --check-config: validate, report, exit */
 	char warnings[1024];	    /* config file remarks, printed at start */
@@ -40,8 +50,8 @@ struct vfwd_config {
 };
 
 /* One KEY=value line (or KEY=(a b c) with @array) of a config file. 0 or -errno + @err. */
-typedef int (*cfgfile_apply_fn)(void *ctx, const char *key, const char *const *vals,
-				unsigned int n, bool array, char *err, size_t errlen);
+typedef int (*cfgfile_apply_fn)(void *ctx, const char *key, const char *const *vals, unsigned int n,
+				bool array, char *err, size_t errlen);
 /*
  * Read @path (/etc/default syntax: KEY=value, quotes, # comments, bash arrays,
  * "export KEY=...") and hand each assignment to @apply. Returns 0, or -errno

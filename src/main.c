@@ -13,9 +13,9 @@ int main(int argc, char **argv)
 
 	if (ret == OPTS_EXIT)
 		return EXIT_SUCCESS;
-	if (ret < 0) {
+	if (ret < 0) { /* usage and bad values: 1, as the reference */
 		fprintf(stderr, "virtio-forwarder: %s\n", err);
-		return 2;
+		return EXIT_FAILURE;
 	}
 	if (cfg.check_only) {
 		fprintf(stderr, "%s", cfg.warnings); /* the daemon logs them when it runs */

@@ -86,6 +86,8 @@ int set_config(struct opt_call *c); /* --config, --check-config: read in a first
 int set_zero_copy(struct opt_call *c);
 int set_later(struct opt_call *c); /* accepted, named in the start-up warning, not acted on */
 int set_core_sched(struct opt_call *c);
+int set_core_sched_ep(struct opt_call *c);
+int set_nodaemon(struct opt_call *c);
 int set_help(struct opt_call *c);
 int set_version(struct opt_call *c);
 

@@ -3,8 +3,12 @@
  * opts_parse.c: the command line and the configuration file through the option table: the file
  * first (--config), then the options, which override it; then the checks across options.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "opts_int.h"
@@ -118,8 +122,69 @@ static void config_prescan(int argc, char **argv, const struct option *lopts, co
 	}
 }
 
+/*
+ * The owner and group of server-mode sockets (reference-behaviour.md 1.2): named ones must
+ * exist in server mode (client mode never chowns: a warning); the defaults, libvirt-qemu and
+ * kvm, are used where the host has them.
+ */
+static int owners_resolve(struct vfwd_config *cfg, char *err, size_t errlen)
+{
+	static const char *const dflt[2] = {"libvirt-qemu", "kvm"}, *const what[2] = {"user",
+										      "group"};
+
+	for (int i = 0; i < 2; i++) {
+		const char *name = cfg->owner_given[i] ? cfg->owner[i] : dflt[i];
+		struct passwd *pw = NULL;
+		struct group *gr = NULL;
+		unsigned long v = 0;
+		char *end = (char *)"";
+
+		/* -u alone; -d (the reference looks none up); client mode chowns nothing */
+		if (!name[0] || cfg->relay.dynamic ||
+		    (cfg->relay.client_mode && !cfg->owner_given[i]))
+			continue;
+		if (i == 0)
+			pw = getpwnam(name);
+		else
+			gr = getgrnam(name);
+		if (pw)
+			v = pw->pw_uid;
+		else if (gr)
+			v = gr->gr_gid;
+		else
+			v = strtoul(name, &end, 10);
+		if (!pw && !gr && (*end || !isdigit((unsigned char)name[0]) || v > 0x7fffffff)) {
+			if (!cfg->owner_given[i]) {
+				opts_warn(cfg,
+					  "no %s '%s' on this host: server-mode sockets keep "
+					  "this process's %s (set %s)",
+					  what[i], name, what[i], i ? "-gGROUP" : "-uUSER");
+				continue;
+			}
+			if (cfg->relay.client_mode) {
+				opts_warn(cfg,
+					  "option --%s: no %s '%s' on this host (client mode "
+					  "chowns nothing)",
+					  i ? "vhost-groupname" : "vhost-username", what[i], name);
+				continue;
+			}
+			snprintf(err, errlen,
+				 "option --%s: no %s '%s' on this host (server-mode sockets are "
+				 "given to it; -%c alone keeps this process's)",
+				 i ? "vhost-groupname" : "vhost-username", what[i], name,
+				 i ? 'g' : 'u');
+			return -EINVAL;
+		}
+		if (i == 0)
+			cfg->relay.sock_uid = (uid_t)v;
+		else
+			cfg->relay.sock_gid = (gid_t)v;
+	}
+	return 0;
+}
+
 /* What no single option can check: the options together. OPTS_RUN or -EINVAL with @err. */
-static int opts_check(const struct vfwd_config *cfg, char *err, size_t errlen)
+static int opts_check(struct vfwd_config *cfg, char *err, size_t errlen)
 {
 	if (!cfg->cpus_set) {
 		snprintf(err, errlen,
@@ -132,6 +197,8 @@ static int opts_check(const struct vfwd_config *cfg, char *err, size_t errlen)
 			 "--dynamic-sockets; add them with ADD_SOCK");
 		return -EINVAL;
 	}
+	if (owners_resolve(cfg, err, errlen))
+		return -EINVAL;
 	if (cpuset_has(&cfg->relay.workers, cfg->relay.main_lcore)) {
 		snprintf(err, errlen, "option --master-lcore: CPU %u is also a worker in --cpus",
 			 cfg->relay.main_lcore);

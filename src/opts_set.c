@@ -126,28 +126,30 @@ int set_vhost_socket(struct opt_call *c)
 	struct relay_params *p = &c->cfg->relay;
 
 	if (relay_pattern_check(c->arg) || strlen(c->arg) >= sizeof(p->pattern))
-		return bad(c, "is not a socket file name with exactly one %u (e.g. "
-			      "virtio-forwarder%u.sock)");
+		return bad(c, "is not a socket file name with exactly one %u, no digit right "
+			      "after it (e.g. virtio-forwarder%u.sock)");
 	snprintf(p->pattern, sizeof(p->pattern), "%s", c->arg);
 	return 0;
 }
 
-/* -u and -g: a name or a number. */
+/* -u and -g: a name, a number, or nothing (keep the process's); resolved in opts_check. */
 int set_owner(struct opt_call *c)
 {
-	bool user = c->o->key == 'u';
-	struct passwd *pw = user ? getpwnam(c->arg) : NULL;
-	struct group *gr = user ? NULL : getgrnam(c->arg);
-	unsigned long v;
+	int which = c->o->key == 'g';
+	const char *name = c->arg ? c->arg : ""; /* a blank key never gets here: not given */
 
-	if (pw || gr)
-		v = pw ? pw->pw_uid : gr->gr_gid;
-	else if (parse_ulong(c->arg, 0, 0x7fffffff, &v))
-		return bad(c, user ? "is not a known user" : "is not a known group");
-	if (user)
-		c->cfg->relay.sock_uid = (uid_t)v;
-	else
-		c->cfg->relay.sock_gid = (gid_t)v;
+	if (strlen(name) >= sizeof(c->cfg->owner[which]))
+		return bad(c, "is too long for a user or group name");
+	snprintf(c->cfg->owner[which], sizeof(c->cfg->owner[which]), "%s", name);
+	c->cfg->owner_given[which] = true;
+	return 0;
+}
+
+/* -n, -n=log_syslog: the foreground; log_syslog logs to syslog (the journal) instead of stdout. */
+int set_nodaemon(struct opt_call *c)
+{
+	c->cfg->nodaemon = true;
+	c->cfg->log_syslog = c->arg && !strcmp(c->arg, "log_syslog");
 	return 0;
 }
 
@@ -334,6 +336,14 @@ int set_core_sched(struct opt_call *c)
 	return 0;
 }
 
+/* -s: the core scheduler's endpoint (later); as in the reference it turns stats on too. */
+int set_core_sched_ep(struct opt_call *c)
+{
+	if (!c->cfg->ctl.stats_ep[0])
+		snprintf(c->cfg->ctl.stats_ep, sizeof(c->cfg->ctl.stats_ep), "%s", CTL_EP_STATS);
+	return set_later(c);
+}
+
 int set_help(struct opt_call *c)
 {
 	opts_usage(c->out);
@@ -342,6 +352,7 @@ int set_help(struct opt_call *c)
 
 int set_version(struct opt_call *c)
 {
-	fprintf(c->out, "virtio-forwarder %s\n", VFWD_VERSION);
+	/* The reference's words: scripts parse them. */
+	fprintf(c->out, "Virtio-forwarder version %s (%s)\n", VFWD_VERSION, VFWD_DPDK_VERSION);
 	return OPTS_EXIT;
 }

@@ -152,13 +152,13 @@ def main():
     require_env()
     # The control endpoints are the owner's alone by default, whatever group the vhost
     # sockets get (-g: every QEMU process has it); --control-group opens them to one group.
-    d0 = Daemon("ctl0", ["-g", "nogroup"], control=True).start()
+    d0 = Daemon("ctl0", ["-gnogroup"], control=True).start()
     for name, ep in d0.ep.items():
         st = os.stat(ep[len("ipc://"):])
         check(stat.S_IMODE(st.st_mode) == 0o600 and st.st_gid != 65534,
               "by default the %s socket is mode 0600, not the vhost group's" % name)
     d0.stop()
-    d = Daemon("ctl", ["--device-alias", "02:08.0=net_null7,size=64", "-g", "nogroup",
+    d = Daemon("ctl", ["--device-alias", "02:08.0=net_null7,size=64", "-gnogroup",
                        "--control-group", "nogroup"], control=True).start()
     for name, ep in d.ep.items():
         st = os.stat(ep[len("ipc://"):])

@@ -6,6 +6,7 @@ exit 0 within 2 s, nothing left behind.
 import grp
 import os
 import pwd
+import re
 import signal
 import subprocess
 import sys
@@ -25,13 +26,19 @@ def command_line():
     check(r.returncode == 0 and "Usage: virtio-forwarder" in r.stdout and "--add-pci-vf" in r.stdout,
           "--help prints usage, exit 0")
     r = cli("-v")
-    check(r.returncode == 0 and r.stdout.startswith("virtio-forwarder "), "-v prints the version")
+    check(r.returncode == 0 and re.fullmatch(r"Virtio-forwarder version \S+ \(DPDK 22\.11\S*\)\n",
+                                             r.stdout) is not None,
+          "-v in the reference's words: " + r.stdout.strip())
+    # Exit codes as the reference: 1 for usage and bad values, 255 for set-up failures.
     r = cli("-C", "1", "--bogus")
-    check(r.returncode == 2 and "unknown option '--bogus'" in r.stderr, "unknown option: exit 2")
+    check(r.returncode == 1 and "unknown option '--bogus'" in r.stderr, "unknown option: exit 1")
     r = cli("-n")
-    check(r.returncode == 2 and "-C/--cpus" in r.stderr, "missing -C named")
+    check(r.returncode == 1 and "-C/--cpus" in r.stderr, "missing -C named, exit 1")
     r = cli("-C", "1", "-S", "nopattern.sock")
-    check(r.returncode == 2 and "exactly one %u" in r.stderr, "bad socket pattern named")
+    check(r.returncode == 1 and "exactly one %u" in r.stderr, "bad socket pattern named")
+    r = cli("-C", "1", "-n", "-u", "nobody")
+    check(r.returncode == 1 and "unexpected argument 'nobody'" in r.stderr,
+          "-u NAME (space) is a stray argument, as getopt reads optional values")
 
 
 def leftovers(d):
@@ -74,8 +81,8 @@ def pid_lock():
 
 def bad_static_vf_and_ownership():
     user, group = "nobody", "nogroup"
-    d = Daemon("own", ["-P", "net_no_such_pmd0=1", "-P", "net_null0,no-rx=1=0", "-u", user, "-g",
-                       group]).start()
+    d = Daemon("own", ["-P", "net_no_such_pmd0=1", "-P", "net_null0,no-rx=1=0", "-u" + user,
+                       "-g" + group]).start()
     check("ready: 1 relay(s) (2 static)" in d.log(), "daemon up with the good relay")
     check("static VF net_no_such_pmd0=1 not added" in d.log(), "bad static VF named in the log")
     check(d.relay(0)["vf_state"] == "DPDK_ADDED", "good relay in DPDK_ADDED")

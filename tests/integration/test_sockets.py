@@ -5,10 +5,12 @@ connects before its VF (VIRTIO_READY / DPDK_UNINIT, what it sends counted as not
 drops), stays connected while its VF is removed and re-added (same vhost device, no reconnect),
 and traffic resumes; counters are never reset; a clean stop takes the sockets away.
 """
+import grp
 import os
+import pwd
 import re
+import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Daemon, Guest, check, flat, log, require_env, run, wait_for
@@ -117,8 +119,34 @@ def client_mode():
     check(rc == 0, "daemon exits 0")
 
 
+def start_up():
+    """The socket directory is made and given to the sockets' owner; a file that is not a
+    socket where a relay's socket goes stops the start with the set-up status 255."""
+    d = Daemon("sockdir", ["-unobody", "-gnogroup"])
+    d.sock_dir = os.path.join(d.dir, "new", "sock")  # its parent exists, it does not
+    os.makedirs(os.path.dirname(d.sock_dir))
+    d.start()
+    st = os.stat(d.sock_dir)
+    check(st.st_uid == pwd.getpwnam("nobody").pw_uid and st.st_gid == grp.getgrnam("nogroup").gr_gid,
+          "socket directory created and given to nobody:nogroup")
+    st = os.stat(d.sock(0))
+    check(st.st_uid == pwd.getpwnam("nobody").pw_uid, "sockets given to nobody")
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
+    d = Daemon("sockfile", [])
+    os.makedirs(d.sock_dir)
+    open(d.sock(4), "w").close()
+    r = subprocess.run(d.cmd(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=30)
+    check(r.returncode == 255 and "virtio-forwarder4.sock exists and is not a socket" in r.stdout,
+          "a regular file at relay 4's socket path: exit 255, named")
+    check(os.path.exists(d.sock(4)) and not os.path.exists(d.sock(0)),
+          "the file is left alone, the other sockets taken back")
+
+
 def main():
     require_env()
+    start_up()
     server_mode()
     client_mode()
     log("PASS")

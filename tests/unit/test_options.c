@@ -69,7 +69,7 @@ START_TEST(every_option_long_and_short)
 	ck_assert_int_eq(parse("--cpus", "1-2", "--master-lcore", "0", "--nodaemon", "--loglevel",
 			       "7", "--pid-path", "/run/x", "--huge-dir", "/mnt/huge",
 			       "--vhost-path", "/tmp/s", "--vhost-socket", "vm%u.sock",
-			       "--vhost-username", "root", "--vhost-groupname", "root",
+			       "--vhost-username=root", "--vhost-groupname=root",
 			       "--vhostuser-client", "--virtio-cpu", "3:1,2", "--add-pci-vf",
 			       "02:08.0=3", "--enable-jumbo", "--enable-mrgbuf", "--enable-tso",
 			       "--no-huge", "--mem", "128", "--file-prefix", "p1", "--vf-mtu",
@@ -96,9 +96,8 @@ START_TEST(every_option_long_and_short)
 	ck_assert_uint_eq(cfg.relay.vf_mtu, 9216);
 
 	ck_assert_int_eq(parse("-C", "0x6", "-M", "0", "-n", "-l", "3", "-p", "/r", "-H", "/h",
-			       "-V", "/v", "-S", "%u", "-u", "0", "-g", "0", "-i", "-c", "1:2",
-			       "-P", "net_null0=1", "-P", "net_tap0,iface=t=2", "-J", "-R", "-T",
-			       NULL),
+			       "-V", "/v", "-S", "%u", "-u0", "-g0", "-i", "-c", "1:2", "-P",
+			       "net_null0=1", "-P", "net_tap0,iface=t=2", "-J", "-R", "-T", NULL),
 			 OPTS_RUN);
 	ck_assert(cpuset_has(&cfg.relay.workers, 1) && cpuset_has(&cfg.relay.workers, 2));
 	ck_assert_int_eq(cfg.loglevel, 3);
@@ -155,7 +154,9 @@ START_TEST(help_and_version)
 	ck_assert_ptr_nonnull(strstr(out_buf, "--file-prefix NAME"));
 	ck_assert_ptr_nonnull(strstr(out_buf, "-Z, --zmq-port-control-ep[=EP]"));
 	ck_assert_int_eq(parse("-v", NULL), OPTS_EXIT);
-	ck_assert_str_eq(out_buf, "virtio-forwarder " VFWD_VERSION "\n");
+	/* The reference's words, which scripts parse. */
+	ck_assert_str_eq(out_buf,
+			 "Virtio-forwarder version " VFWD_VERSION " (" VFWD_DPDK_VERSION ")\n");
 }
 END_TEST
 
@@ -203,14 +204,37 @@ END_TEST
 START_TEST(control_group_and_idle_policy)
 {
 	ck_assert_int_eq(parse("-C", "1", NULL), OPTS_RUN);
-	ck_assert_int_eq((int)cfg.ctl.ipc_gid, -1); /* endpoints: owner only */
+	ck_assert_int_eq((int)cfg.ctl.ipc_gid, -1);	     /* endpoints: owner only */
 	ck_assert_uint_eq(cfg.relay.idle_sleep_max_us, 500); /* the documented default */
-	ck_assert_int_eq(parse("-C", "1", "-g", "0", NULL), OPTS_RUN);
+	ck_assert_int_eq(parse("-C", "1", "-g0", NULL), OPTS_RUN);
 	ck_assert_int_eq((int)cfg.ctl.ipc_gid, -1); /* -g is the vhost sockets' group only */
 	ck_assert_int_eq(parse("-C", "1", "--control-group", "0", "--idle-sleep-max-us", "0", NULL),
 			 OPTS_RUN);
 	ck_assert_int_eq((int)cfg.ctl.ipc_gid, 0);
 	ck_assert_uint_eq(cfg.relay.idle_sleep_max_us, 0);
+}
+END_TEST
+
+/* -u/-g (reference-behaviour.md 1.2), -n[=log_syslog], -s turning stats on. */
+START_TEST(reference_optional_values)
+{
+	ck_assert_int_eq(parse("-C", "1", "-uroot", "-groot", NULL), OPTS_RUN);
+	ck_assert_int_eq((int)cfg.relay.sock_uid, 0);
+	ck_assert_int_eq((int)cfg.relay.sock_gid, 0);
+	ck_assert_int_eq(parse("-C", "1", "-u", "-g", NULL), OPTS_RUN); /* alone: keep ours */
+	ck_assert_int_eq((int)cfg.relay.sock_uid, -1);
+	ck_assert_int_eq((int)cfg.relay.sock_gid, -1);
+	/* Client mode chowns nothing: an unknown name is a warning there. */
+	ck_assert_int_eq(parse("-C", "1", "-i", "-uno-such-user-xyz", NULL), OPTS_RUN);
+	ck_assert_ptr_nonnull(strstr(cfg.warnings, "no user 'no-such-user-xyz'"));
+	ck_assert_int_eq(parse("-C", "1", "-n", NULL), OPTS_RUN);
+	ck_assert(cfg.nodaemon && !cfg.log_syslog);
+	ck_assert_int_eq(parse("-C", "1", "--nodaemon=log_syslog", NULL), OPTS_RUN);
+	ck_assert(cfg.nodaemon && cfg.log_syslog);
+	ck_assert_int_eq(parse("-C", "1", "-s", NULL), OPTS_RUN);
+	ck_assert_str_eq(cfg.ctl.stats_ep, CTL_EP_STATS);
+	ck_assert_int_eq(parse("-C", "1", "-zipc:///tmp/st", "-s", NULL), OPTS_RUN);
+	ck_assert_str_eq(cfg.ctl.stats_ep, "ipc:///tmp/st");
 }
 END_TEST
 
@@ -229,10 +253,13 @@ START_TEST(bad_values_name_the_problem)
 	ck_assert_bad("--vhost-socket: 'vm.sock' is not a socket file name", "-C", "1", "-S",
 		      "vm.sock");
 	ck_assert_bad("--vhost-socket: '%s%u'", "-C", "1", "-S", "%s%u");
-	ck_assert_bad("--vhost-username: 'no-such-user-xyz' is not a known user", "-C", "1", "-u",
-		      "no-such-user-xyz");
-	ck_assert_bad("--vhost-groupname: 'no-such-group-xyz' is not a known group", "-C", "1",
-		      "-g", "no-such-group-xyz");
+	ck_assert_bad("--vhost-username: no user 'no-such-user-xyz' on this host", "-C", "1",
+		      "-uno-such-user-xyz");
+	ck_assert_bad("--vhost-groupname: no group 'no-such-group-xyz' on this host", "-C", "1",
+		      "--vhost-groupname=no-such-group-xyz");
+	/* Optional values are attached, as getopt reads them: "-u NAME" is a stray argument. */
+	ck_assert_bad("unexpected argument 'nobody'", "-C", "1", "-u", "nobody");
+	ck_assert_bad("--vhost-socket: 'vm%u7.sock'", "-C", "1", "-S", "vm%u7.sock");
 	ck_assert_bad("--control-group: 'no-such-group-xyz' is not a known group", "-C", "1",
 		      "--control-group", "no-such-group-xyz");
 	ck_assert_bad("--idle-sleep-max-us: '100001' is not a time in microseconds", "-C", "1",
@@ -305,6 +332,7 @@ int main(void)
 	tcase_add_test(tc, help_and_version);
 	tcase_add_test(tc, manpage_lists_every_option);
 	tcase_add_test(tc, control_group_and_idle_policy);
+	tcase_add_test(tc, reference_optional_values);
 	tcase_add_test(tc, bad_values_name_the_problem);
 	tcase_add_test(tc, repeated_pins_accumulate);
 	tcase_add_test(tc, device_aliases);

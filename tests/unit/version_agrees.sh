@@ -23,7 +23,7 @@ expect "debian/changelog" "$(sed -n '1s/^virtio-forwarder (\([^)-]*\).*/\1/p' "$
 spec=$src/packaging/rpm/virtio-forwarder.spec
 expect "rpm spec Version" "$(sed -n 's/^Version: *//p' "$spec")"
 expect "rpm spec %changelog" "$(sed -n '/^%changelog/,$s/^\* .* - \([0-9.]*\)-[0-9]*$/\1/p' "$spec" | head -n1)"
-expect "virtio-forwarder -v" "$("$daemon" -v | sed -n 's/^virtio-forwarder \([^ ]*\).*/\1/p')"
+expect "virtio-forwarder -v" "$("$daemon" -v | sed -n 's/^Virtio-forwarder version \([^ ]*\) (DPDK .*)$/\1/p')"
 for tool in "$@"; do
 	expect "$(basename "$tool") --version" "$("$tool" --version | sed -n 's/.*) \([^ ]*\)$/\1/p')"
 done
