@@ -88,6 +88,7 @@ int set_later(struct opt_call *c); /* accepted, named in the start-up warning, n
 int set_core_sched(struct opt_call *c);
 int set_core_sched_ep(struct opt_call *c);
 int set_nodaemon(struct opt_call *c);
+int set_binary(struct opt_call *c);
 int set_help(struct opt_call *c);
 int set_version(struct opt_call *c);
 

@@ -281,19 +281,57 @@ out_bad:
 }
 
 /* VIRTIOFWD_BIND_VFIO_PCI entries, bound before EAL starts. */
+/*
+ * VIRTIOFWD_BIND_VFIO_PCI: one comma-separated string as the reference's start script takes it
+ * ("0000:01:02.3, 01:02.4,eth5:2"), or a bash array of such items; blanks around items are
+ * trimmed, PCI addresses lower-cased with their domain, duplicates dropped.
+ */
 int set_bind(struct opt_call *c)
 {
 	struct vfwd_config *cfg = c->cfg;
-	const char *colon = strchr(c->arg, ':');
-	char pci[32];
+	const char *p = c->arg;
 
-	if (!relay_pci_normalize(c->arg, pci, sizeof(pci)) &&
-	    (strlen(c->arg) >= sizeof(cfg->bind[0]) ||
-	     (colon && strspn(colon + 1, "0123456789") != strlen(colon + 1))))
-		return bad(c, "is not 0000:01:02.3, 01:02.3, netdev or netdev:count");
-	if (cfg->nb_bind >= RELAY_MAX)
-		return bad(c, "is one device too many (at most 64)");
-	snprintf(cfg->bind[cfg->nb_bind++], sizeof(cfg->bind[0]), "%s", c->arg);
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char item[64], pci[32];
+		const char *colon;
+		size_t b = 0, e = n;
+
+		while (b < e && isspace((unsigned char)p[b]))
+			b++;
+		while (e > b && isspace((unsigned char)p[e - 1]))
+			e--;
+		if (e - b >= sizeof(item))
+			return bad(c, "has an item longer than 63 characters");
+		snprintf(item, sizeof(item), "%.*s", (int)(e - b), p + b);
+		p += n + (p[n] == ',');
+		if (!item[0])
+			continue;
+		colon = strchr(item, ':');
+		if (relay_pci_normalize(item, pci, sizeof(pci)))
+			snprintf(item, sizeof(item), "%s", pci);
+		else if (colon &&
+			 (!colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1)))
+			return bad(
+				c,
+				"is not a list of 0000:01:02.3, 01:02.3, netdev or netdev:count");
+		for (unsigned int i = 0; i < cfg->nb_bind; i++)
+			if (!strcmp(cfg->bind[i], item))
+				goto next;
+		if (cfg->nb_bind >= RELAY_MAX)
+			return bad(c, "names more than 64 devices");
+		snprintf(cfg->bind[cfg->nb_bind++], sizeof(cfg->bind[0]), "%s", item);
+	next:;
+	}
+	return 0;
+}
+
+/* VIRTIOFWD_BINARY: an absolute path; main() runs it instead when it is another file. */
+int set_binary(struct opt_call *c)
+{
+	if (c->arg[0] != '/' || strlen(c->arg) >= sizeof(c->cfg->binary))
+		return bad(c, "is not an absolute path to an executable");
+	snprintf(c->cfg->binary, sizeof(c->cfg->binary), "%s", c->arg);
 	return 0;
 }
 

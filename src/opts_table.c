@@ -100,6 +100,14 @@ const struct opt opts[] = {
 	{"same-numa", 'a', no_argument, NULL, CFG_BOOL(same_numa),
 	 .help = "reserve DPDK memory only on the NUMA nodes of the worker CPUs",
 	 .env = "VIRTIOFWD_CPU_NIC_SAME_NUMA", .dflt = ""},
+	{"ipc", 'I', no_argument, NULL, CFG_BOOL(ipc),
+	 .help = "port control through /tmp/vio_cmd (not supported yet; ignored when -Z is on, "
+		 "as in the reference)",
+	 .env = "VIRTIOFWD_IPC_PORT_CONTROL", .dflt = "y"},
+	{"ovsdb-sock", 'O', required_argument, "PATH", CFG_PATH(ovsdb_sock),
+	 .help = "port control following Open vSwitch's database at PATH (not supported yet; "
+		 "used only without -Z and -I)",
+	 .env = "VIRTIOFWD_OVSDB_SOCK_PATH", .dflt = ""},
 	{"state-dir", 0, required_argument, "DIR", CFG_STATE(ctl.state_dir),
 	 .help = "keep relays added at run time here, restore them at start (default "
 		 "/var/lib/virtio-forwarder; '' keeps none)",
@@ -109,6 +117,9 @@ const struct opt opts[] = {
 	{"check-config", 0, required_argument, "FILE", set_config,
 	 "check FILE (with the other options), say what is wrong, exit"},
 	/* keys of the file only */
+	{NULL, 0, required_argument, NULL, set_binary,
+	 "the executable the service runs (default: this one)", .env = "VIRTIOFWD_BINARY",
+	 .dflt = "/usr/bin/virtio-forwarder"},
 	{NULL, 0, required_argument, NULL, set_zero_copy,
 	 "accepted for compatibility: DPDK no longer has dequeue zero-copy",
 	 .env = "VIRTIOFWD_ZERO_COPY", .dflt = ""},

@@ -13,7 +13,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (BIN, Daemon, Guest, check, dpdk_dir, log, require_env, run, wait_for)
+from harness import (BIN, Daemon, Guest, check, dpdk_dir, log, require_env, run, tmpdir,
+                     wait_for)
 
 
 def cli(*args):
@@ -36,6 +37,22 @@ def command_line():
     check(r.returncode == 1 and "-C/--cpus" in r.stderr, "missing -C named, exit 1")
     r = cli("-C", "1", "-S", "nopattern.sock")
     check(r.returncode == 1 and "exactly one %u" in r.stderr, "bad socket pattern named")
+    # VIRTIOFWD_BINARY: the file names the executable to run, with the same arguments, once.
+    tmp = tmpdir("binary")
+    wrapper = os.path.join(tmp, "other-forwarder")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\necho \"other binary ran: $*\"\n")
+    os.chmod(wrapper, 0o755)
+    conf = os.path.join(tmp, "virtioforwarder")
+    with open(conf, "w") as f:
+        f.write("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_BINARY=%s\n" % wrapper)
+    r = cli("--config", conf, "-n")
+    check(r.returncode == 0 and r.stdout == "other binary ran: --config %s -n\n" % conf,
+          "VIRTIOFWD_BINARY runs the executable the file names: " + r.stdout.strip())
+    with open(conf, "w") as f:
+        f.write("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_BINARY=%s\n" % BIN)
+    r = cli("--config", conf, "--check-config", conf)
+    check(r.returncode == 0 and r.stdout.endswith(": OK\n"), "naming ourselves runs ourselves")
     r = cli("-C", "1", "-n", "-u", "nobody")
     check(r.returncode == 1 and "unexpected argument 'nobody'" in r.stderr,
           "-u NAME (space) is a stray argument, as getopt reads optional values")

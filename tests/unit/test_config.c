@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_config.c: /etc/default/virtioforwarder reading (src/config_file.c through src/opts_parse.c). */
+/* test_config.c: /etc/default/virtioforwarder reading (src/config_file.c through src/opts_parse.c).
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,9 +126,22 @@ START_TEST(vfio_bind_list)
 			 OPTS_RUN);
 	ck_assert_uint_eq(cfg.nb_bind, 4);
 	ck_assert_str_eq(cfg.bind[3], "eth6:4");
+	/* The reference's form: one comma-separated string, trimmed, PCI lower-cased, once. */
+	ck_assert_int_eq(
+		parse("VIRTIOFWD_CPU_MASK=1\n"
+		      "VIRTIOFWD_BIND_VFIO_PCI=\"0000:01:02.3, 01:02.4,eth5:2 ,,0000:01:0A.3,"
+		      "01:02.3\"\n",
+		      NULL),
+		OPTS_RUN);
+	ck_assert_uint_eq(cfg.nb_bind, 4);
+	ck_assert_str_eq(cfg.bind[0], "0000:01:02.3");
+	ck_assert_str_eq(cfg.bind[1], "0000:01:02.4");
+	ck_assert_str_eq(cfg.bind[2], "eth5:2");
+	ck_assert_str_eq(cfg.bind[3], "0000:01:0a.3");
 	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_BIND_VFIO_PCI=eth5:x\n", NULL),
 			 -EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "'eth5:x' is not 0000:01:02.3, 01:02.3, netdev or "));
+	ck_assert_ptr_nonnull(
+		strstr(err, "'eth5:x' is not a list of 0000:01:02.3, 01:02.3, netdev or "));
 }
 END_TEST
 
@@ -141,6 +155,32 @@ START_TEST(unknown_and_compat_keys_warn)
 	ck_assert_ptr_nonnull(strstr(cfg.warnings, "unknown key VIRTIOFWD_NO_SUCH_KEY ignored"));
 	ck_assert_ptr_nonnull(strstr(cfg.warnings, "VIRTIOFWD_ZERO_COPY='y' ignored"));
 	ck_assert_ptr_nonnull(strstr(cfg.later, "VIO4WD_CORE_SCHED_ENABLE"));
+}
+END_TEST
+
+/* The reference's keys that are not in compatibility.md (reference-behaviour.md 6). */
+START_TEST(reference_only_keys)
+{
+	/* -Z wins over -I, as in the reference: no word about IPC then. */
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_IPC_PORT_CONTROL=y\n"
+			       "VIRTIOFWD_ZMQ_PORT_CONTROL_EP=ipc:///tmp/pc\n",
+			       NULL),
+			 OPTS_RUN);
+	ck_assert(cfg.ipc);
+	ck_assert_ptr_null(strstr(cfg.warnings, "--ipc"));
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_IPC_PORT_CONTROL=y\n", NULL),
+			 OPTS_RUN);
+	ck_assert_ptr_nonnull(strstr(cfg.warnings, "--ipc (port control through /tmp/vio_cmd)"));
+	ck_assert_int_eq(
+		parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_OVSDB_SOCK_PATH=/run/db.sock\n", NULL),
+		OPTS_RUN);
+	ck_assert_str_eq(cfg.ovsdb_sock, "/run/db.sock");
+	ck_assert_ptr_nonnull(strstr(cfg.warnings, "--ovsdb-sock (port control following OVSDB)"));
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_BINARY=/opt/vf/bin/vfwd\n", NULL),
+			 OPTS_RUN);
+	ck_assert_str_eq(cfg.binary, "/opt/vf/bin/vfwd");
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_BINARY=vfwd\n", NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "VIRTIOFWD_BINARY"));
 }
 END_TEST
 
@@ -221,6 +261,7 @@ int main(void)
 	tcase_add_test(tc, command_line_overrides);
 	tcase_add_test(tc, bad_values_name_key_value_and_rule);
 	tcase_add_test(tc, unknown_and_compat_keys_warn);
+	tcase_add_test(tc, reference_only_keys);
 	tcase_add_test(tc, vfio_bind_list);
 	tcase_add_test(tc, default_file_round_trip);
 	tcase_add_test(tc, check_config_and_missing_file);
