@@ -13,15 +13,47 @@
 #include <sys/types.h>
 
 #include "ctl_client.h"
+#include "relay_pure.h"
 
 struct ctl_config {
 	char port_control_ep[CTL_EP_LEN]; /* "" = service off */
 	char stats_ep[CTL_EP_LEN];
 	char config_ep[CTL_EP_LEN];
-	gid_t ipc_gid;	      /* --control-group: IPC endpoints 0660 to it; (gid_t)-1: 0600 */
-	bool dynamic_sockets; /* ADD_SOCK / REMOVE_SOCK allowed */
+	gid_t ipc_gid;		    /* --control-group: IPC endpoints 0660 to it; (gid_t)-1: 0600 */
+	bool dynamic_sockets;	    /* ADD_SOCK / REMOVE_SOCK allowed */
 	char state_dir[CTL_EP_LEN]; /* relays added at run time are kept here ("" = not kept) */
+	/* Other port-control sources (portsrc.c): used only while port_control_ep is "". */
+	char ipc_path[PATH_MAX];	   /* -I: the command file ("" = off) */
+	char ovsdb_sock[PATH_MAX];	   /* -O: ovsdb-server's socket ("" = off) */
+	char sysfs[PATH_MAX];		   /* where sysfs is mounted (tests: a fake one) */
+	const struct relay_alias *aliases; /* --device-alias NETDEV=DEV maps interfaces too */
+	unsigned int nb_aliases;
 };
+
+/* ---- other port-control sources (portsrc.c, ipcfile.c) ------------------------- */
+
+/*
+ * The device a relay probes for network interface @netdev: its --device-alias, else its PCI
+ * address from sysfs, with in *index its number under its PF (-1: not a VF). 0, or -errno
+ * with the reason in @why.
+ */
+int ctl_netdev_map(const struct ctl_config *cfg, const char *netdev, char *dev, size_t len,
+		   int *index, char *why, size_t wlen);
+/*
+ * Give VF @dev to relay @id (-1: the lowest without a VF); nothing when it has it already.
+ * Outcomes are logged with @origin. 0 or -errno.
+ */
+int ctl_vf_attach(const char *origin, int id, const char *dev);
+/* Take VF @dev from the relay that has it (none: nothing to do). 0 or -errno. */
+int ctl_vf_detach(const char *origin, const char *dev);
+
+/* The command file of -I: "add_port NETDEV" / "del_port NETDEV", watched with inotify. */
+struct ctl_ipcfile;
+struct ctl_ipcfile *ctl_ipcfile_open(const struct ctl_config *cfg);
+int ctl_ipcfile_fd(const struct ctl_ipcfile *w);
+/* Its fd is readable: take the command file if it was written. */
+void ctl_ipcfile_ready(struct ctl_ipcfile *w);
+void ctl_ipcfile_close(struct ctl_ipcfile *w);
 
 /* ---- persistence (persist.c): run-time relays survive restarts -------------------- */
 

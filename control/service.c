@@ -40,6 +40,7 @@ struct ctl {
 	uint64_t next_links_ns;
 	struct pending pend[MAX_PENDING];
 	unsigned int nb_pend;
+	struct ctl_ipcfile *ipc; /* -I without -Z */
 };
 
 /* ipc://PATH: create the directory (the socket is then restricted by ipc_restrict). */
@@ -137,6 +138,14 @@ struct ctl *ctl_open(const struct ctl_config *cfg)
 	c->config = service_bind(c, cfg->config_ep, ZMQ_REP, "config");
 	if (cfg->config_ep[0] && !c->config)
 		goto out_errno;
+	/* The reference's precedence: ZeroMQ port control, else the command file. */
+	if (!cfg->port_control_ep[0] && cfg->ipc_path[0]) {
+		c->ipc = ctl_ipcfile_open(&c->cfg);
+		if (!c->ipc) {
+			err = EIO;
+			goto out_close;
+		}
+	}
 	c->next_sample_ns = stats_now_ns();
 	return c;
 out_errno:
@@ -168,6 +177,7 @@ void ctl_close(struct ctl *c)
 		zmq_close(c->config), unlink_ipc(c->cfg.config_ep);
 	if (c->zctx)
 		zmq_ctx_term(c->zctx);
+	ctl_ipcfile_close(c->ipc);
 	free(c);
 }
 
@@ -318,13 +328,14 @@ static long next_timeout_ms(const struct ctl *c, uint64_t now)
 
 int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 {
-	/* Signals, the engine's events (guests coming and going), the ZeroMQ services. */
-	zmq_pollitem_t items[5] = {{NULL, sfd, ZMQ_POLLIN, 0},
-				   {NULL, relay_event_fd(), ZMQ_POLLIN, 0}};
-	void *socks[5] = {NULL, NULL, c->port_control, c->stats, c->config};
-	int n = 2;
+	/* Signals, the engine's events (guests coming and going), the command file, ZeroMQ. */
+	zmq_pollitem_t items[6] = {{NULL, sfd, ZMQ_POLLIN, 0},
+				   {NULL, relay_event_fd(), ZMQ_POLLIN, 0},
+				   {NULL, c->ipc ? ctl_ipcfile_fd(c->ipc) : -1, ZMQ_POLLIN, 0}};
+	void *socks[3] = {c->port_control, c->stats, c->config};
+	int n = 3;
 
-	for (int i = 2; i < 5; i++)
+	for (int i = 0; i < 3; i++)
 		if (socks[i])
 			items[n++] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
 	for (;;) {
@@ -338,6 +349,8 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 			return 0;
 		if (items[1].revents & ZMQ_POLLIN)
 			relay_events_handle();
+		if (items[2].revents & ZMQ_POLLIN)
+			ctl_ipcfile_ready(c->ipc);
 		if (c->port_control)
 			serve_rep(c, c->port_control, true);
 		if (c->config)

@@ -170,6 +170,13 @@ int daemon_run(const struct vfwd_config *cfg)
 	unsigned int added;
 
 	ctl_cfg.dynamic_sockets = cfg->relay.dynamic;
+	if (cfg->ipc)
+		snprintf(ctl_cfg.ipc_path, sizeof(ctl_cfg.ipc_path), "%s", cfg->ipc_file);
+	snprintf(ctl_cfg.ovsdb_sock, sizeof(ctl_cfg.ovsdb_sock), "%s", cfg->ovsdb_sock);
+	snprintf(ctl_cfg.sysfs, sizeof(ctl_cfg.sysfs), "%s",
+		 getenv("VFWD_SYSFS") ? getenv("VFWD_SYSFS") : "/sys");
+	ctl_cfg.aliases = cfg->relay.aliases;
+	ctl_cfg.nb_aliases = cfg->relay.nb_aliases;
 	pid_fd = pidfile_acquire(cfg->pid_dir, err, sizeof(err));
 	if (pid_fd < 0) {
 		fprintf(stderr, "virtio-forwarder: %s\n", err);

@@ -46,7 +46,8 @@ struct vfwd_config {
 	char vf_token[40];	    /* --vfio-vf-token UUID ("" none) */
 	bool same_numa;		    /* memory only on the worker CPUs' NUMA nodes */
 	char bind[RELAY_MAX][64];   /* VIRTIOFWD_BIND_VFIO_PCI entries */
-	bool ipc;		    /* -I: port control through /tmp/vio_cmd (not yet) */
+	bool ipc;		    /* -I: port control through the command file */
+	char ipc_file[PATH_MAX];    /* --ipc-file: that file (default /tmp/vio_cmd) */
 	char ovsdb_sock[PATH_MAX];  /* -O: port control following OVSDB (not yet) */
 	char binary[PATH_MAX];	    /* VIRTIOFWD_BINARY: the executable to run instead */
 	unsigned int nb_bind;

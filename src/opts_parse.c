@@ -24,6 +24,7 @@ void vfwd_config_default(struct vfwd_config *cfg)
 	cfg->loglevel = 6;
 	snprintf(cfg->pid_dir, sizeof(cfg->pid_dir), "/var/run");
 	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "virtio-forwarder");
+	snprintf(cfg->ipc_file, sizeof(cfg->ipc_file), "/tmp/vio_cmd");
 }
 
 static int getopt_tables(struct option *lopts, char *shorts)
@@ -200,10 +201,7 @@ static int opts_check(struct vfwd_config *cfg, char *err, size_t errlen)
 	if (owners_resolve(cfg, err, errlen))
 		return -EINVAL;
 	/* Port control precedence, as the reference: -Z, then -I, then OVSDB. */
-	if (cfg->ipc && !cfg->ctl.port_control_ep[0])
-		opts_warn(cfg, "--ipc (port control through /tmp/vio_cmd) is not supported yet; "
-			       "use -Z (VIRTIOFWD_ZMQ_PORT_CONTROL_EP)");
-	else if (cfg->ovsdb_sock[0] && !cfg->ipc && !cfg->ctl.port_control_ep[0])
+	if (cfg->ovsdb_sock[0] && !cfg->ipc && !cfg->ctl.port_control_ep[0])
 		opts_warn(cfg, "--ovsdb-sock (port control following OVSDB) is not supported yet; "
 			       "use -Z (VIRTIOFWD_ZMQ_PORT_CONTROL_EP)");
 	if (cpuset_has(&cfg->relay.workers, cfg->relay.main_lcore)) {

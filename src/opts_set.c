@@ -203,8 +203,14 @@ int set_alias(struct opt_call *c)
 	if (!eq || (size_t)(eq - c->arg) >= sizeof(pci))
 		return bad(c, "is not PCI=DEVSTRING (e.g. 02:08.0=net_tap0,iface=vf0)");
 	snprintf(pci, sizeof(pci), "%.*s", (int)(eq - c->arg), c->arg);
-	if (!relay_pci_normalize(pci, p->aliases[p->nb_aliases].pci, sizeof(p->aliases[0].pci)))
-		return bad(c, "does not start with a PCI address (dddd:bb:ss.f or bb:ss.f)");
+	/* A PCI address, or an interface name (-I, -O map interfaces through aliases too). */
+	if (!relay_pci_normalize(pci, p->aliases[p->nb_aliases].pci, sizeof(p->aliases[0].pci))) {
+		if (!pci[0] || strlen(pci) >= sizeof(p->aliases[0].pci) || strpbrk(pci, "/: \t") ||
+		    pci[0] == '.')
+			return bad(c, "does not start with a PCI address (dddd:bb:ss.f or bb:ss.f) "
+				      "or an interface name");
+		snprintf(p->aliases[p->nb_aliases].pci, sizeof(p->aliases[0].pci), "%s", pci);
+	}
 	if (!eq[1] || strlen(eq + 1) >= sizeof(p->aliases[0].dev))
 		return bad(c, "has an empty or too long device string");
 	for (unsigned int i = 0; i < p->nb_aliases; i++)

@@ -67,7 +67,8 @@ const struct opt opts[] = {
 	 "(default 500, 0: never sleep)",
 	 .env = "VIRTIOFWD_IDLE_SLEEP_MAX_US", .dflt = "500"},
 	{"device-alias", 0, required_argument, "PCI=DEV", set_alias,
-	 "requests naming PCI use DPDK device string DEV instead (repeatable)",
+	 "requests naming PCI (or, for -I and -O, interface NETDEV) use DPDK device string DEV "
+	 "instead (repeatable)",
 	 .env = "VIRTIOFWD_DEVICE_ALIASES", .list = true, .dflt = ""},
 	{"no-huge", 0, no_argument, NULL, CFG_BOOL(no_huge),
 	 .help = "run DPDK without hugepages (memfd memory)"},
@@ -101,9 +102,11 @@ const struct opt opts[] = {
 	 .help = "reserve DPDK memory only on the NUMA nodes of the worker CPUs",
 	 .env = "VIRTIOFWD_CPU_NIC_SAME_NUMA", .dflt = ""},
 	{"ipc", 'I', no_argument, NULL, CFG_BOOL(ipc),
-	 .help = "port control through /tmp/vio_cmd (not supported yet; ignored when -Z is on, "
-		 "as in the reference)",
+	 .help = "port control through a command file, 'add_port NETDEV' or 'del_port NETDEV' "
+		 "(ignored when -Z is on, as in the reference)",
 	 .env = "VIRTIOFWD_IPC_PORT_CONTROL", .dflt = "y"},
+	{"ipc-file", 0, required_argument, "FILE", CFG_PATH(ipc_file),
+	 .help = "the command file of -I (default /tmp/vio_cmd)"},
 	{"ovsdb-sock", 'O', required_argument, "PATH", CFG_PATH(ovsdb_sock),
 	 .help = "port control following Open vSwitch's database at PATH (not supported yet; "
 		 "used only without -Z and -I)",

@@ -170,7 +170,8 @@ START_TEST(reference_only_keys)
 	ck_assert_ptr_null(strstr(cfg.warnings, "--ipc"));
 	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_IPC_PORT_CONTROL=y\n", NULL),
 			 OPTS_RUN);
-	ck_assert_ptr_nonnull(strstr(cfg.warnings, "--ipc (port control through /tmp/vio_cmd)"));
+	ck_assert(cfg.ipc);
+	ck_assert_str_eq(cfg.ipc_file, "/tmp/vio_cmd");
 	ck_assert_int_eq(
 		parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_OVSDB_SOCK_PATH=/run/db.sock\n", NULL),
 		OPTS_RUN);

@@ -4,6 +4,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "stats.h"
@@ -164,6 +166,54 @@ START_TEST(dynamic_sockets)
 	expect_src(pc(OP(REMOVE_SOCK), -1, NULL, 0, path), 1, RS_SRC, "no relay has socket");
 	expect(pc(OP(REMOVE_SOCK), -1, NULL, 1, path), 0, NULL);
 	cfg.dynamic_sockets = false;
+}
+END_TEST
+
+/* Interfaces to devices for -I and -O: aliases first, then sysfs (a fake tree here). */
+START_TEST(netdev_mapping)
+{
+	struct relay_alias al = {.pci = "vf0", .dev = "net_null3,size=64"};
+	struct ctl_config c = {.aliases = &al, .nb_aliases = 1};
+	char root[PATH_MAX], p[PATH_MAX + 64], dev[RELAY_DEV_LEN], why[320];
+	int index;
+
+	snprintf(root, sizeof(root), "%s/sys", dir);
+	snprintf(c.sysfs, sizeof(c.sysfs), "%s", root);
+	const char *dirs[] = {"",
+			      "/class",
+			      "/class/net",
+			      "/class/net/veth0",
+			      "/devices",
+			      "/devices/pci0000:00",
+			      "/devices/pci0000:00/0000:03:00.0",
+			      "/devices/pci0000:00/0000:03:10.2"};
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s%s", root, dirs[i]);
+		ck_assert_int_eq(mkdir(p, 0755), 0);
+	}
+	snprintf(p, sizeof(p), "%s/class/net/eth5", root);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/class/net/eth5/device", root);
+	ck_assert_int_eq(symlink("../../../devices/pci0000:00/0000:03:10.2", p), 0);
+	snprintf(p, sizeof(p), "%s/devices/pci0000:00/0000:03:10.2/physfn", root);
+	ck_assert_int_eq(symlink("../0000:03:00.0", p), 0);
+	snprintf(p, sizeof(p), "%s/devices/pci0000:00/0000:03:00.0/virtfn3", root);
+	ck_assert_int_eq(symlink("../0000:03:10.2", p), 0);
+
+	ck_assert_int_eq(ctl_netdev_map(&c, "eth5", dev, sizeof(dev), &index, why, sizeof(why)), 0);
+	ck_assert_str_eq(dev, "0000:03:10.2");
+	ck_assert_int_eq(index, 3); /* the reference's relay id: the VF's number */
+	ck_assert_int_eq(ctl_netdev_map(&c, "vf0", dev, sizeof(dev), &index, why, sizeof(why)), 0);
+	ck_assert_str_eq(dev, "net_null3,size=64");
+	ck_assert_int_eq(index, -1);
+	ck_assert_int_eq(ctl_netdev_map(&c, "veth0", dev, sizeof(dev), &index, why, sizeof(why)),
+			 -ENODEV);
+	ck_assert_ptr_nonnull(strstr(why, "interface veth0 has no PCI device behind it"));
+	ck_assert_int_eq(ctl_netdev_map(&c, "../x", dev, sizeof(dev), &index, why, sizeof(why)),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "is not an interface name"));
+	snprintf(p, sizeof(p), "rm -rf -- '%s'", root);
+	ck_assert_int_eq(system(p), 0);
 }
 END_TEST
 
@@ -401,6 +451,7 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, add_conditional_remove);
 	tcase_add_test(tc, pci_addresses_and_aliases);
+	tcase_add_test(tc, netdev_mapping);
 	tcase_add_test(tc, sockets_without_dynamic);
 	tcase_add_test(tc, dynamic_sockets);
 	tcase_add_test(tc, malformed_requests);

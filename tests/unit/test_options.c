@@ -300,8 +300,14 @@ START_TEST(device_aliases)
 	ck_assert_str_eq(relay_alias_resolve(cfg.relay.aliases, 2, "net_null0"), "net_null0");
 	ck_assert_bad("--device-alias: 'net_null0' is not PCI=DEVSTRING", "-C", "1",
 		      "--device-alias", "net_null0");
-	ck_assert_bad("does not start with a PCI address", "-C", "1", "--device-alias",
-		      "eth0=net_null0");
+	/* An interface name (for -I and -O) is a key too; a PCI-looking request never hits it. */
+	ck_assert_int_eq(parse("-C", "1", "--device-alias", "vf0=net_null0", NULL), OPTS_RUN);
+	ck_assert_str_eq(cfg.relay.aliases[0].pci, "vf0");
+	ck_assert_str_eq(relay_alias_resolve(cfg.relay.aliases, 1, "vf0"), "vf0");
+	ck_assert_bad("does not start with a PCI address (dddd:bb:ss.f or bb:ss.f) or an interface",
+		      "-C", "1", "--device-alias", "a/b=net_null0");
+	ck_assert_bad("or an interface name", "-C", "1", "--device-alias",
+		      "an-interface-name-too-long=net_null0");
 	ck_assert_bad("has an empty or too long device string", "-C", "1", "--device-alias",
 		      "02:08.0=");
 	ck_assert_bad("aliases a PCI address given twice", "-C", "1", "--device-alias", "02:08.0=a",
