@@ -55,6 +55,17 @@ int ctl_ipcfile_fd(const struct ctl_ipcfile *w);
 void ctl_ipcfile_ready(struct ctl_ipcfile *w);
 void ctl_ipcfile_close(struct ctl_ipcfile *w);
 
+/* Following OVSDB's Interface table (-O; ovsdb.c). Never NULL but out of memory. */
+struct ctl_ovsdb;
+struct ctl_ovsdb *ctl_ovsdb_open(const struct ctl_config *cfg);
+/* Its socket, or -1 while disconnected (it changes: ask each time round the loop). */
+int ctl_ovsdb_fd(const struct ctl_ovsdb *o);
+/* Its socket is readable: read and act on whole messages. */
+void ctl_ovsdb_ready(struct ctl_ovsdb *o);
+/* Once a second: reconnect when disconnected. */
+void ctl_ovsdb_tick(struct ctl_ovsdb *o);
+void ctl_ovsdb_close(struct ctl_ovsdb *o);
+
 /* ---- persistence (persist.c): run-time relays survive restarts -------------------- */
 
 /* Note that relay @id was added (or removed) through the control plane. */

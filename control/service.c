@@ -41,6 +41,7 @@ struct ctl {
 	struct pending pend[MAX_PENDING];
 	unsigned int nb_pend;
 	struct ctl_ipcfile *ipc; /* -I without -Z */
+	struct ctl_ovsdb *ovsdb; /* -O without -Z and -I */
 };
 
 /* ipc://PATH: create the directory (the socket is then restricted by ipc_restrict). */
@@ -146,6 +147,11 @@ struct ctl *ctl_open(const struct ctl_config *cfg)
 			goto out_close;
 		}
 	}
+	if (!cfg->port_control_ep[0] && !cfg->ipc_path[0] && cfg->ovsdb_sock[0]) {
+		c->ovsdb = ctl_ovsdb_open(&c->cfg);
+		if (!c->ovsdb)
+			goto out_close;
+	}
 	c->next_sample_ns = stats_now_ns();
 	return c;
 out_errno:
@@ -178,6 +184,7 @@ void ctl_close(struct ctl *c)
 	if (c->zctx)
 		zmq_ctx_term(c->zctx);
 	ctl_ipcfile_close(c->ipc);
+	ctl_ovsdb_close(c->ovsdb);
 	free(c);
 }
 
@@ -328,12 +335,14 @@ static long next_timeout_ms(const struct ctl *c, uint64_t now)
 
 int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 {
-	/* Signals, the engine's events (guests coming and going), the command file, ZeroMQ. */
-	zmq_pollitem_t items[6] = {{NULL, sfd, ZMQ_POLLIN, 0},
+	/* Signals, the engine's events (guests coming and going), the command file, OVSDB, ZeroMQ.
+	 */
+	zmq_pollitem_t items[7] = {{NULL, sfd, ZMQ_POLLIN, 0},
 				   {NULL, relay_event_fd(), ZMQ_POLLIN, 0},
-				   {NULL, c->ipc ? ctl_ipcfile_fd(c->ipc) : -1, ZMQ_POLLIN, 0}};
+				   {NULL, c->ipc ? ctl_ipcfile_fd(c->ipc) : -1, ZMQ_POLLIN, 0},
+				   {NULL, -1, ZMQ_POLLIN, 0}};
 	void *socks[3] = {c->port_control, c->stats, c->config};
-	int n = 3;
+	int n = 4;
 
 	for (int i = 0; i < 3; i++)
 		if (socks[i])
@@ -342,6 +351,7 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 		uint64_t now = stats_now_ns();
 		struct signalfd_siginfo si;
 
+		items[3].fd = ctl_ovsdb_fd(c->ovsdb); /* it reconnects: a new socket each time */
 		if (zmq_poll(items, n, next_timeout_ms(c, now)) < 0 && errno != EINTR)
 			return -errno;
 		if ((items[0].revents & ZMQ_POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si) &&
@@ -351,6 +361,8 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 			relay_events_handle();
 		if (items[2].revents & ZMQ_POLLIN)
 			ctl_ipcfile_ready(c->ipc);
+		if (items[3].revents & ZMQ_POLLIN)
+			ctl_ovsdb_ready(c->ovsdb);
 		if (c->port_control)
 			serve_rep(c, c->port_control, true);
 		if (c->config)
@@ -361,6 +373,7 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 		if (now >= c->next_sample_ns) {
 			stats_rolling_sample(now);
 			c->next_sample_ns = now + SAMPLE_NS;
+			ctl_ovsdb_tick(c->ovsdb);
 			if (hooks->on_tick)
 				hooks->on_tick(hooks->arg);
 		}

@@ -26,6 +26,8 @@ PACKAGES=(
 	build-essential dpkg-dev debhelper fakeroot lintian rpm
 	# libvirt-defined guests (test-bed recipe: no systemd, libvirtd started by the test)
 	libvirt-daemon libvirt-clients libvirt-daemon-driver-qemu
+	# OVSDB port control (-O): a real ovsdb-server on the vswitch schema, driven by ovs-vsctl
+	openvswitch-common openvswitch-switch
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -172,7 +172,9 @@ int daemon_run(const struct vfwd_config *cfg)
 	ctl_cfg.dynamic_sockets = cfg->relay.dynamic;
 	if (cfg->ipc)
 		snprintf(ctl_cfg.ipc_path, sizeof(ctl_cfg.ipc_path), "%s", cfg->ipc_file);
-	snprintf(ctl_cfg.ovsdb_sock, sizeof(ctl_cfg.ovsdb_sock), "%s", cfg->ovsdb_sock);
+	/* Neither -Z nor -I: OVSDB drives the relays, as in the reference. */
+	snprintf(ctl_cfg.ovsdb_sock, sizeof(ctl_cfg.ovsdb_sock), "%s",
+		 cfg->ovsdb_sock[0] ? cfg->ovsdb_sock : VFWD_OVSDB_SOCK);
 	snprintf(ctl_cfg.sysfs, sizeof(ctl_cfg.sysfs), "%s",
 		 getenv("VFWD_SYSFS") ? getenv("VFWD_SYSFS") : "/sys");
 	ctl_cfg.aliases = cfg->relay.aliases;

@@ -10,6 +10,8 @@
 #include "relay_pure.h"
 
 #define VFWD_ERR_LEN 256
+/* -O's default: where Debian's Open vSwitch serves its database. */
+#define VFWD_OVSDB_SOCK "/var/run/openvswitch/db.sock"
 /* Exit status of set-up failures (EAL, sockets, control services), the reference's exit(-1). */
 #define VFWD_EXIT_SETUP 255
 

@@ -200,10 +200,7 @@ static int opts_check(struct vfwd_config *cfg, char *err, size_t errlen)
 	}
 	if (owners_resolve(cfg, err, errlen))
 		return -EINVAL;
-	/* Port control precedence, as the reference: -Z, then -I, then OVSDB. */
-	if (cfg->ovsdb_sock[0] && !cfg->ipc && !cfg->ctl.port_control_ep[0])
-		opts_warn(cfg, "--ovsdb-sock (port control following OVSDB) is not supported yet; "
-			       "use -Z (VIRTIOFWD_ZMQ_PORT_CONTROL_EP)");
+
 	if (cpuset_has(&cfg->relay.workers, cfg->relay.main_lcore)) {
 		snprintf(err, errlen, "option --master-lcore: CPU %u is also a worker in --cpus",
 			 cfg->relay.main_lcore);

@@ -108,8 +108,9 @@ const struct opt opts[] = {
 	{"ipc-file", 0, required_argument, "FILE", CFG_PATH(ipc_file),
 	 .help = "the command file of -I (default /tmp/vio_cmd)"},
 	{"ovsdb-sock", 'O', required_argument, "PATH", CFG_PATH(ovsdb_sock),
-	 .help = "port control following Open vSwitch's database at PATH (not supported yet; "
-		 "used only without -Z and -I)",
+	 .help = "port control following Open vSwitch's database: Interface rows with "
+		 "external_ids:virtio_forwarder=N (used without -Z and -I, as in the reference; "
+		 "default " VFWD_OVSDB_SOCK ")",
 	 .env = "VIRTIOFWD_OVSDB_SOCK_PATH", .dflt = ""},
 	{"state-dir", 0, required_argument, "DIR", CFG_STATE(ctl.state_dir),
 	 .help = "keep relays added at run time here, restore them at start (default "

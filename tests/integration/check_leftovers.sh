@@ -11,6 +11,7 @@ ip netns list 2>/dev/null | grep -q '^vfwd-' && report "netns: $(ip netns list |
 links=': (vx|vp|vr|vi|vf|vq|vm|eq|mj|lv|lm)[ab][0-9a-z]*[0-9]+[@:]|: (vbr|vta|vtb|vbv|vlk|vmt|vmb)[0-9]'
 ip -o link show 2>/dev/null | grep -Eq "$links" && report "links: $(ip -o link show | grep -Eo "$links")"
 pgrep -f 'libvirtd.*vfwd-libvirt' >/dev/null && report "libvirtd: $(pgrep -f 'libvirtd.*vfwd-libvirt')"
+pgrep -f 'ovsdb-server.*vfwd-ovsdb' >/dev/null && report "ovsdb-server: $(pgrep -f 'ovsdb-server.*vfwd-ovsdb')"
 [ -e /etc/libvirt/qemu.conf ] && grep -q '^security_driver = "none"' /etc/libvirt/qemu.conf &&
 	report "/etc/libvirt/qemu.conf of the libvirt test"
 for d in /tmp/vfwd-* /tmp/mldbm-elf-*; do [ -e "$d" ] && report "temporary $d"; done

@@ -301,6 +301,9 @@ class Daemon:
         if control:
             self.args = ["-Z" + self.ep["port_control"], "-z" + self.ep["stats"],
                          "-Y" + self.ep["config"]] + self.args
+        elif "-O" not in args and "-I" not in args:
+            # Without -Z the daemon follows OVSDB (the reference's default): never the host's.
+            self.args = ["-O", os.path.join(self.dir, "no-ovsdb.sock")] + self.args
 
     def cmd(self):
         mem = ["-H", self.huge_dir] if self.huge_dir else ["--no-huge", "--mem", "256"]

@@ -176,7 +176,6 @@ START_TEST(reference_only_keys)
 		parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_OVSDB_SOCK_PATH=/run/db.sock\n", NULL),
 		OPTS_RUN);
 	ck_assert_str_eq(cfg.ovsdb_sock, "/run/db.sock");
-	ck_assert_ptr_nonnull(strstr(cfg.warnings, "--ovsdb-sock (port control following OVSDB)"));
 	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_BINARY=/opt/vf/bin/vfwd\n", NULL),
 			 OPTS_RUN);
 	ck_assert_str_eq(cfg.binary, "/opt/vf/bin/vfwd");
