@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "ctl_client.h"
+#include "stats_fmt.h"
 #include "virtioforwarder.pb-c.h"
 
 static const struct tool_opt opts[] = {
@@ -15,7 +16,10 @@ static const struct tool tool = {
 	.prog = "virtioforwarder_config",
 	.usage = "[options]",
 	.summary = "Print a running virtio-forwarder's configuration: versions, features,\n"
-		   "relay to CPU map.",
+		   "relay to CPU map (the relays on a worker now), in the protobuf text format\n"
+		   "as the reference's tool prints it.",
+	.epilog = "Exits 0 whenever the daemon answers, as the reference's tool (2: bad usage or\n"
+		  "no daemon).\n",
 	.opts = opts,
 	.nb_opts = sizeof(opts) / sizeof(opts[0]),
 	.ep_default = CTL_EP_CONFIG,
@@ -36,20 +40,10 @@ int main(int argc, char **argv)
 		common.timeout_ms, NULL, NULL);
 	if (!resp)
 		return TOOL_USAGE;
-	printf("status: %s\n",
-	       resp->status == VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK ? "OK" : "EBADR");
-	if (resp->daemon_version)
-		printf("daemon_version: %s\n", resp->daemon_version);
-	if (resp->dpdk_version)
-		printf("dpdk_version: %s\n", resp->dpdk_version);
-	if (resp->features)
-		printf("features: %s\n", resp->features);
-	for (size_t i = 0; i < resp->n_relay_cpu_map; i++)
-		printf("relay_cpu_map.%d: vf2virtio_cpu=%d virtio2vf_cpu=%d\n",
-		       resp->relay_cpu_map[i]->relay_number, resp->relay_cpu_map[i]->vf2virtio_cpu,
-		       resp->relay_cpu_map[i]->virtio2vf_cpu);
-	status = resp->status == VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK ? TOOL_OK
-									      : TOOL_REFUSED;
+	/* The reference prints the whole reply in the text format, then an empty line. */
+	stats_write_text_pb(stdout, &resp->base);
+	printf("\n");
+	status = TOOL_OK;
 	virtioforwarder__config_response__free_unpacked(resp, NULL);
 	return status;
 }

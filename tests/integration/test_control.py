@@ -134,11 +134,16 @@ def traffic(d):
 
 def config_and_remove(d, guest):
     r = d.tool("config")
-    check(r.returncode == 0 and re.search(r"^relay_cpu_map\.1: vf2virtio_cpu=1 virtio2vf_cpu=1$",
-                                           r.stdout, re.M) is not None,
-          "config shows the relay's CPUs")
-    check("dpdk_version: DPDK 22.11" in r.stdout and "daemon_version: virtio-forwarder" in r.stdout,
+    check(r.returncode == 0 and "\nrelay_cpu_map {\n  relay_number: 1\n  vf2virtio_cpu: 1\n"
+          "  virtio2vf_cpu: 1\n}\n\n" in r.stdout and r.stdout.startswith("status: OK\n"),
+          "config: the reference's text format, the relay's live CPUs")
+    check('dpdk_version: "DPDK 22.11' in r.stdout
+          and 'daemon_version: "virtio-forwarder' in r.stdout,
           "config carries our version and DPDK's")
+    from google.protobuf import text_format
+    parsed = text_format.Parse(r.stdout, load_proto().ConfigResponse())
+    check(r.stdout[:-1] == text_format.MessageToString(parsed),
+          "config output byte for byte as Python's text_format prints the reply")
     guest.stop()
     r = d.tool("port_control", "remove", "--virtio-id", "1", "--pci-addr", "0000:02:08.0")
     check(r.returncode == 0 and r.stdout == "status: OK\n", "remove: status: OK")

@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The Debian package: built with dpkg-buildpackage (scripts/build-deb.sh, lintian clean),
-installed with dpkg -i, the compatibility spec's operator workflow run verbatim against the
-installed files (the daemon started as the unit's ExecStart starts it, hugepages and all, with
-a device alias standing in for VF 02:08.0), then purged: nothing of it left.
+installed over a stand-in of the reference's package (its file layout and shipped
+/etc/default/virtioforwarder, tuned by the operator): the operator's file is kept, the
+reference's own files go, the service starts from that file; the compatibility spec's operator
+workflow runs verbatim against the installed files and the .py names (the daemon started as the
+unit's ExecStart starts it, hugepages and all, with a device alias standing in for VF 02:08.0),
+an operator's script imports the reference's Python module; then purged: nothing left.
 """
 import os
 import re
@@ -11,7 +14,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, log, on_exit, require_env, run, sh, skip, wait_for
+from harness import check, log, on_exit, require_env, run, sh, skip, tmpdir, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("VFWD_SOURCE_DIR", os.path.join(HERE, "../.."))
@@ -21,6 +24,8 @@ FILES = ["/usr/bin/virtio-forwarder", "/usr/bin/virtioforwarder_port_control",
          "/usr/bin/virtioforwarder_stats", "/usr/bin/virtioforwarder_config",
          LIBEXEC + "/virtioforwarder_port_control.py", LIBEXEC + "/virtioforwarder_stats.py",
          LIBEXEC + "/virtioforwarder_config.py", CONF, "/lib/systemd/system/virtio-forwarder.service",
+         LIBEXEC + "/protobuf/virtioforwarder/virtioforwarder_pb2.py",
+         LIBEXEC + "/protobuf/virtioforwarder/__init__.py", LIBEXEC + "/protobuf/__init__.py",
          "/usr/share/doc/virtio-forwarder/examples/relay-server-mode.xml"]
 
 
@@ -56,6 +61,74 @@ def accounts():
     if subprocess.run(["getent", "passwd", "libvirt-qemu"], stdout=subprocess.DEVNULL).returncode:
         sh("useradd", "--system", "--no-create-home", "libvirt-qemu")
         on_exit(sh, "userdel", "libvirt-qemu", ok=False)
+
+
+# The reference's shipped /etc/default/virtioforwarder (reference-behaviour.md 6).
+REFERENCE_DEFAULTS = """\
+VIRTIOFWD_CPU_MASK=1,2
+VIRTIOFWD_LOG_LEVEL=6
+VIRTIOFWD_IPC_PORT_CONTROL=y
+VIRTIOFWD_OVSDB_SOCK_PATH=
+VIRTIOFWD_JUMBO=y
+VIRTIOFWD_MRGBUF=y
+VIRTIOFWD_TSO=
+VIRTIOFWD_SOCKET_OWNER=
+VIRTIOFWD_SOCKET_GROUP=
+VIRTIOFWD_HUGETLBFS_MOUNT_POINT=/dev/hugepages
+VIRTIOFWD_STATIC_VFS=
+VIRTIOFWD_DYNAMIC_SOCKETS=
+VIRTIOFWD_CPU_NIC_SAME_NUMA=
+VIRTIOFWD_VFIO_VF_TOKEN=
+VIO4WD_CORE_SCHED_ENABLE=true
+VIO4WD_CORE_SCHED_SENSITIVITY=
+VIO4WD_CORE_SCHED_POLL_INTERVAL=
+VIO4WD_CORE_SCHED_LOG_LEVEL=6
+VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT=
+VIRTIOFWD_CPU_PINS=
+VIRTIOFWD_PID_DIR=/var/run
+VIRTIOFWD_ZMQ_CONFIG_EP=
+VIRTIOFWD_ZMQ_PORT_CONTROL_EP=ipc:///var/run/virtio-forwarder/port_control
+VIRTIOFWD_ZMQ_STATS_EP=ipc:///var/run/virtio-forwarder/stats
+VIRTIOFWD_ZMQ_CORE_SCHED_EP=ipc:///var/run/virtio-forwarder/core_sched
+VIRTIOFWD_SOCKET_DIR=/tmp/virtio-forwarder
+VIRTIOFWD_SOCKET_FNAME_PATTERN=
+VIRTIOFWD_BINARY=/usr/bin/virtio-forwarder
+VIRTIOFWD_MASTER_LCORE=
+VIRTIOFWD_VHOST_CLIENT=y
+VIRTIOFWD_ZERO_COPY=
+VIRTIOFWD_BIND_VFIO_PCI=
+"""
+
+
+def reference_standin(workdir):
+    """A package laid out as the reference's 2.x packages are: same name, its files, its
+    conffile. The programs are stubs: only the layout and the upgrade matter here."""
+    root = os.path.join(workdir, "ref")
+    for d in ("DEBIAN", "usr/bin", "usr/lib/virtio-forwarder", "etc/default",
+              "lib/systemd/system"):
+        os.makedirs(os.path.join(root, d))
+    files = {"usr/bin/virtio-forwarder": "#!/bin/sh\necho reference stub\n",
+             "etc/default/virtioforwarder": REFERENCE_DEFAULTS,
+             "lib/systemd/system/virtio-forwarder.service":
+                 "[Service]\nExecStart=/usr/lib/virtio-forwarder/vio4wd-start.sh\n",
+             "lib/systemd/system/vio4wd_core_scheduler.service": "[Service]\nExecStart=/bin/true\n"}
+    for tool in ("port_control", "stats", "config", "core_pinner", "core_scheduler",
+                 "monitor_load"):
+        files["usr/lib/virtio-forwarder/virtioforwarder_%s.py" % tool] = "#!/usr/bin/python3\n"
+    for script in ("vio4wd-pre-start.sh", "vio4wd-start.sh", "vio4wd-post-stop.sh"):
+        files["usr/lib/virtio-forwarder/" + script] = "#!/bin/sh\n"
+    files["DEBIAN/control"] = ("Package: virtio-forwarder\nVersion: 2.1.0-1\nArchitecture: amd64\n"
+                               "Maintainer: stand-in <x@y.invalid>\nDescription: stand-in of the "
+                               "reference's package\n")
+    files["DEBIAN/conffiles"] = CONF + "\n"
+    for name, text in files.items():
+        path = os.path.join(root, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, 0o755 if not name.startswith(("DEBIAN", "etc", "lib")) else 0o644)
+    deb = os.path.join(workdir, "virtio-forwarder_2.1.0-1_amd64.deb")
+    sh("dpkg-deb", "--root-owner-group", "--build", root, deb)
+    return deb
 
 
 def start_installed():
@@ -95,9 +168,30 @@ def main():
     check(re.search(r"/virtio-forwarder_[0-9.]+_amd64\.deb$", deb) is not None, "built " + deb)
 
     on_exit(purge)
-    r = subprocess.run(["dpkg", "-i", deb], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    # The reference's package first, its file tuned by the operator for this host: one worker
+    # CPU, and 02:08.0 a virtual device here.
+    ref = reference_standin(tmpdir("refpkg"))
+    r = subprocess.run(["dpkg", "-i", ref], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True)
-    check(r.returncode == 0, "dpkg -i " + os.path.basename(deb))
+    check(r.returncode == 0, "the reference's stand-in installed (2.1.0-1)")
+    tuned = REFERENCE_DEFAULTS.replace("VIRTIOFWD_CPU_MASK=1,2", "VIRTIOFWD_CPU_MASK=1") + \
+        "VIRTIOFWD_DEVICE_ALIASES=(02:08.0=net_null0,no-rx=1)\n"
+    with open(CONF, "w") as f:
+        f.write(tuned)
+
+    # Ours over it, as an upgrade: the operator's file stays (dpkg keeps a changed conffile).
+    r = subprocess.run(["dpkg", "-i", "--force-confold", deb], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(r.returncode == 0, "dpkg -i " + os.path.basename(deb) + " over it")
+    version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "virtio-forwarder"],
+                             stdout=subprocess.PIPE, text=True).stdout
+    check(version.startswith("1:") and subprocess.run(
+        ["dpkg", "--compare-versions", version, "gt", "2.1.0-1"]).returncode == 0,
+          "an upgrade: %s replaced 2.1.0-1" % version)
+    check(open(CONF).read() == tuned, "the operator's /etc/default/virtioforwarder is kept")
+    gone = [f for f in ("/usr/lib/virtio-forwarder/virtioforwarder_core_pinner.py",
+                        "/usr/lib/virtio-forwarder/vio4wd-start.sh") if os.path.lexists(f)]
+    check(gone == [], "the reference's own files went with its package (left: %s)" % gone)
     missing = [f for f in FILES if not os.path.lexists(f)]
     check(missing == [], "installed layout complete (missing: %s)" % missing)
     check(subprocess.run(["man", "-w", "virtioforwarder_stats"], stdout=subprocess.DEVNULL)
@@ -106,18 +200,11 @@ def main():
     check(os.path.islink(wants), "the unit is enabled on installation (Debian policy)")
     conffiles = open("/var/lib/dpkg/info/virtio-forwarder.conffiles").read().split()
     check(CONF in conffiles, "/etc/default/virtioforwarder is a conffile")
-    r = subprocess.run(["virtio-forwarder", "--check-config", CONF], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    check(r.returncode == 0, "the shipped default file checks: " + r.stdout.strip().splitlines()[-1])
-
-    # the operator tunes the file for this host: one worker CPU, 02:08.0 is a virtual device
-    with open(CONF) as f:
-        text = f.read()
-    text = re.sub(r"(?m)^VIRTIOFWD_CPU_MASK=.*$", "VIRTIOFWD_CPU_MASK=1", text)
-    text = re.sub(r"(?m)^VIRTIOFWD_DEVICE_ALIASES=.*$",
-                  "VIRTIOFWD_DEVICE_ALIASES=(02:08.0=net_null0,no-rx=1)", text)
-    with open(CONF, "w") as f:
-        f.write(text)
+    for path, what in ((CONF + ".dpkg-dist", "our shipped default file"),
+                       (CONF, "the operator's file from the reference")):
+        r = subprocess.run(["virtio-forwarder", "--check-config", path], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        check(r.returncode == 0, "%s checks: %s" % (what, r.stdout.strip().splitlines()[-1]))
     daemon = start_installed()
 
     check(shell("chown -R libvirt-qemu:kvm /tmp/virtio-forwarder/").returncode == 0, "chown")
@@ -127,6 +214,21 @@ def main():
     check(r.stdout == "relay_1.vf_to_vm.internal_state=DPDK_ADDED\n", "stats | grep DPDK_ADDED")
     check("1\t" in open("/var/lib/virtio-forwarder/relays").read(),
           "the relay added at run time is kept in /var/lib/virtio-forwarder/relays")
+    # An operator's own script, as written against the reference: its protobuf module from the
+    # tools' directory, a raw ZeroMQ request.
+    script = ("import sys, zmq; sys.path.insert(0, '%s')\n"
+              "from protobuf.virtioforwarder import virtioforwarder_pb2 as pb\n"
+              "s = zmq.Context().socket(zmq.REQ); s.setsockopt(zmq.RCVTIMEO, 5000)\n"
+              "s.connect('ipc:///var/run/virtio-forwarder/port_control')\n"
+              "s.send(pb.PortControlRequest(op=pb.PortControlRequest.QUERY_PCI, vhost_path="
+              "'/tmp/virtio-forwarder/virtio-forwarder1.sock').SerializeToString())\n"
+              "r = pb.PortControlResponse(); r.ParseFromString(s.recv())\n"
+              "print(pb.PortControlResponse.Status.Name(r.status), r.query_string)\n" % LIBEXEC)
+    r = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True, timeout=30)
+    check(r.returncode == 0 and r.stdout == "OK 0000:02:08.0\n",
+          "a script importing protobuf.virtioforwarder.virtioforwarder_pb2 from the tools' "
+          "directory talks to the daemon: " + r.stdout.strip())
     r = shell(LIBEXEC + "/virtioforwarder_port_control.py remove --virtio-id 1 --pci-addr 02:08.0")
     check(r.returncode == 0 and r.stdout == "status: OK\n", "remove: status: OK")
 

@@ -42,12 +42,18 @@ def main():
         skip("rpmbuild missing: run scripts/setup.sh")
     rpm = build("build-rpm.sh")
     deb = build("build-deb.sh")
-    in_rpm = files(["rpm", "-qlp", rpm], r"^(/.*)$")
+    # RPM distributions keep the tools in lib64, as the reference's packages do
+    in_rpm = {f.replace("/usr/lib64/virtio-forwarder", "/usr/lib/virtio-forwarder")
+              for f in files(["rpm", "-qlp", rpm], r"^(/.*)$")}
+    check(any(f.startswith("/usr/lib64/virtio-forwarder/")
+              for f in files(["rpm", "-qlp", rpm], r"^(/.*)$")),
+          "the .rpm's tools' directory is /usr/lib64/virtio-forwarder")
     in_deb = {f for f in files(["dpkg", "-c", deb], r" (\./\S+?)/?(?: -> .*)?$")
               if "." in os.path.basename(f) or f.startswith(("/usr/bin/", "/etc/default/"))}
     check(len(in_deb) >= 15 and in_deb <= in_rpm, "all %d files of the .deb are in the .rpm "
           "(missing: %s)" % (len(in_deb), sorted(in_deb - in_rpm)))
     check("/usr/lib/virtio-forwarder/virtioforwarder_stats.py" in in_rpm
+          and "/usr/lib/virtio-forwarder/protobuf/virtioforwarder/virtioforwarder_pb2.py" in in_rpm
           and "/etc/default/virtioforwarder" in in_rpm, "the .rpm carries the .py names and config")
     log("PASS")
 
