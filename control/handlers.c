@@ -480,6 +480,7 @@ ssize_t ctl_config_handle(const uint8_t *req, size_t len, uint8_t **out)
 	Virtioforwarder__RelayCPU cpus[RELAY_MAX], *ptrs[RELAY_MAX];
 	Virtioforwarder__ConfigRequest *rq = NULL;
 	unsigned int ids[RELAY_MAX], n = 0;
+	char features[160];
 	struct relay_snapshot s;
 	ssize_t ret;
 
@@ -494,8 +495,12 @@ ssize_t ctl_config_handle(const uint8_t *req, size_t len, uint8_t **out)
 	resp.status = VIRTIOFORWARDER__CONFIG_RESPONSE__STATUS__OK;
 	resp.daemon_version = "virtio-forwarder " VFWD_VERSION;
 	resp.dpdk_version = (char *)rte_version();
-	resp.features = "device-strings,device-aliases,telemetry,stats-json,stats-prometheus,"
-			"rolling-rates";
+	/* What this daemon does beyond the reference, and how many relays it can have. */
+	snprintf(features, sizeof(features),
+		 "device-strings,device-aliases,telemetry,stats-json,stats-prometheus,"
+		 "rolling-rates,ovsdb,ipc-file,relays=%u",
+		 relay_max());
+	resp.features = features;
 	for (unsigned int i = 0, k = relay_list(ids); i < k; i++) {
 		/* Live assignments: relays whose directions are on a worker now. */
 		if (relay_snapshot_get(ids[i], &s) ||

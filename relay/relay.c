@@ -308,7 +308,8 @@ static void slot_destroy(struct relay *r)
 
 /*
  * The socket directory, as the reference makes it: mode 0777 (less the umask) when missing,
- * then given to the sockets' owner and group; a path that is not a directory is refused.
+ * then given to the sockets' owner and group (an existing one too when -u/-g are given); a
+ * path that is not a directory is refused.
  */
 static int sock_dir_make(const struct relay_params *p)
 {
@@ -331,6 +332,10 @@ static int sock_dir_make(const struct relay_params *p)
 		RERR("socket directory %s exists and is not a directory", p->vhost_dir);
 		return -ENOTDIR;
 	}
+	/* -u/-g given: as the reference's pre-start script, not recursive. */
+	if (p->sock_dir_chown && chown(p->vhost_dir, p->sock_uid, p->sock_gid))
+		VLOG(WARNING, "cannot give socket directory %s to %d:%d: %s", p->vhost_dir,
+		     (int)p->sock_uid, (int)p->sock_gid, strerror(errno));
 	return 0;
 }
 

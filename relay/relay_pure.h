@@ -136,6 +136,7 @@ struct relay_params {
 	bool dynamic;	     /* no sockets at start: ADD_SOCK/REMOVE_SOCK make and take them */
 	uid_t sock_uid;	     /* (uid_t)-1: leave */
 	gid_t sock_gid;	     /* (gid_t)-1: leave */
+	bool sock_dir_chown; /* -u/-g given: the socket directory is theirs even if it exists */
 	bool jumbo;	     /* 9000 MTU on VFs */
 	unsigned int vf_mtu; /* 0: 1500 (9000 with jumbo); guest MTUs up to it applied */
 	bool mrgbuf;	     /* offer VIRTIO_NET_F_MRG_RXBUF */

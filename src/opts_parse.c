@@ -180,6 +180,8 @@ static int owners_resolve(struct vfwd_config *cfg, char *err, size_t errlen)
 			cfg->relay.sock_uid = (uid_t)v;
 		else
 			cfg->relay.sock_gid = (gid_t)v;
+		/* As the reference's pre-start script: a named owner gets the directory too. */
+		cfg->relay.sock_dir_chown |= cfg->owner_given[i];
 	}
 	return 0;
 }

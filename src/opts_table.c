@@ -5,7 +5,18 @@
  */
 #include <getopt.h>
 
+#include <rte_build_config.h> /* RTE_MAX_ETHPORTS only: the parser links no DPDK */
+
 #include "opts_int.h"
+
+/* Relays this build can have: 64, capped by the DPDK's ethdev ports (Debian 12's: 32). */
+#if RTE_MAX_ETHPORTS < RELAY_MAX
+#define RELAYS_HERE RTE_MAX_ETHPORTS
+#else
+#define RELAYS_HERE RELAY_MAX
+#endif
+#define STR_(x) #x
+#define STR(x)	STR_(x)
 
 /* clang-format off */
 const struct opt opts[] = {
@@ -47,7 +58,8 @@ const struct opt opts[] = {
 	 "pin relay R: first CPU serves VF->VM, second VM->VF (repeatable)",
 	 .env = "VIRTIOFWD_CPU_PINS", .list = true, .dflt = ""},
 	{"add-pci-vf", 'P', required_argument, "DEV=ID", set_static_vf,
-	 "relay ID over DEV: PCI address or DPDK device string (repeatable)",
+	 "relay ID over DEV: PCI address or DPDK device string (repeatable); ID below "
+	 STR(RELAYS_HERE) " (64 at most, capped by the DPDK's ethdev ports, RTE_MAX_ETHPORTS)",
 	 .env = "VIRTIOFWD_STATIC_VFS", .list = true, .dflt = ""},
 	{"enable-jumbo", 'J', no_argument, NULL, CFG_BOOL(relay.jumbo),
 	 .help = "jumbo frames: VF MTU 9000",

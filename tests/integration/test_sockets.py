@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, Guest, check, flat, log, require_env, run, wait_for
+from harness import BIN, Daemon, Guest, check, flat, log, require_env, run, wait_for
 
 RELAYS = 32  # Debian 12's DPDK: RTE_MAX_ETHPORTS
 
@@ -36,6 +36,11 @@ def server_mode():
           "%d sockets at start without a VF, none past the cap (%d found)" % (RELAYS, len(socks)))
     check("relays 0..31: the linked DPDK has 32 ethdev ports (RTE_MAX_ETHPORTS)" in d.log(),
           "the relay cap and its reason are logged at start")
+    r = d.tool("config")
+    check("relays=32" in r.stdout, "the config service says how many relays there can be")
+    r = subprocess.run([BIN, "--help"], stdout=subprocess.PIPE, text=True)
+    check("ID below 32 (64 at most, capped by the DPDK's ethdev ports, RTE_MAX_ETHPORTS)"
+          in r.stdout, "--help says the cap and why")
     idle = d.relay(5)
     check(idle["cpu_vf_to_vm"] == -1 and idle["cpu_vm_to_vf"] == -1,
           "a relay with neither VF nor guest is given to no worker")
@@ -131,6 +136,13 @@ def start_up():
           "socket directory created and given to nobody:nogroup")
     st = os.stat(d.sock(0))
     check(st.st_uid == pwd.getpwnam("nobody").pw_uid, "sockets given to nobody")
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
+    os.chown(d.sock_dir, 0, 0)
+    d.start()
+    st = os.stat(d.sock_dir)
+    check(st.st_uid == pwd.getpwnam("nobody").pw_uid,
+          "an existing socket directory is given to -u/-g too (the reference's pre-start)")
     rc, _ = d.stop()
     check(rc == 0, "daemon exits 0")
     d = Daemon("sockfile", [])
