@@ -47,8 +47,21 @@ def idle_daemon(name, extra):
     return d, guests
 
 
+def empty_sockets():
+    """Every relay id has its socket from the start (no -d): 32 sockets with neither VF nor
+    guest are given to no worker, so even with the idle policy off nothing spins."""
+    d = Daemon("idle-sockets", ["--idle-sleep-max-us", "0"], control=True).start()
+    check(len(os.listdir(d.sock_dir)) == 32, "32 sockets listening")
+    cpu = worker_cpu(d)
+    check(cpu < 0.05, "32 empty sockets, idle policy off: the worker used %.1f%% of a CPU"
+          % (cpu * 100))
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
+
+
 def main():
     require_env()
+    empty_sockets()
     d, guests = idle_daemon("idle-on", [])
     cpu_on = worker_cpu(d)
     load = float(flat(d.tool("stats", "--delay", "0").stdout)["worker_1.load_pct"])
