@@ -61,22 +61,25 @@ static void ipc_command(const struct ctl_ipcfile *w, const char *text)
 static void ipc_take(const struct ctl_ipcfile *w)
 {
 	char text[CMD_MAX + 1];
-	struct stat st;
+	struct stat st = {0};
 	ssize_t n = -1;
+	bool ours;
 	int fd;
 
 	fd = open(w->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (st.st_uid == 0 || st.st_uid == geteuid()))
+	ours = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	       (st.st_uid == 0 || st.st_uid == geteuid());
+	if (ours)
 		n = read(fd, text, CMD_MAX);
-	else
-		VLOG(WARNING, "%s: not a regular file of root's or ours (uid %u); removed unread",
-		     w->path, (unsigned int)st.st_uid);
 	close(fd);
+	/* Gone before anything is said of it: one command per file. */
 	if (unlink(w->path))
 		VLOG(WARNING, "%s: cannot remove it: %s", w->path, strerror(errno));
+	if (!ours)
+		VLOG(WARNING, "%s: not a regular file of root's or ours (uid %u); removed unread",
+		     w->path, (unsigned int)st.st_uid);
 	if (n <= 0)
 		return;
 	text[n] = '\0';

@@ -190,8 +190,12 @@ static int pins_check(const struct relay_params *p)
 
 static struct relay *slot_new(unsigned int id)
 {
-	struct relay *r = rte_zmalloc("relay", sizeof(*r), RTE_CACHE_LINE_SIZE);
+	/* Ordinary memory: 64 slots of ~10 kB need not take hugepages. */
+	struct relay *r =
+		aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sizeof(*r), RTE_CACHE_LINE_SIZE));
 
+	if (r)
+		memset(r, 0, sizeof(*r));
 	if (!r) {
 		RERR("relay %u: out of memory", id);
 		return NULL;
@@ -223,6 +227,8 @@ static int relay_sync(struct relay *r)
 		r->published = false;
 		return 0;
 	}
+	if (!r->vf_open)
+		ret = workers_drop_pool(); /* a guest first: what it sends is dropped */
 	for (int d = 0; d < 2 && !ret; d++)
 		ret = worker_attach(&r->dir[d], eng.params.pins[r->id].cpu[d]);
 	if (ret) {
@@ -302,7 +308,7 @@ static void slot_destroy(struct relay *r)
 	engine_lock();
 	eng.table[id] = NULL;
 	engine_unlock();
-	rte_free(r);
+	free(r);
 	ident_set(id, "", "");
 }
 

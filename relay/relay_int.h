@@ -190,6 +190,8 @@ unsigned int workers_load(struct relay_worker_load *out, unsigned int max);
 void workers_slow_grace(unsigned int us);
 /* Wait until every worker has finished the iteration it was in (rule 1: no engine lock). */
 void workers_synchronize(void);
+/* Make the pool frames of guests without a VF are taken into (once). Control thread. */
+int workers_drop_pool(void);
 
 /* VF glue (vf.c) */
 int vf_open(struct relay *r, const struct relay_params *p);

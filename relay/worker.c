@@ -39,9 +39,10 @@ struct worker {
 static struct worker *workers;
 static unsigned int nb_workers;
 static struct rte_rcu_qsbr *qsv;
-static struct rte_mempool *drop_pool; /* VM->VF frames of relays without a VF */
-static bool stopping;		      /* set once with release; workers read with acquire */
-static unsigned int grace_delay_us;   /* test hook; set before any relay exists */
+/* VM->VF frames of relays without a VF: made the first time one is published (control thread). */
+static struct rte_mempool *drop_pool;
+static bool stopping;		    /* set once with release; workers read with acquire */
+static unsigned int grace_delay_us; /* test hook; set before any relay exists */
 
 /* Single-writer counter update: a relaxed load and store, no locked instruction. */
 static inline void ctr_add(uint64_t *c, uint64_t v)
@@ -567,6 +568,21 @@ void worker_detach(struct relay_dir *d)
 	}
 }
 
+int workers_drop_pool(void)
+{
+	if (drop_pool)
+		return 0;
+	/* Frames are freed as soon as counted: a few bursts in flight, no per-lcore cache. */
+	drop_pool = rte_pktmbuf_pool_create("relay_drop", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					    (int)rte_socket_id());
+	if (!drop_pool) {
+		RERR("cannot create the pool for frames of guests without a VF: %s",
+		     rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int workers_start(const struct relay_params *p)
 {
 	size_t sz;
@@ -582,15 +598,6 @@ int workers_start(const struct relay_params *p)
 		goto out_free;
 	}
 	rte_rcu_qsbr_init(qsv, nb_workers);
-	/* Frames are freed as soon as counted: a few bursts per worker, one-mbuf frames or chains.
-	 */
-	drop_pool = rte_pktmbuf_pool_create("relay_drop", 511, RELAY_BURST, 0,
-					    RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (!drop_pool) {
-		VLOG(ERR, "cannot create the drop pool: %s", rte_strerror(rte_errno));
-		ret = -ENOMEM;
-		goto out_free;
-	}
 	__atomic_store_n(&stopping, false, __ATOMIC_RELEASE);
 	for (unsigned int i = 0, c = 0; i < nb_workers; i++, c++) {
 		workers[i].lcore = c = (unsigned int)cpuset_next(&p->workers, c);

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -88,10 +89,25 @@ int eal_args_build(const struct vfwd_config *cfg, const char *argv0, char **argv
 
 	if (cpuset_format(&cfg->relay.workers, workers, sizeof(workers)))
 		return -E2BIG;
-	snprintf(lcores, sizeof(lcores), "%u,%s", cfg->relay.main_lcore, workers);
 	ret |= arg_add(&a, argv0);
-	ret |= arg_add(&a, "-l");
-	ret |= arg_add(&a, lcores);
+	if (getenv("VFWD_TEST_WORKERS_ON_CPU")) {
+		/*
+		 * Test only: every worker lcore on that one CPU (--lcores 0@0,1@1,2@1), so that a
+		 * two-CPU test machine runs several workers. Not for production: they share a CPU.
+		 */
+		const char *cpu = getenv("VFWD_TEST_WORKERS_ON_CPU");
+		int n = snprintf(lcores, sizeof(lcores), "--lcores=%u@%u", cfg->relay.main_lcore,
+				 cfg->relay.main_lcore);
+
+		for (int c = cpuset_next(&cfg->relay.workers, 0); c >= 0 && n < (int)sizeof(lcores);
+		     c = cpuset_next(&cfg->relay.workers, (unsigned int)c + 1))
+			n += snprintf(lcores + n, sizeof(lcores) - (size_t)n, ",%d@%s", c, cpu);
+		ret |= arg_add(&a, lcores);
+	} else {
+		snprintf(lcores, sizeof(lcores), "%u,%s", cfg->relay.main_lcore, workers);
+		ret |= arg_add(&a, "-l");
+		ret |= arg_add(&a, lcores);
+	}
 	snprintf(tmp, sizeof(tmp), "%u", cfg->relay.main_lcore);
 	ret |= arg_add(&a, "--main-lcore");
 	ret |= arg_add(&a, tmp);

@@ -294,6 +294,7 @@ class Daemon:
         self.cpus = cpus
         self.huge_dir = huge_dir  # None: --no-huge
         self.env = dict(os.environ, **(env or {}))
+        self.wrap = []  # a command the daemon runs under (e.g. unshare), after timeout
         self.proc = None
         # ZeroMQ services on IPC endpoints of this daemon's own
         run = os.path.join(self.dir, "zmq")
@@ -316,7 +317,7 @@ class Daemon:
         readies = self.log().count("ready:") if os.path.exists(self.logfile) else 0
         self.log_fd = open(self.logfile, "ab")
         _logs.append(("daemon " + self.name, self.logfile))
-        self.proc = subprocess.Popen(["timeout", "-s", "KILL", "600"] + self.cmd(),
+        self.proc = subprocess.Popen(["timeout", "-s", "KILL", "600"] + self.wrap + self.cmd(),
                                      stdout=self.log_fd, stderr=subprocess.STDOUT,
                                      start_new_session=True, env=self.env)
         on_exit(self.kill)
@@ -396,8 +397,9 @@ class Daemon:
 class Guest:
     """dpdk-testpmd acting as a VM: virtio_user ports, optional pcap ports, one forwarding mode."""
 
-    def __init__(self, name, vdevs, fwd="io", extra=()):
+    def __init__(self, name, vdevs, fwd="io", extra=(), eal=()):
         self.name = name
+        self.eal = list(eal)  # EAL arguments (before "--"), e.g. log levels
         self.dir = tmpdir("g-" + name)
         self.prefix = "vfwd-g%s-%s" % (RUN_ID, name)
         self.vdevs = vdevs
@@ -413,7 +415,7 @@ class Guest:
                "--no-pci", "--no-huge", "-m", "512", "--file-prefix", self.prefix]
         for v in self.vdevs:
             cmd += ["--vdev", v]
-        cmd += ["--", "--forward-mode=" + self.fwd, "--total-num-mbufs=%d" % (2048 * nports),
+        cmd += self.eal + ["--", "--forward-mode=" + self.fwd, "--total-num-mbufs=%d" % (2048 * nports),
                 "-a", "--stats-period", "0", "--no-flush-rx"] + self.extra
         self.runs += 1
         self.logfile = os.path.join(self.dir, "testpmd-%d.log" % self.runs)

@@ -40,6 +40,8 @@ def main():
                control=True).start()
     pc, st, cf = (Client(d.ep[k]) for k in ("port_control", "stats", "config"))
     fds0 = len(os.listdir("/proc/%d/fd" % d.pid()))
+    time.sleep(0.3)
+    mbufs0 = d.relay(0)["mbufs_in_use"]  # relay 0 floods (net_null): its RX ring is full
 
     def pci(dom, bus, slot, fn):
         return pb.PciAddress(domain=dom, bus=bus, slot=slot, function=fn)
@@ -189,9 +191,10 @@ def main():
 
     fds1 = len(os.listdir("/proc/%d/fd" % d.pid()))
     check(fds1 <= fds0 + 2, "no fd leaked (%d before, %d after)" % (fds0, fds1))
-    r = d.relay(0)
-    check(r["mbufs_in_use"] < r["mbufs"] // 2, "no mbuf leaked (%d of %d in use)"
-          % (r["mbufs_in_use"], r["mbufs"]))
+    # in use moves by a worker's mempool cache (1.5 bursts) and a burst in hand, no more
+    now = d.relay(0)["mbufs_in_use"]
+    check(abs(now - mbufs0) <= 48 + 32, "no mbuf leaked (%d in use, %d before the bad input)"
+          % (now, mbufs0))
     rc, _ = d.stop()
     check(rc == 0, "daemon exits 0")
     log("PASS")

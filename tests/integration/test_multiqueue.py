@@ -2,8 +2,9 @@
 """Multiqueue with a testpmd guest of 8 queue pairs (virtio_user's most; e2e runs 32 in QEMU).
 
 VF->VM: frames of 256 flows (IPv4 UDP and TCP, IPv6 UDP, ARP) enter the VF stand-in and are
-spread by software RSS over the guest's 8 RX queues: every queue gets some, none is lost, and
-testpmd's per-queue counts add up to the relay's. VM->VF: testpmd sends on all 8 TX queues at
+spread by software RSS over the guest's 8 RX queues: every queue gets some, none is lost,
+testpmd's per-queue counts add up to the relay's, and every flow's frames arrive on one queue
+(testpmd's verbose output names the queue of each frame; flows differ by source MAC). VM->VF: testpmd sends on all 8 TX queues at
 once; every queue keeps moving (far beyond one ring's worth), so the relay drains them all, and
 the relay took exactly what testpmd says it sent.
 """
@@ -53,6 +54,20 @@ def stream_stats(out):
     return res
 
 
+def flow_queues(out):
+    """{source MAC: [queue of each frame]} from testpmd's verbose rxonly output."""
+    res, q = {}, None
+    for line in out.splitlines():
+        m = re.match(r"port 0/queue (\d+): received \d+ packets", line)
+        if m:
+            q = int(m.group(1))
+            continue
+        m = re.match(r"\s+src=([0-9A-Fa-f:]{17}) - dst=", line)
+        if m and q is not None:
+            res.setdefault(m.group(1).lower(), []).append(q)
+    return res
+
+
 def main():
     require_env()
     work = tmpdir("mq")
@@ -62,9 +77,12 @@ def main():
     # RX rings pre-fill QUEUES * RING mbufs: leave txonly plenty to send from.
     qargs = ["--rxq=%d" % QUEUES, "--txq=%d" % QUEUES, "--total-num-mbufs=16384"]
 
-    # VF->VM: software RSS over the guest RX queues.
+    # VF->VM: software RSS over the guest RX queues; testpmd names each frame's queue.
+    verbose = os.path.join(work, "verbose.cmds")
+    with open(verbose, "w") as f:
+        f.write("set verbose 1\n")
     g = Guest("mq-rx", ["virtio_user0,path=%s,queues=%d" % (d.sock(0), QUEUES)], fwd="rxonly",
-              extra=qargs).start()
+              extra=qargs + ["--cmdline-file=" + verbose]).start()
     d.wait_state(0, "DPDK_READY")
     wait_for(lambda: "spreads over %d queue(s)" % QUEUES in d.log(), 10,
              "all %d guest RX queues enabled" % QUEUES)
@@ -74,7 +92,9 @@ def main():
              "frames through the VF")
     time.sleep(0.3)
     r = d.relay(0)["vf_to_vm"]
-    per_q = stream_stats(g.stop())
+    out = g.stop()
+    per_q = stream_stats(out)
+    flows = flow_queues(out)
     log("VF->VM per guest RX queue: %s" % {q: v[0] for q, v in sorted(per_q.items())})
     used = [q for q, v in per_q.items() if v[0]]
     check(r["pkts_tx_to_vm"] == len(frames) and r["pkts_dropped_vm_queue_full"] == 0,
@@ -82,8 +102,10 @@ def main():
     check(sum(v[0] for v in per_q.values()) == len(frames),
           "the guest's per-queue counts add up to the %d frames sent" % len(frames))
     check(len(used) == QUEUES, "256 flows reached %d of %d guest RX queues" % (len(used), QUEUES))
-    check(all(per_q[q][0] % 2 == 0 for q in used),
-          "both frames of each flow landed on the same queue (even count on every queue)")
+    split = {mac: qs for mac, qs in flows.items() if len(set(qs)) != 1}
+    check(len(flows) == 256 and all(len(qs) == 2 for qs in flows.values()) and not split,
+          "each of the 256 flows' 2 frames arrived on one queue (%d flows seen, split: %s)"
+          % (len(flows), dict(list(split.items())[:3])))
 
     # VM->VF: every guest TX queue drained.
     before = d.relay(1)["vm_to_vf"]["pkts_rx_from_vm"]

@@ -13,7 +13,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import BUILD, BIN, Daemon, check, log, require_env, run, tmpdir
+from harness import BUILD, BIN, Daemon, Guest, check, log, require_env, run, tmpdir
 
 SRC = os.environ.get("VFWD_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 
@@ -85,8 +85,17 @@ def main():
     t0 = time.time()
     lst.pump(3.5)
     check(lst.count("WATCHDOG=1", t0) >= 2, "%d WATCHDOG=1 pings in 3.5 s" % lst.count("WATCHDOG=1", t0))
-    statuses = [m for _, m in lst.msgs if "STATUS=" in m]
-    check(len(statuses) >= 3, "STATUS= kept current (%d updates)" % len(statuses))
+    # STATUS follows the relays: a VF added, a guest connecting and leaving.
+    check(d.tool("port_control", "add", "--virtio-id", "1", "--pci-addr", "net_null1,no-rx=1")
+          .returncode == 0, "relay 1 added")
+    m = lst.pump(3, until=lambda m: "STATUS=2 relays, 0 VMs connected" in m)
+    check(m is not None, "STATUS follows a relay being added: 2 relays")
+    guest = Guest("notify", ["virtio_user0,path=%s" % d.sock(0)], fwd="rxonly").start()
+    m = lst.pump(5, until=lambda m: "STATUS=2 relays, 1 VM connected" in m)
+    check(m is not None, "STATUS follows a guest connecting: 1 VM connected")
+    guest.stop()
+    m = lst.pump(5, until=lambda m: "STATUS=2 relays, 0 VMs connected" in m)
+    check(m is not None, "and its leaving: 0 VMs connected")
 
     os.kill(d.pid(), signal.SIGUSR2)  # test hook: the worker stops making progress
     lst.pump(1.5)  # let pings sent before the stall was noticed arrive (stamped on receipt)

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Several workers: -C 1,2 (test only: both worker lcores on CPU 1 through VFWD_TEST_WORKERS_ON_CPU,
+an explicit EAL lcore mapping, since these machines have two CPUs). Directions pinned with -c go
+where they are pinned, the others to the less loaded worker; guests carry traffic on relays
+served by both workers; a relay's VF comes and goes under traffic, a guest is SIGKILLed and comes
+back; both workers keep moving frames; with the VFs removed, every frame is accounted for.
+"""
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Daemon, Guest, check, flat, log, require_env, run, wait_for
+
+DEVS = {0: "net_null0,size=64", 1: "net_null1,size=64", 2: "net_null2,size=64",
+        3: "net_null3,size=64"}
+
+
+def identity(d, rid):
+    c = d.relay(rid)
+    for name, x, src, dst in (("VF->VM", c["vf_to_vm"], "vf", "vm"),
+                              ("VM->VF", c["vm_to_vf"], "vm", "vf")):
+        rx = x["pkts_rx_from_" + src]
+        out = (x["pkts_tx_to_" + dst] + x["pkts_dropped_%s_queue_full" % dst]
+               + x["pkts_dropped_%s_not_connected" % dst] + x["pkts_dropped_oversize"])
+        check(rx == out, "relay %d %s: %d received = %d sent + dropped" % (rid, name, rx, out))
+
+
+def main():
+    require_env()
+    # relay 0: VF->VM on worker 1, VM->VF on worker 2; relay 1: both on worker 2
+    d = Daemon("workers", ["-P", DEVS[0] + "=0", "-P", DEVS[1] + "=1", "-c", "0:1,2;1:2"],
+               cpus="1,2", control=True, env={"VFWD_TEST_WORKERS_ON_CPU": "1"}).start()
+    cpus = {i: (d.relay(i)["cpu_vf_to_vm"], d.relay(i)["cpu_vm_to_vf"]) for i in (0, 1)}
+    check(cpus[0] == (1, 2) and cpus[1] == (2, 2), "pinned as -c says: %s" % cpus)
+    for i in (2, 3):
+        check(d.tool("port_control", "add", "--virtio-id", str(i), "--pci-addr", DEVS[i])
+              .returncode == 0, "relay %d added" % i)
+    # worker 2 served 3 directions, worker 1 one: the next two go to worker 1, then spread
+    got = [(d.relay(i)["cpu_vf_to_vm"], d.relay(i)["cpu_vm_to_vf"]) for i in (2, 3)]
+    check(got[0] == (1, 1), "unpinned relay 2 goes to the less loaded worker 1: %s" % (got[0],))
+    check(sorted(got[1]) == [1, 2], "relay 3 spread over both workers: %s" % (got[1],))
+
+    guests = {i: Guest("w%d" % i, ["virtio_user0,path=%s" % d.sock(i)], fwd="macswap").start()
+              for i in (0, 2, 3)}
+    for i in guests:
+        d.wait_state(i, "DPDK_READY")
+
+    def moving():
+        a = {i: d.relay(i) for i in guests}
+        time.sleep(0.5)
+        b = {i: d.relay(i) for i in guests}
+        return all(b[i][k]["pkts_tx_to_" + t] > a[i][k]["pkts_tx_to_" + t]
+                   for i in guests for k, t in (("vf_to_vm", "vm"), ("vm_to_vf", "vf")))
+    check(moving(), "traffic both ways on relays 0, 2, 3")
+    s = flat(d.tool("stats", "--delay", "500").stdout)
+    check(float(s["worker_1.load_pct"]) > 1 and float(s["worker_2.load_pct"]) > 1,
+          "both workers busy: %s%% and %s%%" % (s["worker_1.load_pct"], s["worker_2.load_pct"]))
+
+    # churn: relay 3's VF removed and added back under traffic, its guest staying connected
+    vid, failed = d.relay(3)["vid"], []
+    for k in range(10):
+        for op in ("remove", "add"):
+            r = d.tool("port_control", op, "--virtio-id", "3", "--pci-addr", DEVS[3])
+            if r.returncode:
+                failed.append("%d %s: %s" % (k, op, r.stderr.strip()))
+    check(failed == [], "10 removes and adds of relay 3's VF under traffic (failed: %s)" % failed)
+    d.wait_state(3, "DPDK_READY")
+    check(d.relay(3)["vid"] == vid, "relay 3's guest stayed connected through 10 VF changes")
+
+    # a guest killed without a word, and back
+    guests[2].kill(signal.SIGKILL)
+    guests[2].stop()
+    wait_for(lambda: d.relay(2)["vm_state"] == "VIRTIO_UNINIT", 10, "guest 2 gone")
+    guests[2].start()
+    d.wait_state(2, "DPDK_READY")
+    check(moving(), "after the churn and the kill, traffic both ways on relays 0, 2, 3")
+    check(d.proc.poll() is None, "the daemon lived through it")
+
+    for g in guests.values():
+        g.stop()
+    for i in range(4):
+        check(d.tool("port_control", "remove", "--virtio-id", str(i), "--pci-addr", DEVS[i])
+              .returncode == 0, "relay %d's VF removed" % i)
+        identity(d, i)
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
+    log("PASS")
+
+
+if __name__ == "__main__":
+    run(main)
