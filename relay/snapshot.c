@@ -105,12 +105,17 @@ int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
 
 void relay_log_all(void)
 {
-	unsigned int ids[RELAY_MAX], n = relay_list(ids);
+	unsigned int ids[RELAY_MAX], n = relay_list(ids), busy = 0;
 	struct relay_snapshot s;
 
-	VLOG(NOTICE, "%u relay(s)", n);
+	for (unsigned int i = 0; i < n; i++)
+		busy += relay_snapshot_get(ids[i], &s) == 0 &&
+			(s.vf_side != RELAY_SIDE_NONE || s.vm_side != RELAY_SIDE_NONE);
+	VLOG(NOTICE, "%u relay(s) with a VF or a guest, of %u sockets", busy, n);
 	for (unsigned int i = 0; i < n; i++) {
-		if (relay_snapshot_get(ids[i], &s))
+		/* The idle sockets of every relay id say nothing worth a line each. */
+		if (relay_snapshot_get(ids[i], &s) ||
+		    (s.vf_side == RELAY_SIDE_NONE && s.vm_side == RELAY_SIDE_NONE))
 			continue;
 		for (int d = 0; d < 2; d++) {
 			const struct relay_counters *c = &s.c[d];

@@ -1,8 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Runs last: the suite left no process, netns, veth, DPDK runtime dir or temporary directory.
+# check_leftovers.sh snapshot FILE: record the host's hugepages, users, groups and hugetlbfs
+# mounts (the suite's first test).
+# check_leftovers.sh FILE: runs last: the suite left no process, netns, veth, DPDK runtime dir
+# or temporary directory, and the host's hugepages, users, groups and mounts are as recorded.
+host_state() {
+	echo "nr_hugepages $(cat /proc/sys/vm/nr_hugepages)"
+	getent passwd | cut -d: -f1 | sort | sed 's/^/user /'
+	getent group | cut -d: -f1 | sort | sed 's/^/group /'
+	awk '$3 == "hugetlbfs" { print "hugetlbfs " $2 }' /proc/mounts | sort
+}
+if [ "${1:-}" = snapshot ]; then
+	host_state >"$2"
+	echo "host state recorded in $2: $(grep -c . "$2") lines"
+	exit 0
+fi
 left=0
 report() { echo "LEFTOVER: $*"; left=1; }
+if [ -r "${1:-}" ]; then
+	diff <(cat "$1") <(host_state) | grep '^[<>]' | while read -r line; do
+		echo "LEFTOVER: host state changed: $line"
+	done | grep . && left=1
+else
+	report "no host state recorded (${1:-none}): aa_host_state runs first in the suite"
+fi
 pgrep -x virtio-forwarde >/dev/null && report "virtio-forwarder process(es): $(pgrep -x virtio-forwarde)"
 pgrep -f 'dpdk-testpmd.*vfwd-g' >/dev/null && report "testpmd guest(s): $(pgrep -f 'dpdk-testpmd.*vfwd-g')"
 pgrep -f "qemu-system-x86_64.*vfwd" >/dev/null && report "qemu guest(s): $(pgrep -f "qemu-system-x86_64.*vfwd")"

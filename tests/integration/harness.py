@@ -369,6 +369,24 @@ class Daemon:
         states = self.telemetry("/virtio_forwarder/relays")["/virtio_forwarder/relays"]
         return sorted(int(k) for k, v in states.items() if v != "DPDK_UNINIT")
 
+    def accounted(self, rid, what=""):
+        """With relay @rid's counters still (no VF), every frame and byte it received is sent
+        or counted as dropped, both directions; checked, with @what in the messages."""
+        r = self.relay(rid)
+        for name, c, src, dst in (("VF->VM", r["vf_to_vm"], "vf", "vm"),
+                                  ("VM->VF", r["vm_to_vf"], "vm", "vf")):
+            for unit in ("pkts", "bytes"):
+                rx = c["%s_rx_from_%s" % (unit, src)]
+                if unit == "pkts":
+                    out = (c["pkts_tx_to_" + dst] + c["pkts_dropped_%s_queue_full" % dst]
+                           + c["pkts_dropped_%s_not_connected" % dst] + c["pkts_dropped_oversize"])
+                else:
+                    out = (c["bytes_tx_to_" + dst] + c["bytes_dropped_queue_full"]
+                           + c["bytes_dropped_not_connected"] + c["bytes_dropped_oversize"])
+                check(rx == out, "%srelay %d %s %s: %d received = %d sent + dropped"
+                      % (what, rid, name, unit, rx, out))
+        return r
+
     def relay(self, rid):
         return self.telemetry("/virtio_forwarder/relay,%d" % rid)["/virtio_forwarder/relay"]
 

@@ -40,7 +40,7 @@ def main():
     check(r.returncode != 0 and "is not a hugetlbfs mount: mount -t hugetlbfs nodev " + mnt
           in r.stdout, "not a hugetlbfs: " + r.stdout.strip())
     sh("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "nodev", mnt)
-    on_exit(sh, "umount", mnt, ok=False)
+    on_exit(sh, "umount", "-l", mnt, ok=False)  # lazy: a killed daemon may still hold it
 
     # too few pages for 64 static relays: how much, where, how to reserve it. The shortage is
     # made here, whatever the host has: every page not in use by others given back but one.

@@ -50,7 +50,7 @@ def hugepages():
     if " /dev/hugepages " not in open("/proc/mounts").read():
         os.makedirs("/dev/hugepages", exist_ok=True)
         sh("mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages")
-        on_exit(sh, "umount", "/dev/hugepages", ok=False)
+        on_exit(sh, "umount", "-l", "/dev/hugepages", ok=False)
 
 
 def accounts():
