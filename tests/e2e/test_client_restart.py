@@ -66,13 +66,18 @@ def main():
     rtt = re.findall(r"seq=(\d+) ttl=\d+ time=([0-9.]+) ms", vm.serial())
     log("round trips around the gaps: %s" % ", ".join(
         "%s:%s" % (q, t) for q, t in rtt if int(q) in near))
+    # The daemon dials the guest's socket as it starts and restores the relay from the state
+    # dir before it says ready: pings resume in about 0.3 s (measured 0.30 and 0.35 s), the
+    # guest's 0.1 s ping interval and its first round trip; 1 s leaves room for a slow box.
     for (sig, t) in zip(("SIGTERM", "SIGKILL"), back):
-        check(t < 2.0, "%s: pings resumed %.2f s after the daemon was back" % (sig, t))
+        check(t < 1.0, "%s: pings resumed %.2f s after the daemon was back" % (sig, t))
     lost = sum(n for _, n in g)
     # Two outages. Requests the guest queued in its TX ring while the daemon was away are
     # relayed once it is back and answered late (round trips of 0.4 to 1.0 s logged above),
-    # which can split one outage into two gaps: up to two gaps per outage.
-    check(len(g) <= 4 and lost * INTERVAL < 8, "%d pings lost in %d gaps (%.1f s of %d s)"
+    # which can split one outage into two gaps: up to two gaps per outage. What is lost is at
+    # most what the guest sent while no daemon ran (0.5 s asleep here plus a start-up) beyond
+    # what its ring holds: measured 0.8 s for both outages; 1 s each at most.
+    check(len(g) <= 4 and lost * INTERVAL <= 2.0, "%d pings lost in %d gaps (%.1f s of %d s)"
           % (lost, len(g), lost * INTERVAL, COUNT * INTERVAL))
     rc, _ = d.stop()
     check(rc == 0, "daemon exits 0")

@@ -128,7 +128,10 @@ def migrate(label, sw, d1, d2, ports, guest_dir, packed=False, queues=1, announc
           "%s: guest B carries on A's ping sequence (A up to seq %d, B from seq %d)"
           % (name, max(a.replies()), min(b.replies())))
     check(fdb_port(sw) == ports[1], "%s: the bridge learnt the MAC on daemon 2's port" % name)
-    check(lost <= 10, "%s: %d of %d pings lost" % (name, lost, COUNT))
+    # The relay loses nothing on a switch-over (0 measured in every variant). A ping sent in the
+    # very milliseconds QEMU's downtime lasts (4 to 17 ms measured) may be the guest's to lose:
+    # one at most; more would be the relay's.
+    check(lost <= 1, "%s: %d of %d pings lost" % (name, lost, COUNT))
     if rarp:
         frames = [f for f in rarp.stop() if f[6:12] == bytes.fromhex(MAC.replace(":", ""))]
         check(len(frames) >= 1 and "VHOST_USER_SEND_RARP" in d2.log(),
