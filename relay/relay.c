@@ -280,6 +280,17 @@ static int slot_sock_open(struct relay *r, const char *path)
 	return ret;
 }
 
+/* The relay has no VF (any more): forget its names, publish again for a guest that stays. */
+static void vf_forget(struct relay *r)
+{
+	engine_lock();
+	r->nb_members = 0;
+	r->dev[0] = r->devargs[0] = r->bond_name[0] = '\0';
+	memset(r->member, 0, sizeof(r->member));
+	engine_unlock();
+	relay_sync(r);
+}
+
 /* Take the VF away: unpublish, close, publish again for a guest that stays. */
 static void vf_detach(struct relay *r)
 {
@@ -287,12 +298,7 @@ static void vf_detach(struct relay *r)
 	relay_unpublish(r);
 	vf_close(r);
 	relay_apply(r, &r->vf_side, RELAY_EV_GONE);
-	engine_lock();
-	r->nb_members = 0;
-	r->dev[0] = r->devargs[0] = r->bond_name[0] = '\0';
-	memset(r->member, 0, sizeof(r->member));
-	engine_unlock();
-	relay_sync(r);
+	vf_forget(r);
 }
 
 /* Close the socket and the VF and forget the slot; no worker sees it afterwards. */
@@ -527,12 +533,7 @@ static int vf_attach(struct relay *r, const char *const *devs, unsigned int n, u
 	engine_unlock();
 	ret = vf_open(r, &eng.params);
 	if (ret) {
-		engine_lock();
-		r->nb_members = 0;
-		r->dev[0] = r->devargs[0] = r->bond_name[0] = '\0';
-		memset(r->member, 0, sizeof(r->member));
-		engine_unlock();
-		relay_sync(r);
+		vf_forget(r);
 		return ret;
 	}
 	relay_apply(r, &r->vf_side, RELAY_EV_UP);
