@@ -228,7 +228,7 @@ static int relay_sync(struct relay *r)
 		return 0;
 	}
 	if (!r->vf_open)
-		ret = workers_drop_pool(); /* a guest first: what it sends is dropped */
+		ret = dir_drop_pool(); /* a guest first: what it sends is dropped */
 	for (int d = 0; d < 2 && !ret; d++)
 		ret = worker_attach(&r->dir[d], eng.params.pins[r->id].cpu[d]);
 	if (ret) {
@@ -417,101 +417,6 @@ void relay_engine_stop(void)
 	eng.started = false;
 }
 
-/* Requested names compare in their normalised form (PCI addresses in any spelling). */
-static void dev_normalize(const char *dev, char *out, size_t len)
-{
-	if (!relay_pci_normalize(dev, out, len))
-		snprintf(out, len, "%s", dev);
-}
-
-/* The relay already using @dev (normalised), or NULL. */
-static const struct relay *dev_owner(const char *dev)
-{
-	for (unsigned int i = 0; i < RELAY_MAX; i++) {
-		const struct relay *r = eng.table[i];
-
-		for (unsigned int m = 0; r && m < r->nb_members; m++)
-			if (!strcmp(r->member[m].dev, dev))
-				return r;
-	}
-	return NULL;
-}
-
-/* Checks before anything is created: id, device list, bond parameters, ownership. */
-static int add_check(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
-		     const char *name)
-{
-	char norm[RELAY_BOND_MAX][RELAY_DEV_LEN];
-	const struct relay *owner;
-
-	if (!eng.started)
-		return -ENODEV;
-	if (id >= relay_max()) {
-		RERR("relay id %u out of range 0..%u (the linked DPDK has %u ethdev ports: "
-		     "RTE_MAX_ETHPORTS)",
-		     id, relay_max() - 1, RTE_MAX_ETHPORTS);
-		return -ERANGE;
-	}
-	if (n == 0 || n > RELAY_BOND_MAX || mode > 6) {
-		RERR("relay %u: %u devices, bond mode %u (1..%d devices, mode 0..6)", id, n, mode,
-		     RELAY_BOND_MAX);
-		return -EINVAL;
-	}
-	if (name && (strlen(name) > 16 ||
-		     strspn(name, "abcdefghijklmnopqrstuvwxyz"
-				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name))) {
-		RERR("relay %u: bond name '%s' is not 1..16 letters, digits or '_'", id, name);
-		return -EINVAL;
-	}
-	if (eng.table[id] && eng.table[id]->vf_open) {
-		RERR("relay %u already has VF %s", id, eng.table[id]->dev);
-		return -EEXIST;
-	}
-	for (unsigned int m = 0; m < n; m++) {
-		if (!devs[m] || !*devs[m] || strlen(devs[m]) >= RELAY_DEV_LEN) {
-			RERR("relay %u: device missing or longer than %u bytes", id,
-			     RELAY_DEV_LEN - 1);
-			return -EINVAL;
-		}
-		dev_normalize(devs[m], norm[m], sizeof(norm[m]));
-		for (unsigned int k = 0; k < m; k++)
-			if (!strcmp(norm[k], norm[m])) {
-				RERR("relay %u: device %s given twice", id, devs[m]);
-				return -EINVAL;
-			}
-		owner = dev_owner(norm[m]);
-		if (owner) {
-			RERR("relay %u: device %s already belongs to another relay (%u)", id,
-			     devs[m], owner->id);
-			return -EBUSY;
-		}
-	}
-	return 0;
-}
-
-/* A socket path given with ADD_SOCK: absolute, not another relay's, not a second one for @id. */
-static int path_check(unsigned int id, const char *path)
-{
-	const struct relay *r = eng.table[id];
-	int other;
-
-	if (path[0] != '/' || strlen(path) >= sizeof(r->path)) {
-		RERR("relay %u: socket path '%s' is not an absolute path under %zu bytes", id, path,
-		     sizeof(r->path));
-		return -EINVAL;
-	}
-	other = relay_find_by_path(path);
-	if (other >= 0 && (unsigned int)other != id) {
-		RERR("relay %u: socket %s is already used by relay %d", id, path, other);
-		return -EBUSY;
-	}
-	if (r && r->sock_open && strcmp(r->path, path)) {
-		RERR("relay %u already has socket %s", id, r->path);
-		return -EBUSY;
-	}
-	return 0;
-}
-
 /* Open @r's VF over @devs and publish; on error the relay is as before. */
 static int vf_attach(struct relay *r, const char *const *devs, unsigned int n, unsigned int mode,
 		     const char *name)
@@ -524,7 +429,7 @@ static int vf_attach(struct relay *r, const char *const *devs, unsigned int n, u
 	r->nb_members = n;
 	r->bond_mode = mode;
 	for (unsigned int m = 0; m < n; m++)
-		dev_normalize(devs[m], r->member[m].dev, sizeof(r->member[m].dev));
+		relay_dev_normalize(devs[m], r->member[m].dev, sizeof(r->member[m].dev));
 	snprintf(r->bond_name, sizeof(r->bond_name), "%s", n > 1 && name ? name : "");
 	/* Reported as requested (the reference compares and prints request strings). */
 	snprintf(r->dev, sizeof(r->dev), "%s", n > 1 ? r->member[0].dev : devs[0]);
@@ -575,10 +480,12 @@ int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsig
 
 	last_error[0] = '\0';
 	relay_step(RELAY_STEP_CHECK);
-	ret = add_check(id, devs, n, mode, name);
+	if (!eng.started)
+		return -ENODEV;
+	ret = relay_add_check(id, devs, n, mode, name);
 	if (ret)
 		return ret;
-	if (path && (ret = path_check(id, path)))
+	if (path && (ret = relay_path_check(id, path)))
 		return ret;
 	r = eng.table[id];
 	if (!r) {

@@ -79,10 +79,17 @@ struct relay {
 	uint32_t nr_vring; /* vrings of the connected guest */
 	/* VF link and MTU: written by the control thread, read by workers (relaxed). */
 	bool link_up;
-	uint32_t link_speed;	  /* control thread */
-	uint32_t max_frame;	  /* longest frame the VF takes: MTU + L2 header, VLAN tag */
-	uint16_t vf_mtu;	  /* VF MTU now */
-	uint16_t mtu_cap;	  /* most the VF's buffers hold (control thread) */
+	uint32_t link_speed; /* control thread */
+	uint32_t max_frame;  /* longest frame the VF takes: MTU + L2 header, VLAN tag */
+	uint16_t vf_mtu;     /* VF MTU now */
+	uint16_t mtu_cap;    /* most the VF's buffers hold (control thread) */
+	/*
+	 * -T: offloads asked of the VF. tso_hw: it segments TSO frames itself (else those longer
+	 * than its MTU are dropped as oversize); tx_prepare: frames with offload flags go
+	 * through rte_eth_tx_prepare first. Set with the VF, while unpublished.
+	 */
+	bool tso_hw;
+	bool tx_prepare;
 	uint16_t mtu_base;	  /* configured MTU, restored when a guest without one connects */
 	uint16_t guest_mtu;	  /* guest's NET_MTU, 0: none (vhost thread writes) */
 	uint32_t guest_max_frame; /* longest frame for the guest by its MTU, 0: no limit */
@@ -155,6 +162,12 @@ void relay_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The step relay_add*() is in, kept for relay_last_step(). */
 void relay_step(enum relay_step s);
 
+/* checks before relay_add*() creates anything (checks.c); control thread, -errno + RERR */
+void relay_dev_normalize(const char *dev, char *out, size_t len);
+int relay_add_check(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
+		    const char *name);
+int relay_path_check(unsigned int id, const char *path);
+
 /* engine (relay.c) */
 const struct relay_params *engine_params(void);
 /* The engine lock (rules above): never recursive, never under vring locks. */
@@ -190,8 +203,20 @@ unsigned int workers_load(struct relay_worker_load *out, unsigned int max);
 void workers_slow_grace(unsigned int us);
 /* Wait until every worker has finished the iteration it was in (rule 1: no engine lock). */
 void workers_synchronize(void);
-/* Make the pool frames of guests without a VF are taken into (once). Control thread. */
-int workers_drop_pool(void);
+
+/* the data path (datapath.c) */
+/* One pass over @d: the frames it took in. Its worker only. */
+unsigned int dir_poll(struct relay_dir *d);
+/* Drop, as not connected, what @d held for the VF. Only once no worker sees @d. */
+void dir_drop_held(struct relay_dir *d);
+/* Make the pool frames of guests without a VF are taken into (once); free it. Control thread. */
+int dir_drop_pool(void);
+void dir_drop_pool_free(void);
+/* Single-writer counter update: a relaxed load and store, no locked instruction. */
+static inline void ctr_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
 
 /* VF glue (vf.c) */
 int vf_open(struct relay *r, const struct relay_params *p);

@@ -21,17 +21,23 @@
 static void vf_frame_limit(struct relay *r);
 static void link_read(struct relay *r, bool announce);
 
+/* mbufs one 64 kB TSO frame from a guest takes, chained in default-size buffers. */
+#define TSO_CHAIN (UINT16_MAX / RTE_MBUF_DEFAULT_DATAROOM + 1)
+
 /*
  * mbufs a relay can hold at once: a full VF RX ring, a full VF TX ring (frames
  * dequeued from the guest awaiting transmit), one burst in hand per direction,
- * and what per-lcore mempool caches may keep (up to 1.5 x cache size each).
+ * and what per-lcore mempool caches may keep (up to 1.5 x cache size each); with TSO
+ * (-T) a burst in hand and one held may be chains of TSO_CHAIN each.
  * Rounded up to 2^n - 1, the size a mempool ring stores best.
  */
-static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd)
+static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso)
 {
 	unsigned int n =
 		nb_rxd + nb_txd + 2 * RELAY_BURST + rte_lcore_count() * VF_POOL_CACHE * 3 / 2;
 
+	if (tso)
+		n += 2 * RELAY_BURST * TSO_CHAIN;
 	return rte_align32pow2(n + 1) - 1;
 }
 
@@ -166,14 +172,21 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 			     "relay %u: VF MTU %u asked but %s supports %u to %u; using %u", r->id,
 			     want, r->name, info->min_mtu, RTE_MIN(info->max_mtu, frame_mtu), mtu);
 	}
-	/* Frames from the guest longer than one mbuf arrive chained. */
-	if (r->mtu_cap > RTE_ETHER_MTU)
+	/* Frames from the guest longer than one mbuf arrive chained (TSO frames always). */
+	if (r->mtu_cap > RTE_ETHER_MTU || p->tso)
 		conf->txmode.offloads |= info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (p->tso)
 		conf->txmode.offloads |=
 			info->tx_offload_capa &
 			(RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
 			 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	r->tso_hw = conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	r->tx_prepare = p->tso;
+	if (p->tso && !r->tso_hw)
+		VLOG(WARNING,
+		     "relay %u: %s cannot segment TSO frames (-T): those from the guest longer "
+		     "than its MTU are dropped, counted as oversize",
+		     r->id, r->name);
 }
 
 static int vf_setup(struct relay *r, const struct relay_params *p)
@@ -201,8 +214,8 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	if (ret)
 		goto out_err;
 	snprintf(pname, sizeof(pname), "relay%u", r->id);
-	r->pool = rte_pktmbuf_pool_create(pname, pool_size(nb_rxd, nb_txd), VF_POOL_CACHE, 0,
-					  (uint16_t)data_room, r->socket_id);
+	r->pool = rte_pktmbuf_pool_create(pname, pool_size(nb_rxd, nb_txd, p->tso), VF_POOL_CACHE,
+					  0, (uint16_t)data_room, r->socket_id);
 	what = "create mbuf pool";
 	relay_step(RELAY_STEP_POOL);
 	if (!r->pool) {
@@ -210,7 +223,7 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 		goto out_err;
 	}
 	VLOG(DEBUG, "relay %u: pool of %u mbufs (%u bytes data room)", r->id,
-	     pool_size(nb_rxd, nb_txd), data_room);
+	     pool_size(nb_rxd, nb_txd, p->tso), data_room);
 	what = "set up rx queue";
 	relay_step(RELAY_STEP_RXQ);
 	ret = rte_eth_rx_queue_setup(r->port, 0, nb_rxd, (unsigned int)r->socket_id, NULL, r->pool);

@@ -206,7 +206,12 @@ static uint64_t features_disabled(const struct relay_params *p)
 
 int vhost_open(struct relay *r, const struct relay_params *p)
 {
-	uint64_t flags = RTE_VHOST_USER_NET_COMPLIANT_OL_FLAGS;
+	/*
+	 * rte_vhost's legacy offload flags: a frame the guest wants segmented or checksummed
+	 * comes out with the TX flags (TCP_SEG, segment size, header lengths) the VF acts on; the
+	 * "compliant" ones would mark it as received with LRO, for the relay to translate.
+	 */
+	uint64_t flags = 0;
 	const char *what;
 	int ret;
 
