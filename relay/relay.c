@@ -241,6 +241,18 @@ static int relay_sync(struct relay *r)
 	return 0;
 }
 
+void relay_pause(struct relay *r)
+{
+	for (int d = 0; d < 2; d++)
+		worker_unpublish(&r->dir[d]);
+	r->published = false;
+}
+
+int relay_resume(struct relay *r)
+{
+	return relay_sync(r);
+}
+
 static void relay_unpublish(struct relay *r)
 {
 	for (int d = 0; d < 2; d++)

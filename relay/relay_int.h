@@ -181,6 +181,12 @@ void engine_vring_locked(bool in);
 struct relay *engine_relay(unsigned int id);
 /* Relay whose socket is @path, or NULL. Caller holds the engine lock. */
 struct relay *engine_find_by_path(const char *path);
+/*
+ * Take @r's directions from the workers, keeping what they held, and give them back: the VF
+ * is the control thread's alone in between (its MTU changed on a stopped port). Control thread.
+ */
+void relay_pause(struct relay *r);
+int relay_resume(struct relay *r);
 /* Move side @side (&r->vf_side or &r->vm_side) of @r along @ev; -EINVAL (logged) if refused. */
 int relay_apply(struct relay *r, int *side, enum relay_event ev);
 /* Wake the control thread to publish or unpublish relays (a guest came or went). Any thread. */
@@ -193,6 +199,8 @@ void workers_stop(void);
 int worker_attach(struct relay_dir *d, int cpu);
 /* Unpublish @d and wait until no worker can still see it; then free what it held. */
 void worker_detach(struct relay_dir *d);
+/* The same, keeping what it held for the VF (sent first once it is published again). */
+void worker_unpublish(struct relay_dir *d);
 /* -1 when every worker made progress since the last call, else the lcore of one that did not. */
 int workers_progressed(void);
 /* Test hook: make the first worker stop making progress. */

@@ -297,15 +297,34 @@ static void vf_frame_limit(struct relay *r)
 			 __ATOMIC_RELAXED);
 }
 
+/*
+ * A new MTU on a running VF: several drivers refuse it, or reconfigure, under a poller. So no
+ * worker polls the port meanwhile (its directions unpublished, what they held kept), and the
+ * port is stopped for the change, then started and given back.
+ */
 static int vf_mtu_set(struct relay *r, uint16_t mtu)
 {
-	int ret = rte_eth_dev_set_mtu(r->port, mtu);
+	int ret, err;
 
+	relay_pause(r);
+	ret = rte_eth_dev_stop(r->port);
 	if (ret)
-		return ret;
-	__atomic_store_n(&r->vf_mtu, mtu, __ATOMIC_RELAXED);
-	vf_frame_limit(r);
-	return 0;
+		VLOG(WARNING, "relay %u: cannot stop VF %s for its MTU: %s", r->id, r->dev,
+		     strerror(-ret));
+	ret = rte_eth_dev_set_mtu(r->port, mtu);
+	if (ret == 0) {
+		__atomic_store_n(&r->vf_mtu, mtu, __ATOMIC_RELAXED);
+		vf_frame_limit(r);
+	}
+	err = rte_eth_dev_start(r->port);
+	if (err)
+		VLOG(ERR, "relay %u: VF %s did not start again after its MTU change: %s", r->id,
+		     r->dev, strerror(-err));
+	else
+		VLOG(INFO, "relay %u: VF %s stopped and started for its MTU, no worker polling it",
+		     r->id, r->dev);
+	relay_resume(r);
+	return ret;
 }
 
 void vf_mtu_follow(struct relay *r)

@@ -223,7 +223,7 @@ int worker_attach(struct relay_dir *d, int cpu)
 	return 0;
 }
 
-void worker_detach(struct relay_dir *d)
+void worker_unpublish(struct relay_dir *d)
 {
 	struct worker *w = d->cpu >= 0 ? worker_pick(d->cpu) : NULL;
 	struct work_list *nl;
@@ -245,6 +245,11 @@ void worker_detach(struct relay_dir *d)
 	w->load--;
 	d->cpu = -1;
 	list_publish(w, nl);
+}
+
+void worker_detach(struct relay_dir *d)
+{
+	worker_unpublish(d);
 	/* No worker sees @d now: the control thread drops what it held, as not connected. */
 	dir_drop_held(d);
 }

@@ -72,6 +72,9 @@ def applied_and_refused(guest_dir):
     wait_for(lambda: tap_mtu(tap) == 1400, 10, "VF MTU follows the guest")
     check(tap_mtu(tap) == 1400 and "MTU 1500 -> 1400 (the guest's)" in d.log(),
           "the relay set the VF (the kernel's tap) to the guest's MTU 1400")
+    check("stopped and started for its MTU, no worker polling it" in d.log()
+          and "did not start again" not in d.log(),
+          "the MTU changed on a stopped port no worker polled (several drivers refuse it live)")
     check(d.flat_stats().get("relay_0.vf.mtu") == "1400", "stats: VF MTU 1400")
     check(vm.wait("VFWD-POWEROFF") and vm.proc.wait(20) == 0, "guest powered off")
     wait_for(lambda: tap_mtu(tap) == 1500, 10, "VF MTU back to the configured one")
