@@ -19,6 +19,7 @@ struct ctl_config {
 	char port_control_ep[CTL_EP_LEN]; /* "" = service off */
 	char stats_ep[CTL_EP_LEN];
 	char config_ep[CTL_EP_LEN];
+	char core_sched_ep[CTL_EP_LEN]; /* -s: moves of relay directions between workers */
 	gid_t ipc_gid;		    /* --control-group: IPC endpoints 0660 to it; (gid_t)-1: 0600 */
 	bool dynamic_sockets;	    /* ADD_SOCK / REMOVE_SOCK allowed */
 	char state_dir[CTL_EP_LEN]; /* relays added at run time are kept here ("" = not kept) */
@@ -85,6 +86,12 @@ unsigned int ctl_persist_restore(const struct ctl_config *cfg);
  */
 ssize_t ctl_port_control(const struct ctl_config *cfg, const uint8_t *req, size_t len,
 			 uint8_t **out);
+/*
+ * CoreSchedRequest -> CoreSchedResponse (coresched.c): GET_EAL_CORES lists the worker CPUs;
+ * UPDATE moves relays' directions, all or nothing: an unknown relay or a CPU that is not a
+ * worker refuses the whole request with error_code and error_code_source.
+ */
+ssize_t ctl_core_sched(const uint8_t *req, size_t len, uint8_t **out);
 /* The same for ConfigRequest -> ConfigResponse. */
 ssize_t ctl_config_handle(const uint8_t *req, size_t len, uint8_t **out);
 

@@ -36,6 +36,7 @@ struct ctl {
 	struct ctl_config cfg;
 	void *zctx;
 	void *port_control, *stats, *config; /* REP, ROUTER, REP; NULL when off */
+	void *core_sched;		     /* REP; NULL when off */
 	uint64_t next_sample_ns;
 	uint64_t next_links_ns;
 	struct pending pend[MAX_PENDING];
@@ -139,6 +140,9 @@ struct ctl *ctl_open(const struct ctl_config *cfg)
 	c->config = service_bind(c, cfg->config_ep, ZMQ_REP, "config");
 	if (cfg->config_ep[0] && !c->config)
 		goto out_errno;
+	c->core_sched = service_bind(c, cfg->core_sched_ep, ZMQ_REP, "core scheduler");
+	if (cfg->core_sched_ep[0] && !c->core_sched)
+		goto out_errno;
 	/* The reference's precedence: ZeroMQ port control, else the command file. */
 	if (!cfg->port_control_ep[0] && cfg->ipc_path[0]) {
 		c->ipc = ctl_ipcfile_open(&c->cfg);
@@ -181,6 +185,8 @@ void ctl_close(struct ctl *c)
 		zmq_close(c->stats), unlink_ipc(c->cfg.stats_ep);
 	if (c->config)
 		zmq_close(c->config), unlink_ipc(c->cfg.config_ep);
+	if (c->core_sched)
+		zmq_close(c->core_sched), unlink_ipc(c->cfg.core_sched_ep);
 	if (c->zctx)
 		zmq_ctx_term(c->zctx);
 	ctl_ipcfile_close(c->ipc);
@@ -220,7 +226,9 @@ static void reply_rep(void *s, uint8_t *buf, ssize_t len)
 	free(buf);
 }
 
-static void serve_rep(struct ctl *c, void *s, bool port_control)
+enum rep_kind { REP_PORT_CONTROL, REP_CONFIG, REP_CORE_SCHED };
+
+static void serve_rep(struct ctl *c, void *s, enum rep_kind kind)
 {
 	zmq_msg_t m;
 	uint8_t *out = NULL;
@@ -230,8 +238,10 @@ static void serve_rep(struct ctl *c, void *s, bool port_control)
 	while ((more = recv_part(s, &m)) >= 0) {
 		if (more)
 			drain_parts(s);
-		if (port_control)
+		if (kind == REP_PORT_CONTROL)
 			n = ctl_port_control(&c->cfg, zmq_msg_data(&m), zmq_msg_size(&m), &out);
+		else if (kind == REP_CORE_SCHED)
+			n = ctl_core_sched(zmq_msg_data(&m), zmq_msg_size(&m), &out);
 		else
 			n = ctl_config_handle(zmq_msg_data(&m), zmq_msg_size(&m), &out);
 		zmq_msg_close(&m);
@@ -337,14 +347,14 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 {
 	/* Signals, the engine's events (guests coming and going), the command file, OVSDB, ZeroMQ.
 	 */
-	zmq_pollitem_t items[7] = {{NULL, sfd, ZMQ_POLLIN, 0},
+	zmq_pollitem_t items[8] = {{NULL, sfd, ZMQ_POLLIN, 0},
 				   {NULL, relay_event_fd(), ZMQ_POLLIN, 0},
 				   {NULL, c->ipc ? ctl_ipcfile_fd(c->ipc) : -1, ZMQ_POLLIN, 0},
 				   {NULL, -1, ZMQ_POLLIN, 0}};
-	void *socks[3] = {c->port_control, c->stats, c->config};
+	void *socks[4] = {c->port_control, c->stats, c->config, c->core_sched};
 	int n = 4;
 
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (socks[i])
 			items[n++] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
 	for (;;) {
@@ -364,9 +374,11 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 		if (items[3].revents & ZMQ_POLLIN)
 			ctl_ovsdb_ready(c->ovsdb);
 		if (c->port_control)
-			serve_rep(c, c->port_control, true);
+			serve_rep(c, c->port_control, REP_PORT_CONTROL);
 		if (c->config)
-			serve_rep(c, c->config, false);
+			serve_rep(c, c->config, REP_CONFIG);
+		if (c->core_sched)
+			serve_rep(c, c->core_sched, REP_CORE_SCHED);
 		if (c->stats)
 			serve_stats(c);
 		now = stats_now_ns();

@@ -559,6 +559,45 @@ int relay_remove_sock(unsigned int id)
 	return 0;
 }
 
+int relay_move(unsigned int id, enum relay_dir_id d, int cpu)
+{
+	struct relay *r = engine_relay(id);
+	int from, ret;
+
+	last_error[0] = '\0';
+	if (cpu < 0 || !cpuset_has(&eng.params.workers, (unsigned int)cpu)) {
+		RERR("CPU %d is not a worker CPU", cpu);
+		return -EINVAL;
+	}
+	if (!r || !r->published) {
+		RERR("relay %u is on no worker (no VF, no guest)", id);
+		return -ENOENT;
+	}
+	from = r->dir[d].cpu;
+	if (from == cpu)
+		return 0;
+	worker_unpublish(&r->dir[d]);
+	ret = worker_attach(&r->dir[d], cpu);
+	if (ret && worker_attach(&r->dir[d], from)) {
+		RERR("relay %u: %s on no worker: %s", id, d == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF",
+		     strerror(-ret));
+		return ret;
+	}
+	VLOG(INFO, "relay %u: %s moved from CPU %d to %d", id,
+	     d == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF", from, ret ? from : cpu);
+	return ret;
+}
+
+unsigned int relay_worker_cpus(unsigned int *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (int c = cpuset_next(&eng.params.workers, 0); c >= 0 && n < max;
+	     c = cpuset_next(&eng.params.workers, (unsigned int)c + 1))
+		out[n++] = (unsigned int)c;
+	return n;
+}
+
 int relay_workers_check(void)
 {
 	return eng.started ? workers_progressed() : -1;

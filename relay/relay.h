@@ -149,6 +149,16 @@ void relay_links_poll(void);
  * worker that did not (stuck). Control thread, called at the watchdog's pace.
  */
 int relay_workers_check(void);
+/*
+ * Move direction @d of relay @id to the worker on lcore @cpu, live: it is unpublished (the
+ * grace period ends any pass over it), then published on the new worker; what VM->VF held is
+ * kept, frames wait in their rings meanwhile, so nothing is lost and no two workers ever poll
+ * one queue. 0 (also when it is there already), -ENOENT (not on a worker: no VF or guest),
+ * -EINVAL (@cpu is not a worker). Control thread.
+ */
+int relay_move(unsigned int id, enum relay_dir_id d, int cpu);
+/* Worker lcores, ascending, into @out (at most @max); returns how many. Any thread. */
+unsigned int relay_worker_cpus(unsigned int *out, unsigned int max);
 /* Fill @out with up to @max workers' loads; returns how many. Any thread. */
 unsigned int relay_workers_load(struct relay_worker_load *out, unsigned int max);
 /* Test hook (VFWD_TEST_HOOKS=1, SIGUSR2): make one worker stop making progress. */

@@ -380,12 +380,18 @@ int set_core_sched(struct opt_call *c)
 	return 0;
 }
 
-/* -s: the core scheduler's endpoint (later); as in the reference it turns stats on too. */
+/* -s: the core scheduler's endpoint; as in the reference it turns stats on too. */
 int set_core_sched_ep(struct opt_call *c)
 {
+	const char *ep = c->arg && c->arg[0] ? c->arg : CTL_EP_CORE_SCHED;
+
+	if (!strstr(ep, "://") || strlen(ep) >= sizeof(c->cfg->ctl.core_sched_ep))
+		return bad(c,
+			   "is not a ZeroMQ endpoint (e.g. ipc:///run/x or tcp://127.0.0.1:5555)");
+	snprintf(c->cfg->ctl.core_sched_ep, sizeof(c->cfg->ctl.core_sched_ep), "%s", ep);
 	if (!c->cfg->ctl.stats_ep[0])
 		snprintf(c->cfg->ctl.stats_ep, sizeof(c->cfg->ctl.stats_ep), "%s", CTL_EP_STATS);
-	return set_later(c);
+	return 0;
 }
 
 int set_help(struct opt_call *c)

@@ -99,7 +99,8 @@ const struct opt opts[] = {
 	 .help = "stats service (default " CTL_EP_STATS ")",
 	 .env = "VIRTIOFWD_ZMQ_STATS_EP", .dflt = CTL_EP_STATS},
 	{"zmq-core-sched-ep", 's', optional_argument, "EP", set_core_sched_ep,
-	 "core scheduler endpoint (not supported yet); turns the stats service on",
+	 "core scheduler service: the worker CPUs, relays moved between them at run time; turns "
+	 "the stats service on (default " CTL_EP_CORE_SCHED ")",
 	 .env = "VIRTIOFWD_ZMQ_CORE_SCHED_EP", .dflt = CTL_EP_CORE_SCHED},
 	{"zmq-config-ep", 'Y', optional_argument, "EP", CFG_EP(ctl.config_ep),
 	 .help = "config service (default " CTL_EP_CONFIG ")",

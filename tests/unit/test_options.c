@@ -113,7 +113,8 @@ END_TEST
 START_TEST(later_options_are_reported)
 {
 	ck_assert_int_eq(parse("-C", "1", "-s", "-t", "0", "-d", "-a", NULL), OPTS_RUN);
-	ck_assert_str_eq(cfg.later, "--zmq-core-sched-ep");
+	ck_assert_str_eq(cfg.later, ""); /* the core-scheduler service is there now */
+	ck_assert_str_eq(cfg.ctl.core_sched_ep, CTL_EP_CORE_SCHED);
 	ck_assert_str_eq(cfg.vf_token, "14d63f20-8445-11ea-8900-1f9ce7d5650d");
 	ck_assert(cfg.same_numa);
 	ck_assert(cfg.relay.dynamic);
