@@ -10,6 +10,7 @@ unknown relay or a CPU that is not a worker is refused whole and changes nothing
 is refused without a code, as the reference does.
 """
 import os
+import subprocess
 import sys
 import time
 
@@ -18,7 +19,7 @@ import zmq
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "../bench"))
-from harness import Daemon, Guest, check, load_proto, log, require_env, run, skip, tmpdir
+from harness import BUILD, Daemon, Guest, check, load_proto, log, require_env, run, skip, tmpdir
 import bench  # noqa: E402  (the generator)
 
 MOVES = 1000
@@ -49,6 +50,31 @@ class CoreSched:
     def close(self):
         self.s.close()
         self.ctx.term()
+
+
+def pinner(d, ep):
+    """virtioforwarder_core_pinner, the reference tool's flags and output: --virtio-cpu takes
+    VM->VF first (the reverse of -c)."""
+    tool = [os.path.join(BUILD, "control/virtioforwarder_core_pinner"), "--sched-ep", ep,
+            "--stats-ep", d.ep["stats"]]
+    r = subprocess.run(tool + ["--print-core-map"], stdout=subprocess.PIPE, text=True,
+                       timeout=30)
+    # a column per worker: VM->VF relay, 4 blanks, VF->VM relay; 3 blanks between workers
+    table = ("=" * 19 + "\n== 01 ==   == 02 ==\n" + "      00   00\n" + "=" * 19 + "\n")
+    check(r.returncode == 0 and r.stdout == "Worker cores affinities:\n" + table,
+          "core_pinner --print-core-map: relay 0's VF->VM on worker 1, VM->VF on 2:\n"
+          + r.stdout)
+    r = subprocess.run(tool + ["--virtio-cpu=0:1,2"], stdout=subprocess.PIPE, text=True,
+                       timeout=30)
+    table = ("=" * 19 + "\n== 01 ==   == 02 ==\n" + "00" + " " * 15 + "00\n" + "=" * 19 + "\n")
+    check(r.returncode == 0 and r.stdout == "Setting relay 0=1,2\nScheduler response: OK\n"
+          "New worker core mapping:\n" + table
+          and (d.relay(0)["cpu_vm_to_vf"], d.relay(0)["cpu_vf_to_vm"]) == (1, 2),
+          "core_pinner --virtio-cpu=0:1,2: VM->VF moved to 1, VF->VM to 2:\n" + r.stdout)
+    r = subprocess.run(tool + ["--virtio-cpu=0:x"], stdout=subprocess.PIPE, text=True,
+                       timeout=30)
+    check(r.returncode == 0 and r.stdout == "Invalid virtio-cpu command line format. Usage: "
+          "virtio-cpu=n:c1,c2\n", "core_pinner with a bad map: the reference's line, exit 0")
 
 
 def main():
@@ -109,6 +135,7 @@ def main():
     log("moves: %.3f ms per UPDATE (two moves, round trip included), latency p99 %s us, max %s us"
         % (in_update * 1000 / MOVES, res["lat_p99_us"], res["lat_max_us"]))
     cs.close()
+    pinner(d, ep)
     guest.stop()
     rc, _ = d.stop()
     check(rc == 0, "daemon exits 0")
