@@ -23,7 +23,8 @@ LIBEXEC = "/usr/lib/virtio-forwarder"
 FILES = ["/usr/bin/virtio-forwarder", "/usr/bin/virtioforwarder_port_control",
          "/usr/bin/virtioforwarder_stats", "/usr/bin/virtioforwarder_config",
          LIBEXEC + "/virtioforwarder_port_control.py", LIBEXEC + "/virtioforwarder_stats.py",
-         LIBEXEC + "/virtioforwarder_config.py", LIBEXEC + "/virtioforwarder_core_pinner.py", CONF, "/lib/systemd/system/virtio-forwarder.service",
+         LIBEXEC + "/virtioforwarder_config.py", LIBEXEC + "/virtioforwarder_core_pinner.py",
+         LIBEXEC + "/virtioforwarder_monitor_load.py", CONF, "/lib/systemd/system/virtio-forwarder.service",
          LIBEXEC + "/protobuf/virtioforwarder/virtioforwarder_pb2.py",
          LIBEXEC + "/protobuf/virtioforwarder/__init__.py", LIBEXEC + "/protobuf/__init__.py",
          "/usr/share/doc/virtio-forwarder/examples/relay-server-mode.xml"]

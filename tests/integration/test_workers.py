@@ -6,12 +6,14 @@ served by both workers; a relay's VF comes and goes under traffic, a guest is SI
 back; both workers keep moving frames; with the VFs removed, every frame is accounted for.
 """
 import os
+import re
 import signal
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Daemon, Guest, check, flat, log, require_env, run, wait_for
+from harness import BUILD, Daemon, Guest, check, flat, log, require_env, run, wait_for
 
 DEVS = {0: "net_null0,size=64", 1: "net_null1,size=64", 2: "net_null2,size=64",
         3: "net_null3,size=64"}
@@ -47,6 +49,20 @@ def main():
     s = flat(d.tool("stats", "--delay", "500").stdout)
     check(float(s["worker_1.load_pct"]) > 1 and float(s["worker_2.load_pct"]) > 1,
           "both workers busy: %s%% and %s%%" % (s["worker_1.load_pct"], s["worker_2.load_pct"]))
+    # virtioforwarder_monitor_load --once: a bar and a share per worker, then each direction
+    r = subprocess.run([os.path.join(BUILD, "stats/virtioforwarder_monitor_load"), "--once",
+                        "--stats-ep", d.ep["stats"]], stdout=subprocess.PIPE, text=True,
+                       timeout=30)
+    bars = dict(re.findall(r"^CPU(\d): (-*) +[0-9.]+%$", r.stdout, re.M))
+    dirs = re.findall(r"^relay (\d) (vf_to_vm|vm_to_vf): CPU(\d), (\d+) pps, \d+ cycles/pkt$",
+                      r.stdout, re.M)
+    want = sorted((str(i), k, str(d.relay(i)["cpu_" + k])) for i in guests
+                  for k in ("vf_to_vm", "vm_to_vf"))
+    check(r.returncode == 0 and r.stdout.startswith("CPU loads\n") and set(bars) == {"1", "2"}
+          and all(bars.values()) and sorted(x[:3] for x in dirs) == want
+          and all(int(x[3]) > 0 for x in dirs),
+          "monitor_load --once: both workers' bars, each busy direction on its CPU:\n"
+          + r.stdout)
 
     # churn: relay 3's VF removed and added back under traffic, its guest staying connected
     vid, failed = d.relay(3)["vid"], []
