@@ -620,6 +620,8 @@ void relay_test_slow_grace(unsigned int us)
 
 void relay_links_poll(void)
 {
+	if (eng.started)
+		workers_sample();
 	for (unsigned int i = 0; i < RELAY_MAX; i++)
 		if (eng.table[i] && eng.table[i]->vf_open) {
 			vf_bond_check(eng.table[i]);

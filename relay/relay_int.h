@@ -205,6 +205,8 @@ void worker_unpublish(struct relay_dir *d);
 int workers_progressed(void);
 /* Test hook: make the first worker stop making progress. */
 void workers_stall_one(void);
+/* Measure each worker's load since the last call (placement uses it). Control thread, ~10 Hz. */
+void workers_sample(void);
 /* Busy cycles of each worker (relay_workers_load). */
 unsigned int workers_load(struct relay_worker_load *out, unsigned int max);
 /* Test hook: every grace period lasts @us longer (as after a worker's long pass). */

@@ -35,6 +35,8 @@ struct worker {
 	/* The control thread's bookkeeping: its own cache line, off the worker's hot path. */
 	uint64_t seen __rte_cache_aligned; /* heartbeat at the last check */
 	unsigned int load;		   /* directions assigned */
+	uint64_t busy_seen, tsc_seen;	   /* busy_cycles and TSC at the last sample */
+	unsigned int busy_pm;		   /* measured load, per mille, smoothed */
 } __rte_cache_aligned;
 
 static struct worker *workers;
@@ -190,6 +192,37 @@ static void list_publish(struct worker *w, struct work_list *nl)
 	free(old);
 }
 
+void workers_sample(void)
+{
+	for (unsigned int i = 0; i < nb_workers; i++) {
+		struct worker *w = &workers[i];
+		uint64_t busy = __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED),
+			 tsc = rte_rdtsc();
+
+		if (w->tsc_seen && tsc > w->tsc_seen) {
+			unsigned int pm = (unsigned int)RTE_MIN(
+				(busy - w->busy_seen) * 1000 / (tsc - w->tsc_seen), 1000);
+
+			w->busy_pm = (3 * w->busy_pm + pm) / 4;
+		}
+		w->busy_seen = busy;
+		w->tsc_seen = tsc;
+	}
+}
+
+/* Loads within this many per mille count as equal: then fewer directions win. */
+#define LOAD_TIE_PM 50
+
+static bool lighter(const struct worker *a, const struct worker *b)
+{
+	if (a->busy_pm + LOAD_TIE_PM < b->busy_pm)
+		return true;
+	if (b->busy_pm + LOAD_TIE_PM < a->busy_pm)
+		return false;
+	return a->load < b->load;
+}
+
+/* The worker of lcore @cpu, or (@cpu < 0) the least loaded by measure, then by directions. */
 static struct worker *worker_pick(int cpu)
 {
 	struct worker *best = NULL;
@@ -199,7 +232,7 @@ static struct worker *worker_pick(int cpu)
 
 		if (cpu >= 0 && w->lcore == (unsigned int)cpu)
 			return w;
-		if (cpu < 0 && (!best || w->load < best->load))
+		if (cpu < 0 && (!best || lighter(w, best)))
 			best = w;
 	}
 	return best;

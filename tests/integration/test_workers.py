@@ -4,6 +4,7 @@ an explicit EAL lcore mapping, since these machines have two CPUs). Directions p
 where they are pinned, the others to the less loaded worker; guests carry traffic on relays
 served by both workers; a relay's VF comes and goes under traffic, a guest is SIGKILLed and comes
 back; both workers keep moving frames; with the VFs removed, every frame is accounted for.
+Unpinned directions are placed by measured load (busy cycles), then by how many a worker has.
 """
 import os
 import re
@@ -17,6 +18,29 @@ from harness import BUILD, Daemon, Guest, check, flat, log, require_env, run, wa
 
 DEVS = {0: "net_null0,size=64", 1: "net_null1,size=64", 2: "net_null2,size=64",
         3: "net_null3,size=64"}
+
+
+def measured_placement():
+    """Unpinned directions go where the measured load is lowest, not where fewest directions
+    are: worker 2 carries one busy relay (2 directions), worker 1 two idle ones (4)."""
+    d = Daemon("placed", ["-P", "net_null0,size=64=0", "-P", "net_null1,no-rx=1=1",
+                          "-P", "net_null3,no-rx=1=3", "-c", "0:2;1:1;3:1"],
+               cpus="1,2", control=True, env={"VFWD_TEST_WORKERS_ON_CPU": "1"}).start()
+    g = Guest("placed", ["virtio_user0,path=%s" % d.sock(0)], fwd="macswap").start()
+    d.wait_state(0, "DPDK_READY")
+    time.sleep(1)  # a few of the 10 Hz samples
+    s = flat(d.tool("stats", "--delay", "500").stdout)
+    check(float(s["worker_2.load_pct"]) > 50 and float(s["worker_1.load_pct"]) < 5,
+          "worker 2 busy (%s%%), worker 1 idle (%s%%) with twice its directions"
+          % (s["worker_2.load_pct"], s["worker_1.load_pct"]))
+    check(d.tool("port_control", "add", "--virtio-id", "4", "--pci-addr", "net_null4,no-rx=1")
+          .returncode == 0, "relay 4 added, unpinned")
+    got = (d.relay(4)["cpu_vf_to_vm"], d.relay(4)["cpu_vm_to_vf"])
+    check(got == (1, 1), "both its directions go to the idle worker 1, not to the busy worker "
+          "with fewer directions: %s" % (got,))
+    g.stop()
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
 
 
 def main():
@@ -92,6 +116,7 @@ def main():
         d.accounted(i)
     rc, _ = d.stop()
     check(rc == 0, "daemon exits 0")
+    measured_placement()
     log("PASS")
 
 
