@@ -69,7 +69,9 @@ def applied_and_refused(guest_dir):
     vm = Vm("mtu1400", d.sock(0), guest_dir, "vfwd.ip=10.99.6.2/24 vfwd.peer=10.99.6.1 "
             "vfwd.count=6 vfwd.interval=0.5", host_mtu=1400).boot()
     check(vm.wait("VFWD-GUEST-UP") and "mtu 1400" in vm.serial(), "guest link at MTU 1400")
-    wait_for(lambda: tap_mtu(tap) == 1400, 10, "VF MTU follows the guest")
+    # the daemon logs the change once the port is started and given back to the workers
+    wait_for(lambda: tap_mtu(tap) == 1400 and "MTU 1500 -> 1400" in d.log(), 10,
+             "VF MTU follows the guest")
     check(tap_mtu(tap) == 1400 and "MTU 1500 -> 1400 (the guest's)" in d.log(),
           "the relay set the VF (the kernel's tap) to the guest's MTU 1400")
     check("stopped and started for its MTU, no worker polling it" in d.log()
