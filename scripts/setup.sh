@@ -28,6 +28,8 @@ PACKAGES=(
 	libvirt-daemon libvirt-clients libvirt-daemon-driver-qemu
 	# OVSDB port control (-O): a real ovsdb-server on the vswitch schema, driven by ovs-vsctl
 	openvswitch-common openvswitch-switch
+	# static analysis in the suite (unit.cppcheck)
+	cppcheck
 )
 
 if [ "$(id -u)" != 0 ]; then
