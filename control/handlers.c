@@ -151,16 +151,10 @@ static bool same_members(unsigned int id, char devs[MAX_BOND_MEMBERS][RELAY_DEV_
 	return true;
 }
 
-/* Relay @id has a VF that is one of @devs (for a bond: any member)? */
+/* Relay @id has VF @dev (for a bond: as a member)? */
 static bool has_member(unsigned int id, const char *dev)
 {
-	char have[RELAY_BOND_MAX][RELAY_DEV_LEN];
-	unsigned int k = relay_members(id, have);
-
-	for (unsigned int i = 0; i < k; i++)
-		if (same_dev(have[i], dev))
-			return true;
-	return false;
+	return relay_find_by_dev(dev) == (int)id;
 }
 
 /* The reference's code for the step where relay_add*() failed (its table in 4.1). */
@@ -305,7 +299,7 @@ static int op_add_sock(const struct ctl_config *cfg, const PcReq *rq, struct out
 static int op_remove_sock(const PcReq *rq, struct outcome *o)
 {
 	char devs[MAX_BOND_MEMBERS][RELAY_DEV_LEN];
-	unsigned int n = 0, ids[RELAY_MAX];
+	unsigned int n = 0;
 	bool path = rq->vhost_path && rq->vhost_path[0], had_vf;
 	struct relay_snapshot s;
 	int id = -1, ret;
@@ -316,9 +310,8 @@ static int op_remove_sock(const PcReq *rq, struct outcome *o)
 		return fail(o, -1, SRC_REMOVE_SOCK, "REMOVE_SOCK needs vhost_path or pci_addrs");
 	if (path)
 		id = relay_find_by_path(rq->vhost_path);
-	for (unsigned int i = 0, k = relay_list(ids); !path && i < k; i++)
-		if (has_member(ids[i], devs[0]))
-			id = (int)ids[i];
+	if (!path)
+		id = relay_find_by_dev(devs[0]);
 	if (id < 0) {
 		if (rq->conditional)
 			return 0;

@@ -96,28 +96,10 @@ int ctl_netdev_map(const struct ctl_config *cfg, const char *netdev, char *dev, 
 	return 0;
 }
 
-/* The relay whose VF is @dev, or -1. */
-static int relay_of_dev(const char *dev)
-{
-	char have[RELAY_BOND_MAX][RELAY_DEV_LEN], a[RELAY_DEV_LEN], b[RELAY_DEV_LEN];
-	unsigned int ids[RELAY_MAX], n = relay_list(ids);
-
-	if (!relay_pci_normalize(dev, a, sizeof(a)))
-		copy(a, sizeof(a), dev);
-	for (unsigned int i = 0; i < n; i++)
-		for (unsigned int k = 0, m = relay_members(ids[i], have); k < m; k++) {
-			if (!relay_pci_normalize(have[k], b, sizeof(b)))
-				copy(b, sizeof(b), have[k]);
-			if (!strcmp(a, b))
-				return (int)ids[i];
-		}
-	return -1;
-}
-
 int ctl_vf_attach(const char *origin, int id, const char *dev)
 {
 	struct relay_snapshot s;
-	int ret, have = relay_of_dev(dev);
+	int ret, have = relay_find_by_dev(dev);
 
 	if (have >= 0 && (id < 0 || have == id))
 		return 0; /* already there: a conditional add */
@@ -143,7 +125,7 @@ int ctl_vf_attach(const char *origin, int id, const char *dev)
 
 int ctl_vf_detach(const char *origin, const char *dev)
 {
-	int id = relay_of_dev(dev), ret;
+	int id = relay_find_by_dev(dev), ret;
 
 	if (id < 0)
 		return 0; /* not there: a conditional remove */

@@ -28,6 +28,20 @@ static const struct relay *dev_owner(const char *dev)
 	return NULL;
 }
 
+int relay_find_by_dev(const char *dev)
+{
+	char norm[RELAY_DEV_LEN];
+	const struct relay *r;
+	int id;
+
+	relay_dev_normalize(dev, norm, sizeof(norm));
+	engine_lock();
+	r = dev_owner(norm);
+	id = r ? (int)r->id : -ENOENT;
+	engine_unlock();
+	return id;
+}
+
 /* Checks before anything is created: id, device list, bond parameters, ownership. */
 int relay_add_check(unsigned int id, const char *const *devs, unsigned int n, unsigned int mode,
 		    const char *name)

@@ -50,6 +50,11 @@ const char *relay_last_error(void)
 	return last_error;
 }
 
+void relay_error_clear(void)
+{
+	last_error[0] = '\0';
+}
+
 void relay_step(enum relay_step s)
 {
 	last_step = s;
@@ -211,64 +216,6 @@ static struct relay *slot_new(unsigned int id)
 	eng.table[id] = r;
 	engine_unlock();
 	return r;
-}
-
-/* Publish both directions while the relay has a VF or a guest, neither otherwise. */
-static int relay_sync(struct relay *r)
-{
-	bool want = r->vf_open || __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE) >= 0;
-	int ret = 0;
-
-	if (want == r->published)
-		return 0;
-	if (!want) {
-		for (int d = 0; d < 2; d++)
-			worker_detach(&r->dir[d]);
-		r->published = false;
-		return 0;
-	}
-	if (!r->vf_open)
-		ret = dir_drop_pool(); /* a guest first: what it sends is dropped */
-	for (int d = 0; d < 2 && !ret; d++)
-		ret = worker_attach(&r->dir[d], eng.params.pins[r->id].cpu[d]);
-	if (ret) {
-		RERR("relay %u: cannot give its directions to a worker: %s", r->id, strerror(-ret));
-		for (int d = 0; d < 2; d++)
-			worker_detach(&r->dir[d]);
-		return ret;
-	}
-	r->published = true;
-	return 0;
-}
-
-void relay_pause(struct relay *r)
-{
-	for (int d = 0; d < 2; d++)
-		worker_unpublish(&r->dir[d]);
-	r->published = false;
-}
-
-int relay_resume(struct relay *r)
-{
-	return relay_sync(r);
-}
-
-static void relay_unpublish(struct relay *r)
-{
-	for (int d = 0; d < 2; d++)
-		worker_detach(&r->dir[d]);
-	r->published = false;
-}
-
-void relay_events_handle(void)
-{
-	eventfd_t v;
-
-	if (eng.event_fd >= 0)
-		(void)eventfd_read(eng.event_fd, &v);
-	for (unsigned int i = 0; i < RELAY_MAX; i++)
-		if (eng.table[i])
-			relay_sync(eng.table[i]);
 }
 
 /* Give @r its vhost-user socket at @path (NULL: the pattern's). */
@@ -490,7 +437,7 @@ int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsig
 	struct relay *r;
 	int ret;
 
-	last_error[0] = '\0';
+	relay_error_clear();
 	relay_step(RELAY_STEP_CHECK);
 	if (!eng.started)
 		return -ENODEV;
@@ -531,7 +478,7 @@ int relay_remove(unsigned int id)
 {
 	struct relay *r = id < RELAY_MAX ? eng.table[id] : NULL;
 
-	last_error[0] = '\0';
+	relay_error_clear();
 	if (!r || !r->vf_open) {
 		RERR("relay %u has no VF", id);
 		return -ENOENT;
@@ -549,7 +496,7 @@ int relay_remove_sock(unsigned int id)
 {
 	struct relay *r = id < RELAY_MAX ? eng.table[id] : NULL;
 
-	last_error[0] = '\0';
+	relay_error_clear();
 	if (!r) {
 		RERR("relay %u has neither socket nor VF", id);
 		return -ENOENT;
@@ -557,65 +504,6 @@ int relay_remove_sock(unsigned int id)
 	slot_destroy(r);
 	VLOG(NOTICE, "relay %u: socket and VF removed", id);
 	return 0;
-}
-
-int relay_move(unsigned int id, enum relay_dir_id d, int cpu)
-{
-	struct relay *r = engine_relay(id);
-	int from, ret;
-
-	last_error[0] = '\0';
-	if (cpu < 0 || !cpuset_has(&eng.params.workers, (unsigned int)cpu)) {
-		RERR("CPU %d is not a worker CPU", cpu);
-		return -EINVAL;
-	}
-	if (!r || !r->published) {
-		RERR("relay %u is on no worker (no VF, no guest)", id);
-		return -ENOENT;
-	}
-	from = r->dir[d].cpu;
-	if (from == cpu)
-		return 0;
-	worker_unpublish(&r->dir[d]);
-	ret = worker_attach(&r->dir[d], cpu);
-	if (ret && worker_attach(&r->dir[d], from)) {
-		RERR("relay %u: %s on no worker: %s", id, d == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF",
-		     strerror(-ret));
-		return ret;
-	}
-	VLOG(INFO, "relay %u: %s moved from CPU %d to %d", id,
-	     d == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF", from, ret ? from : cpu);
-	return ret;
-}
-
-unsigned int relay_worker_cpus(unsigned int *out, unsigned int max)
-{
-	unsigned int n = 0;
-
-	for (int c = cpuset_next(&eng.params.workers, 0); c >= 0 && n < max;
-	     c = cpuset_next(&eng.params.workers, (unsigned int)c + 1))
-		out[n++] = (unsigned int)c;
-	return n;
-}
-
-int relay_workers_check(void)
-{
-	return eng.started ? workers_progressed() : -1;
-}
-
-void relay_test_stall_worker(void)
-{
-	workers_stall_one();
-}
-
-unsigned int relay_workers_load(struct relay_worker_load *out, unsigned int max)
-{
-	return eng.started ? workers_load(out, max) : 0;
-}
-
-void relay_test_slow_grace(unsigned int us)
-{
-	workers_slow_grace(us);
 }
 
 void relay_links_poll(void)
@@ -633,4 +521,9 @@ void relay_links_poll(void)
 struct relay *engine_relay(unsigned int id)
 {
 	return id < RELAY_MAX ? eng.table[id] : NULL;
+}
+
+bool engine_started(void)
+{
+	return eng.started;
 }

@@ -125,6 +125,9 @@ enum relay_step {
 enum relay_step relay_last_step(void);
 /* Socket path relay @id has or would have. 0, -ERANGE or -ENAMETOOLONG. Any thread. */
 int relay_socket_name(unsigned int id, char *buf, size_t len);
+/* Id of the relay whose VF (for a bond: a member) is @dev, any PCI spelling, or -ENOENT.
+ * Takes the engine lock. */
+int relay_find_by_dev(const char *dev);
 /* Id of the relay whose socket is @path, or -ENOENT. Any thread. */
 int relay_find_by_path(const char *path);
 

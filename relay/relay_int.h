@@ -182,11 +182,20 @@ struct relay *engine_relay(unsigned int id);
 /* Relay whose socket is @path, or NULL. Caller holds the engine lock. */
 struct relay *engine_find_by_path(const char *path);
 /*
- * Take @r's directions from the workers, keeping what they held, and give them back: the VF
- * is the control thread's alone in between (its MTU changed on a stopped port). Control thread.
+ * Take @r's directions from the workers, keeping what they held (relay_sync() gives them back):
+ * the VF is the control thread's alone in between (its MTU changed on a stopped port).
  */
 void relay_pause(struct relay *r);
-int relay_resume(struct relay *r);
+/*
+ * publish.c: both directions of @r on workers while it has a VF or a guest, none otherwise
+ * (0 or -errno); relay_unpublish() takes them back and drops what they held. Control thread.
+ */
+int relay_sync(struct relay *r);
+void relay_unpublish(struct relay *r);
+/* The engine runs (relay_engine_start() done). */
+bool engine_started(void);
+/* Forget this thread's relay_last_error() before an operation. */
+void relay_error_clear(void);
 /* Move side @side (&r->vf_side or &r->vm_side) of @r along @ev; -EINVAL (logged) if refused. */
 int relay_apply(struct relay *r, int *side, enum relay_event ev);
 /* Wake the control thread to publish or unpublish relays (a guest came or went). Any thread. */

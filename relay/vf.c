@@ -323,7 +323,7 @@ static int vf_mtu_set(struct relay *r, uint16_t mtu)
 	else
 		VLOG(INFO, "relay %u: VF %s stopped and started for its MTU, no worker polling it",
 		     r->id, r->dev);
-	relay_resume(r);
+	relay_sync(r);
 	return ret;
 }
 

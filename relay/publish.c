@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * publish.c: what the workers are given of the relay table: a relay's two directions published
+ * while it has a VF or a guest (relay_sync), taken back with or without what they held, moved
+ * live between workers (relay_move), and the workers' own state for the control plane.
+ * Control thread.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#include "relay_int.h"
+
+/* Publish both directions while the relay has a VF or a guest, neither otherwise. */
+int relay_sync(struct relay *r)
+{
+	bool want = r->vf_open || __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE) >= 0;
+	int ret = 0;
+
+	if (want == r->published)
+		return 0;
+	if (!want) {
+		relay_unpublish(r);
+		return 0;
+	}
+	if (!r->vf_open)
+		ret = dir_drop_pool(); /* a guest first: what it sends is dropped */
+	for (int d = 0; d < 2 && !ret; d++)
+		ret = worker_attach(&r->dir[d], engine_params()->pins[r->id].cpu[d]);
+	if (ret) {
+		RERR("relay %u: cannot give its directions to a worker: %s", r->id, strerror(-ret));
+		relay_unpublish(r);
+		return ret;
+	}
+	r->published = true;
+	return 0;
+}
+
+void relay_pause(struct relay *r)
+{
+	for (int d = 0; d < 2; d++)
+		worker_unpublish(&r->dir[d]);
+	r->published = false;
+}
+
+void relay_unpublish(struct relay *r)
+{
+	for (int d = 0; d < 2; d++)
+		worker_detach(&r->dir[d]);
+	r->published = false;
+}
+
+void relay_events_handle(void)
+{
+	eventfd_t v;
+
+	if (relay_event_fd() >= 0)
+		(void)eventfd_read(relay_event_fd(), &v);
+	for (unsigned int i = 0; i < RELAY_MAX; i++)
+		if (engine_relay(i))
+			relay_sync(engine_relay(i));
+}
+
+int relay_move(unsigned int id, enum relay_dir_id d, int cpu)
+{
+	struct relay *r = engine_relay(id);
+	int from, ret;
+
+	relay_error_clear();
+	if (cpu < 0 || !cpuset_has(&engine_params()->workers, (unsigned int)cpu)) {
+		RERR("CPU %d is not a worker CPU", cpu);
+		return -EINVAL;
+	}
+	if (!r || !r->published) {
+		RERR("relay %u is on no worker (no VF, no guest)", id);
+		return -ENOENT;
+	}
+	from = r->dir[d].cpu;
+	if (from == cpu)
+		return 0;
+	worker_unpublish(&r->dir[d]);
+	ret = worker_attach(&r->dir[d], cpu);
+	if (ret && worker_attach(&r->dir[d], from)) {
+		RERR("relay %u: %s on no worker: %s", id, d == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF",
+		     strerror(-ret));
+		return ret;
+	}
+	VLOG(INFO, "relay %u: %s moved from CPU %d to %d", id,
+	     d == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF", from, ret ? from : cpu);
+	return ret;
+}
+
+unsigned int relay_worker_cpus(unsigned int *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (int c = cpuset_next(&engine_params()->workers, 0); c >= 0 && n < max;
+	     c = cpuset_next(&engine_params()->workers, (unsigned int)c + 1))
+		out[n++] = (unsigned int)c;
+	return n;
+}
+
+int relay_workers_check(void)
+{
+	return engine_started() ? workers_progressed() : -1;
+}
+
+void relay_test_stall_worker(void)
+{
+	workers_stall_one();
+}
+
+unsigned int relay_workers_load(struct relay_worker_load *out, unsigned int max)
+{
+	return engine_started() ? workers_load(out, max) : 0;
+}
+
+void relay_test_slow_grace(unsigned int us)
+{
+	workers_slow_grace(us);
+}
