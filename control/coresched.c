@@ -39,7 +39,7 @@ static bool is_worker(int cpu, const unsigned int *cpus, unsigned int n)
 }
 
 /* Check every entry first, then move: a refused request changes nothing. */
-static int update(const CsReq *rq, CsResp *resp, char *why, size_t len)
+static int update(const CsReq *rq, char *why, size_t len)
 {
 	unsigned int cpus[CPUSET_MAX], n = relay_worker_cpus(cpus, CPUSET_MAX);
 	struct relay_snapshot s;
@@ -76,7 +76,6 @@ static int update(const CsReq *rq, CsResp *resp, char *why, size_t len)
 			return 3;
 		}
 	}
-	(void)resp;
 	return 0;
 }
 
@@ -102,7 +101,7 @@ ssize_t ctl_core_sched(const uint8_t *req, size_t len, uint8_t **out)
 		resp.status = VIRTIOFORWARDER__CORE_SCHED_RESPONSE__STATUS__OK;
 	} else if (rq->n_relay_cpu_map == 0) {
 		VLOG(WARNING, "core sched: UPDATE with an empty map refused");
-	} else if ((code = update(rq, &resp, why, sizeof(why))) != 0) {
+	} else if ((code = update(rq, why, sizeof(why))) != 0) {
 		resp.has_error_code = 1;
 		resp.error_code = code;
 		resp.error_code_source = SRC_UPDATE;

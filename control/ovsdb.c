@@ -48,12 +48,6 @@ struct ctl_ovsdb {
 	bool quiet; /* a failed connection was logged: the next ones are not */
 };
 
-static const char *origin(const struct ctl_ovsdb *o)
-{
-	(void)o;
-	return "OVSDB";
-}
-
 /* The relay id external_ids names: -1 none, -2 malformed (logged). */
 static int row_relay(const char *name, const struct json *ids)
 {
@@ -160,11 +154,11 @@ static void reconcile(struct ctl_ovsdb *o)
 	}
 	for (int id = 0; id < RELAY_MAX; id++)
 		if (o->owned[id][0] && (!want[id] || strcmp(want[id], o->owned[id]))) {
-			ctl_vf_detach(origin(o), o->owned[id]);
+			ctl_vf_detach("OVSDB", o->owned[id]);
 			o->owned[id][0] = '\0';
 		}
 	for (int id = 0; id < RELAY_MAX; id++)
-		if (want[id] && !o->owned[id][0] && ctl_vf_attach(origin(o), id, want[id]) == 0)
+		if (want[id] && !o->owned[id][0] && ctl_vf_attach("OVSDB", id, want[id]) == 0)
 			snprintf(o->owned[id], sizeof(o->owned[id]), "%s", want[id]);
 }
 

@@ -13,8 +13,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Daemon, Guest, check, log, pcap_write, require_env, run, tmpdir, vf_host,
-                     wait_for)
+from harness import (Daemon, Guest, check, log, pcap_write, require_env, run, sh, tmpdir,
+                     vf_host, wait_for)
 
 FRAMES, PAYLOAD, MSS = 20, 6000, 800
 TAP = "vta7"
@@ -79,8 +79,7 @@ def main():
     pcap = os.path.join(work, "big.pcap")
     pcap_write(pcap, big_frames())
     d = Daemon("tso", ["-T", "-P", "net_tap0,iface=%s=0" % TAP]).start()
-    sh_up = os.system("ip link set %s up" % TAP)
-    check(sh_up == 0, "the tap VF's kernel side is up")
+    sh("ip", "link", "set", TAP, "up")  # the tap VF's kernel side, where segments arrive
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
     sock.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE: every segment kept
     sock.bind((TAP, 0))
