@@ -99,6 +99,38 @@ static void on_destroy_device(int vid)
 }
 
 /*
+ * The message guard, called by rte_vhost before it handles each message (under every vring
+ * lock for the ones that change rings). rte_vhost 22.11 applies a SET_VRING_NUM to a queue
+ * that workers are polling: the rings keep their size in memory, the new one masks the
+ * indices, and the next burst reads past them (a worker crashed on it; found by
+ * tests/integration/test_vhost_fuzz.py). A real front-end stops a queue (GET_VRING_BASE,
+ * which ends the device) before resizing it, so a resize of a polled queue is refused here.
+ * The payload follows the 12-byte header (request, flags, size): the wire format.
+ */
+#define VHU_SET_VRING_NUM 8
+#define VHU_HDR_SIZE	  12
+
+static enum rte_vhost_msg_result on_message(int vid, void *msg)
+{
+	const struct relay *r;
+	uint32_t request, index;
+
+	memcpy(&request, msg, sizeof(request));
+	if (request != VHU_SET_VRING_NUM)
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	r = relay_of_vid(vid);
+	memcpy(&index, (const char *)msg + VHU_HDR_SIZE, sizeof(index));
+	if (!r || __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE) != vid ||
+	    index >= __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED))
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	VLOG(WARNING, "relay %u: guest resized vring %u while it is polled; refused", r->id,
+	     index);
+	return RTE_VHOST_MSG_RESULT_ERR;
+}
+
+static const struct rte_vhost_user_extern_ops guard_ops = {.pre_msg_handle = on_message};
+
+/*
  * A guest connected (not yet ready): find its relay by socket path, once, under the engine
  * lock (no vring exists yet), and start its vring states from none enabled.
  */
@@ -118,6 +150,10 @@ static int on_new_connection(int vid)
 	}
 	__atomic_store_n(&vhost_slots[vid].rxq_mask, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&vhost_slots[vid].relay, r, __ATOMIC_RELEASE);
+	if (rte_vhost_extern_callback_register(vid, &guard_ops, NULL)) {
+		VLOG(ERR, "vhost device %d: cannot install the message guard; refused", vid);
+		return -1;
+	}
 	return 0;
 }
 

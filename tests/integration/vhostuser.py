@@ -48,6 +48,7 @@ class Frontend:
         self.fds = []
         self.rx_seen = 0
         self.tx_posted = 0
+        self.features = F_VERSION_1  # until GET_FEATURES says what is offered
 
     # ---- messages ----------------------------------------------------------------------
 

@@ -1,0 +1,283 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""vhost-user front-end fuzzer: relay 1's socket gets random and mutated vhost-user messages
+and a hostile guest's ring contents, for VFWD_FUZZ_SECONDS (45 by default) from a seed it
+prints (VFWD_FUZZ_SEED repeats a run). The daemon must not crash and must not disturb relay 0,
+whose traffic (flooding VF, echoing testpmd guest) is sampled every two seconds; afterwards a
+well-behaved guest on relay 1 gets frames again, relay 1 accounts for every frame, and the
+daemon's fds and relay 1's mbufs are back where they started and the DPDK heap within a
+bound (HEAP_BOUND says why not exactly).
+
+Each iteration connects and picks a strategy:
+- prefix: a random number of the set-up's steps, then mutated messages (request, flags, size
+  field, payload cut, grown or flipped, absurd memory tables, fds missing, extra or of the
+  wrong kind: pipe, /dev/null, socket, eventfd), then perhaps the rest of the set-up;
+- guest: a complete set-up, then ring contents no driver writes: descriptors with random
+  addresses, lengths, flags (NEXT, INDIRECT, WRITE) and next indices, avail indices jumping,
+  virtio-net headers asking for random offloads; frames flow while it lasts;
+- bytes: random bytes, or a header promising more than is sent.
+
+Out of scope, on purpose: a memory region larger than the file behind it. rte_vhost maps what
+the front-end declares and faults (SIGBUS) on access beyond the file's end; only the QEMU
+process (not the guest) can do that, and no vhost-user back-end survives it
+(doc/security.md).
+"""
+import os
+import random
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Daemon, Guest, check, log, require_env, run, wait_for
+from test_churn import Bystander, fds, heap
+import vhostuser as vu
+from vhostuser import Frontend
+
+SECONDS = float(os.environ.get("VFWD_FUZZ_SECONDS", "45"))
+VF1 = "net_ring0"
+SLACK = 48 + 32
+# rte_vhost 22.11 keeps (leaks) the fds that came with these requests when it refuses them:
+# a vring index out of range (SET_VRING_NUM/ADDR/BASE, GET_VRING_BASE, SET_VRING_ENABLE), a
+# SET_INFLIGHT_FD of the wrong size, a SET_MEM_TABLE region it cannot map (the fd of the
+# failing region). One fd per message, measured; closing them would take rte_vhost's private
+# message layout (doc/security.md). Junk fds go with every other request.
+LEAKS_FDS = {vu.SET_VRING_NUM, vu.SET_VRING_ADDR, vu.SET_VRING_BASE, vu.GET_VRING_BASE,
+             vu.SET_VRING_ENABLE, vu.SET_MEM_TABLE, 32}
+# Inputs that crashed the daemon once, replayed first: (what, messages after a full set-up).
+REGRESSIONS = [
+    ("SET_VRING_NUM on polled vrings (a worker read past the rings)",
+     [(vu.SET_VRING_NUM, struct.pack("<II", 0, 32768)),
+      (vu.SET_VRING_NUM, struct.pack("<II", 1, 32768)),
+      (vu.SET_VRING_NUM, struct.pack("<II", 1, 2))]),
+]
+# rte_vhost 22.11 also loses DPDK memory on some malformed sequences (21 KB, a guest's two
+# shadow rings, a few times per 4000 connections; measured). A leak of ours on every
+# connection or message (256 bytes or more) exceeds this bound in the default 45 s run.
+HEAP_BOUND = 1 << 20
+# the mix of strategies (one name per share); VFWD_FUZZ_STRATEGIES=guest,guest narrows it
+STRATEGIES = os.environ.get("VFWD_FUZZ_STRATEGIES", "prefix,prefix,guest,bytes").split(",")
+
+
+class Fuzzer:
+    def __init__(self, rnd):
+        self.rnd = rnd
+        self.counts = {"prefix": 0, "guest": 0, "bytes": 0}
+        self.messages = 0
+        self.trace = []
+
+    def junk_fds(self):
+        """0-3 fds of kinds the daemon does not expect where it expects eventfds or memory."""
+        out = []
+        for _ in range(self.rnd.randrange(4)):
+            kind = self.rnd.randrange(4)
+            if kind == 0:
+                r, w = os.pipe()
+                os.close(w)
+                out.append(r)
+            elif kind == 1:
+                out.append(os.open("/dev/null", os.O_RDWR))
+            elif kind == 2:
+                out.append(socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).detach())
+            else:
+                out.append(os.eventfd(0))
+        return out
+
+    def payload(self, req):
+        rnd = self.rnd
+        if req == vu.SET_MEM_TABLE and rnd.random() < 0.5:
+            # absurd tables: counts beyond 8, zero sizes, overlapping or wrapping addresses
+            n = rnd.choice([0, 1, 2, 8, 9, 255, 0xFFFFFFFF])
+            regions = b"".join(struct.pack("<QQQQ", rnd.choice([0, 1 << 63, rnd.getrandbits(64)]),
+                                           rnd.choice([0, 4096, 1 << 62, rnd.getrandbits(64)]),
+                                           rnd.getrandbits(64), rnd.getrandbits(64))
+                               for _ in range(min(n, 9)))
+            return struct.pack("<II", n & 0xFFFFFFFF, 0) + regions
+        if req in (vu.SET_VRING_NUM, vu.SET_VRING_BASE, vu.SET_VRING_ENABLE, vu.GET_VRING_BASE):
+            return struct.pack("<II", rnd.choice([0, 1, 2, 255, 256, 0xFFFF, rnd.getrandbits(32)]),
+                               rnd.choice([0, 1, 255, 256, 32768, 0xFFFFFFFF, rnd.getrandbits(32)]))
+        if req == vu.SET_VRING_ADDR:
+            return struct.pack("<II", rnd.randrange(4), rnd.randrange(4)) + b"".join(
+                struct.pack("<Q", rnd.choice([0, vu.UA, vu.UA + rnd.randrange(vu.MEM),
+                                              rnd.getrandbits(64)])) for _ in range(4))
+        return bytes(rnd.getrandbits(8) for _ in range(rnd.choice([0, 4, 8, 16, 40, 300])))
+
+    def message(self, f):
+        rnd = self.rnd
+        req = rnd.choice([rnd.randrange(0, vu.LAST_REQUEST + 8), vu.SET_MEM_TABLE,
+                          vu.SET_VRING_ADDR, vu.SET_VRING_NUM, vu.SET_VRING_KICK,
+                          vu.SET_FEATURES, vu.NET_SET_MTU, vu.GET_VRING_BASE])
+        data = self.payload(req)
+        if rnd.random() < 0.2 and data:
+            i = rnd.randrange(len(data))
+            data = data[:i] + bytes([data[i] ^ (1 << rnd.randrange(8))]) + data[i + 1:]
+        size = None
+        if rnd.random() < 0.15:
+            size = rnd.choice([0, len(data) + 1, max(0, len(data) - 1), 0x1000, 0xFFFFFFFF])
+        flags = rnd.choice([vu.VERSION, vu.VERSION, 0, 0x2, vu.VERSION | 0x8,
+                            rnd.getrandbits(32)])
+        junk = self.junk_fds() if rnd.random() < 0.3 and req not in LEAKS_FDS else []
+        self.trace.append("msg req=%d flags=%#x size=%s fds=%d payload=%s"
+                          % (req, flags, size, len(junk), data[:48].hex()))
+        try:
+            f.send(req, data, junk, flags=flags, size=size)
+            self.messages += 1
+        finally:
+            for fd in junk:
+                os.close(fd)
+        if size is not None and size > len(data):
+            raise ConnectionError("header promised more than was sent")
+
+    def hostile_rings(self, f):
+        """Ring contents no driver writes, while the relay polls them."""
+        rnd = self.rnd
+        for _ in range(rnd.randrange(1, 20)):
+            q = rnd.randrange(2)
+            desc, avail, used = f._ring(q)
+            for _ in range(rnd.randrange(1, 32)):
+                i = rnd.randrange(vu.QSIZE)
+                addr = rnd.choice([f._buf(q, i), rnd.randrange(vu.MEM), vu.MEM - 4,
+                                   rnd.getrandbits(64)])
+                length = rnd.choice([0, 1, 11, 12, 60, vu.BUF, 65536, 0xFFFFFFFF])
+                flags = rnd.getrandbits(3)  # NEXT, WRITE, INDIRECT
+                f.mem[desc + 16 * i:desc + 16 * (i + 1)] = struct.pack(
+                    "<QIHH", addr, length, flags, rnd.getrandbits(16))
+            if rnd.random() < 0.5:
+                # a virtio-net header asking for checksum or GSO on a frame that has neither
+                i = rnd.randrange(vu.QSIZE)
+                off = f._buf(1, i)
+                f.mem[off:off + vu.HDR] = bytes(rnd.getrandbits(8) for _ in range(vu.HDR))
+            if rnd.random() < 0.3:
+                struct.pack_into("<H", f.mem, avail + 2, rnd.getrandbits(16))
+            if rnd.random() < 0.1:
+                struct.pack_into("<H", f.mem, used + 2, rnd.getrandbits(16))
+            time.sleep(0.001)
+
+    def iteration(self, path):
+        rnd = self.rnd
+        try:
+            f = Frontend(path, timeout=0.5)
+        except OSError as e:
+            self.trace = ["connect: %s" % e]
+            return
+        try:
+            strategy = rnd.choice(STRATEGIES)
+            self.counts[strategy] += 1
+            self.trace = ["%s:" % strategy]
+            if strategy == "bytes":
+                if rnd.random() < 0.5:
+                    f.sock.sendall(bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(1, 600))))
+                else:
+                    f.sock.sendall(vu.header(rnd.randrange(1, 40), rnd.randrange(13, 4096)) + b"x")
+                time.sleep(0.002)
+                return
+            steps = f.steps()
+            if strategy == "guest":
+                for step in steps:
+                    step()
+                time.sleep(0.005)
+                f.refill()
+                self.hostile_rings(f)
+                return
+            k = rnd.randrange(len(steps) + 1)
+            self.trace.append("first %d set-up steps" % k)
+            for step in steps[:k]:
+                step()
+            for _ in range(rnd.randrange(1, 12)):
+                self.message(f)
+            if rnd.random() < 0.3:
+                k = rnd.randrange(len(steps))
+                self.trace.append("set-up steps from %d" % k)
+                for step in steps[k:]:
+                    step()
+                f.refill()
+            time.sleep(0.002)
+        except (OSError, ConnectionError, struct.error):
+            pass  # the daemon closed the connection: that is an answer
+        finally:
+            f.close()
+
+
+def main():
+    require_env()
+    seed = int(os.environ.get("VFWD_FUZZ_SEED", str(int(time.time()))))
+    log("seed %d (VFWD_FUZZ_SEED to repeat), %.0f s" % (seed, SECONDS))
+    rnd = random.Random(seed)
+    d = Daemon("vfuzz", ["-P", "net_null0,size=64=0", "-P", VF1 + "=1"], control=True).start()
+    guest = Guest("vfuzz", ["virtio_user0,path=%s" % d.sock(0)], fwd="macswap").start()
+    d.wait_state(0, "DPDK_READY")
+    # A well-behaved guest first: rte_vhost's and our first-connection allocations are made.
+    good = Frontend(d.sock(1)).setup()
+    wait_for(lambda: good.refill(), 5, "frames to relay 1's guest")
+    good.close()
+    wait_for(lambda: d.relay(1)["vm_state"] == "VIRTIO_UNINIT", 10, "relay 1 without a guest")
+    time.sleep(0.3)
+    base = (fds(d), d.relay(1)["mbufs_in_use"], heap(d))
+    by = Bystander(d)
+    for what, messages in REGRESSIONS:
+        f = Frontend(d.sock(1)).setup()
+        wait_for(lambda: f.refill(), 5, "frames to relay 1's guest")
+        try:
+            for req, payload in messages:
+                f.send(req, payload)
+            for _ in range(50):  # the workers poll the rings meanwhile
+                f.refill()
+                time.sleep(0.01)
+        except OSError:
+            pass  # the daemon closed the connection: an answer
+        f.close()
+        time.sleep(0.2)
+        check(d.proc.poll() is None, "regression: %s: daemon alive" % what)
+    fz = Fuzzer(rnd)
+    t0 = last = time.time()
+    n, recent = 0, []
+    while time.time() - t0 < SECONDS:
+        fz.iteration(d.sock(1))
+        n += 1
+        if not fz.trace[0].startswith("connect:"):
+            recent = (recent + ["iteration %d: %s" % (n, " | ".join(fz.trace))])[-3:]
+        if d.proc.poll() is not None:
+            time.sleep(0.2)
+            raise AssertionError("the daemon died at iteration %d (seed %d); the last "
+                                 "iterations:\n%s" % (n, seed, "\n".join(recent)))
+        if time.time() - last > 2:
+            by.sample("fuzz iteration %d" % n)
+            last = time.time()
+    check(d.proc.poll() is None, "daemon alive after %d connections, %d fuzzed messages "
+          "(%s) in %.0fs" % (n, fz.messages, ", ".join("%s %d" % kv for kv in fz.counts.items()),
+                             time.time() - t0))
+    check(by.samples >= SECONDS // 2 - 1, "bystander relay 0 progressed in all %d samples "
+          "(worst %.0f frames/s)" % (by.samples, by.worst))
+    good = Frontend(d.sock(1)).setup()
+    got = wait_for(lambda: good.refill(), 5, "frames to a well-behaved guest on relay 1")
+    check(got > 0, "relay 1 serves a well-behaved guest after the fuzzing (%d frames)" % got)
+    good.close()
+    r = wait_for(lambda: d.relay(1)["vm_state"] == "VIRTIO_UNINIT" and d.relay(1), 10,
+                 "relay 1 without a guest")
+    if fds(d) != base[0]:
+        fd_dir = "/proc/%d/fd" % d.pid()
+        kinds = {}
+        for fd in os.listdir(fd_dir):
+            try:
+                k = os.readlink(os.path.join(fd_dir, fd)).split(":[")[0]
+            except OSError:
+                continue
+            kinds[k] = kinds.get(k, 0) + 1
+        log("open fds by kind: %s" % kinds)
+    check(fds(d) == base[0], "%d open fds, %d before" % (fds(d), base[0]))
+    check(abs(r["mbufs_in_use"] - base[1]) <= SLACK, "relay 1: %d mbufs in use, %d before"
+          % (r["mbufs_in_use"], base[1]))
+    grown = heap(d) - base[2]
+    check(grown <= HEAP_BOUND, "DPDK memory grew %d bytes in %d connections (bound %d)"
+          % (grown, n, HEAP_BOUND))
+    check(d.tool("port_control", "remove", "--virtio-id", "1", "--pci-addr", VF1)
+          .returncode == 0, "relay 1's VF removed: its counters are still")
+    d.accounted(1, "after the fuzzing: ")
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
+    guest.stop()
+    log("PASS")
+
+
+if __name__ == "__main__":
+    run(main)
