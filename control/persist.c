@@ -2,6 +2,8 @@
 /* persist.c: relays added at run time survive a restart: saved on each change, restored at start.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,16 @@ void ctl_persist_mark(unsigned int id, bool added)
 		runtime[id] = added;
 }
 
+static void dir_sync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd))
+		VLOG(WARNING, "cannot sync directory %s: %s", dir, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 /*
  * One line per relay: "id<TAB>mode<TAB>name<TAB>socket<TAB>dev[<TAB>dev...]"; name "-" when
  * none, socket "-" for the pattern's. Written to a temporary file, then renamed.
@@ -34,8 +46,9 @@ int ctl_persist_save(const struct ctl_config *cfg)
 	char path[PATH_MAX], tmp[PATH_MAX + 8], devs[RELAY_BOND_MAX][RELAY_DEV_LEN],
 		pattern[PATH_MAX];
 	struct relay_snapshot s;
+	bool flushed;
 	FILE *f;
-	int ret = 0;
+	int ret;
 
 	if (!cfg->state_dir[0])
 		return 0;
@@ -65,18 +78,25 @@ int ctl_persist_save(const struct ctl_config *cfg)
 			fprintf(f, "\t%s", devs[i]);
 		fputc('\n', f);
 	}
-	if (fclose(f) || rename(tmp, path)) {
+	/* On disk before the rename, and the rename itself too: a crash or a power cut leaves
+	 * the old file or the new one, never a torn one. */
+	flushed = !fflush(f) && !fsync(fileno(f));
+	if (fclose(f) || !flushed || rename(tmp, path)) {
 		ret = -errno;
 		VLOG(ERR, "cannot save relays to %s: %s", path, strerror(errno));
 		unlink(tmp);
+		return ret;
 	}
-	return ret;
+	dir_sync(cfg->state_dir);
+	return 0;
 }
 
 unsigned int ctl_persist_restore(const struct ctl_config *cfg)
 {
-	char path[PATH_MAX], line[RELAY_DEV_LEN * (RELAY_BOND_MAX + 1) + PATH_MAX];
-	unsigned int restored = 0;
+	char path[PATH_MAX], *line = NULL;
+	unsigned int restored = 0, lineno = 0;
+	size_t cap = 0;
+	ssize_t len;
 	FILE *f;
 
 	if (!cfg->state_dir[0])
@@ -85,11 +105,16 @@ unsigned int ctl_persist_restore(const struct ctl_config *cfg)
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
-	while (fgets(line, sizeof(line), f)) {
+	while ((len = getline(&line, &cap, f)) >= 0) {
 		const char *devs[RELAY_BOND_MAX];
 		char *save = NULL, *tok, *name, *sock;
 		unsigned int id, mode, n = 0;
 
+		lineno++;
+		if (strlen(line) != (size_t)len) {
+			VLOG(WARNING, "%s:%u: not text (a NUL byte); line skipped", path, lineno);
+			continue;
+		}
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] == '#' || !line[0])
 			continue;
@@ -102,7 +127,7 @@ unsigned int ctl_persist_restore(const struct ctl_config *cfg)
 		while (n < RELAY_BOND_MAX && (tok = strtok_r(NULL, "\t", &save)))
 			devs[n++] = tok;
 		if (!name || !sock || n == 0) {
-			VLOG(WARNING, "%s: malformed line skipped", path);
+			VLOG(WARNING, "%s:%u: malformed line skipped", path, lineno);
 			continue;
 		}
 		if (relay_add_at(id, devs, n, mode, strcmp(name, "-") ? name : NULL,
@@ -115,6 +140,7 @@ unsigned int ctl_persist_restore(const struct ctl_config *cfg)
 		restored++;
 		VLOG(NOTICE, "relay %u restored from %s", id, path);
 	}
+	free(line);
 	fclose(f);
 	return restored;
 }

@@ -28,8 +28,10 @@ PACKAGES=(
 	libvirt-daemon libvirt-clients libvirt-daemon-driver-qemu
 	# OVSDB port control (-O): a real ovsdb-server on the vswitch schema, driven by ovs-vsctl
 	openvswitch-common openvswitch-switch
-	# static analysis in the suite (unit.cppcheck)
-	cppcheck
+	# static analysis in the suite (unit.cppcheck, unit.clang_tidy)
+	cppcheck clang-tidy
+	# the libFuzzer targets (tests/fuzz): clang and its runtimes (libFuzzer, ASan, UBSan)
+	clang libclang-rt-14-dev
 )
 
 if [ "$(id -u)" != 0 ]; then

@@ -208,7 +208,10 @@ def main():
         check(stat.S_IMODE(st.st_mode) == 0o660 and st.st_gid == 65534,
               "with --control-group nogroup the %s socket is mode 0660, group nogroup" % name)
     workflow(d)
-    offered_rate(d)
+    if os.environ.get("VFWD_SANITIZED") == "1":
+        log("offered-rate check left out: the ASan build is not timed (integ.control runs it)")
+    else:
+        offered_rate(d)
     guest = traffic(d)
     config_and_remove(d, guest)
     rc, _ = d.stop()
