@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #define CTL_EP_LEN	 256
-#define CTL_MAX_REQUEST	 (64 * 1024) /* larger requests get an error reply */
+#define CTL_MAX_REQUEST	 ((size_t)64 * 1024) /* larger requests get an error reply */
 #define CTL_TIMEOUT_MS	 2000	     /* clients' default */
 #define CTL_MAX_DELAY_MS 60000	     /* longest stats rate window */
 

@@ -428,7 +428,7 @@ ssize_t ctl_port_control(const struct ctl_config *cfg, const uint8_t *req, size_
 	if (len == 0)
 		invalid(&o, "empty message");
 	else if (len > CTL_MAX_REQUEST)
-		invalid(&o, "request of %zu bytes exceeds %d", len, CTL_MAX_REQUEST);
+		invalid(&o, "request of %zu bytes exceeds %zu", len, CTL_MAX_REQUEST);
 	else if (!(rq = virtioforwarder__port_control_request__unpack(NULL, len, req)))
 		invalid(&o, "not a valid PortControlRequest (%zu bytes)", len);
 	else
@@ -449,7 +449,7 @@ ssize_t ctl_port_control(const struct ctl_config *cfg, const uint8_t *req, size_
 			VLOG(WARNING, "port control %s refused (error_code %s%d): %s",
 			     rq ? op_name(rq->op) : "request", o.code != NO_CODE ? "" : "none, ",
 			     o.code != NO_CODE ? o.code : 0, o.why);
-	} else {
+	} else if (rq) { /* nothing failed: the request was parsed */
 		resp.status = VIRTIOFORWARDER__PORT_CONTROL_RESPONSE__STATUS__OK;
 		if (o.changed)
 			ctl_persist_save(cfg);

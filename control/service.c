@@ -21,7 +21,7 @@
 #define MAX_PENDING  64
 #define SAMPLE_NS    1000000000ull
 #define LINKS_NS     100000000ull  /* bond member links checked at 10 Hz */
-#define HARD_MAX_MSG (1024 * 1024) /* beyond this libzmq drops the peer */
+#define HARD_MAX_MSG (1024L * 1024) /* beyond this libzmq drops the peer */
 #define IDENTITY_MAX 256
 
 /* A stats request waiting for the end of its rate window (stats is a ROUTER socket). */

@@ -226,7 +226,7 @@ int set_mem(struct opt_call *c)
 {
 	unsigned long v;
 
-	if (parse_ulong(c->arg, 16, 1024 * 1024, &v))
+	if (parse_ulong(c->arg, 16, 1024ul * 1024, &v))
 		return bad(c, "is not a memory size in MB (16..1048576)");
 	c->cfg->mem_mb = (unsigned int)v;
 	return 0;
