@@ -405,6 +405,12 @@ class Daemon:
             raise AssertionError("daemon did not exit within %ss of signal %d" % (timeout, sig))
         return rc, time.time() - t0
 
+    def stop_ok(self, what="daemon exits 0"):
+        """stop(), checked: exit status 0. Returns the seconds it took."""
+        rc, secs = self.stop()
+        check(rc == 0, "%s (status %d, %.2fs)" % (what, rc, secs))
+        return secs
+
     def kill(self):
         if self.proc:
             _kill(self.proc, "daemon " + self.name)

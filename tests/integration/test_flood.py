@@ -124,8 +124,7 @@ def main():
     ctx.destroy(0)
     time.sleep(0.3)
     check(fds(d) == fds0, "%d open fds, %d before" % (fds(d), fds0))
-    rc, _ = d.stop()
-    check(rc == 0, "daemon exits 0")
+    d.stop_ok("daemon exits 0")
     guest.stop()
     log("PASS")
 

@@ -75,8 +75,7 @@ def main():
           % (KILLS, time.time() - t0, downs[len(downs) // 2], downs[-1]))
     check("relay 1 restored" in d.log(), "relay 1 came from the state file")
 
-    rc, _ = d.stop()
-    check(rc == 0, "clean stop")
+    d.stop_ok("clean stop")
     state = os.path.join(d.state_dir, "relays")
     with open(state, "wb") as f:
         f.write(b"# relays\n\x00\xff garbage\n1\t1\n")
@@ -86,8 +85,7 @@ def main():
     check("%s:2: not text" % state in d.log()
           and "%s:3: malformed line skipped" % state in d.log(),
           "the warnings name the file and the lines")
-    rc, _ = d.stop()
-    check(rc == 0, "clean stop")
+    d.stop_ok("clean stop")
     guest.stop()
     log("PASS")
 

@@ -97,7 +97,9 @@ def main():
     cmds = os.path.join(work, "retry.cmds")
     with open(cmds, "w") as f:
         f.write("set fwd io retry\nset burst tx delay 20 retry 100000\n")
-    guest = Guest("moves", ["virtio_user0,path=%s" % d.sock(0)], fwd="io",
+    # While the guest waits to send, it reads nothing: 1024-entry rings (not 256) hold what the
+    # relay gives it meanwhile, instead of the relay dropping it as queue full.
+    guest = Guest("moves", ["virtio_user0,path=%s,queue_size=1024" % d.sock(0)], fwd="io",
                   extra=["--cmdline-file=" + cmds]).start()
     d.wait_state(0, "DPDK_READY")
     cs = CoreSched(ep, pb)

@@ -273,8 +273,7 @@ def main():
     check(d.tool("port_control", "remove", "--virtio-id", "1", "--pci-addr", VF1)
           .returncode == 0, "relay 1's VF removed: its counters are still")
     d.accounted(1, "after the fuzzing: ")
-    rc, _ = d.stop()
-    check(rc == 0, "daemon exits 0")
+    d.stop_ok("daemon exits 0")
     guest.stop()
     log("PASS")
 
