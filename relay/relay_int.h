@@ -133,9 +133,13 @@ struct relay {
  * rte_vhost 22.11 numbers devices below 1024 (MAX_VHOST_DEVICE); larger ones are refused.
  */
 #define VHOST_VID_MAX 1024
+#define VHOST_VRING_WORDS 4 /* 256 vrings: rte_vhost's most */
+
 struct vhost_slot {
 	struct relay *relay; /* whose socket the connection is on (new_connection), or NULL */
 	uint64_t rxq_mask;   /* guest RX queues enabled, bit q: vring 2q (vring_state_changed) */
+	/* vrings given a size since their last stop (vhost.c's message guard, its thread only) */
+	uint64_t sized[VHOST_VRING_WORDS];
 };
 extern struct vhost_slot vhost_slots[VHOST_VID_MAX];
 

@@ -99,33 +99,71 @@ static void on_destroy_device(int vid)
 }
 
 /*
- * The message guard, called by rte_vhost before it handles each message (under every vring
- * lock for the ones that change rings). rte_vhost 22.11 applies a SET_VRING_NUM to a queue
- * that workers are polling: the rings keep their size in memory, the new one masks the
- * indices, and the next burst reads past them (a worker crashed on it; found by
- * tests/integration/test_vhost_fuzz.py). A real front-end stops a queue (GET_VRING_BASE,
- * which ends the device) before resizing it, so a resize of a polled queue is refused here.
- * The payload follows the 12-byte header (request, flags, size): the wire format.
+ * The message guard, called by rte_vhost before it handles each message of connection @vid
+ * (on its event thread; under every vring lock for the ones that change rings). It refuses
+ * what makes rte_vhost 22.11 crash a worker, all found by tests/integration/test_vhost_fuzz.py:
+ * - a vring given addresses without a size since its last stop: GET_VRING_BASE frees the
+ *   vring's shadow arrays and only SET_VRING_NUM makes them again, so a front-end that skips
+ *   it after a stop had the next burst write through a NULL pointer. Real front-ends send
+ *   NUM, BASE, then ADDR each time they start a vring;
+ * - a size smaller than a burst (RELAY_BURST): the shadow arrays are sized by the ring and
+ *   filled one entry per frame, so a guest announcing more buffers than an 8-entry ring holds
+ *   had a worker write past them (crashed with 1, 2, 4 and 8 entries). Real front-ends use 256;
+ * - a resize of a vring the workers poll: the rings keep their size in memory, the new one
+ *   masks the indices, and the next burst reads past them. A real front-end stops a vring
+ *   (GET_VRING_BASE, which ends the device) before resizing it.
+ * The payloads follow the 12-byte header (request, flags, size); each starts with the vring
+ * index: the wire format.
  */
-#define VHU_SET_VRING_NUM 8
-#define VHU_HDR_SIZE	  12
+#define VHU_RESET_OWNER	    4
+#define VHU_SET_VRING_NUM   8
+#define VHU_SET_VRING_ADDR  9
+#define VHU_GET_VRING_BASE  11
+#define VHU_HDR_SIZE	    12
 
 static enum rte_vhost_msg_result on_message(int vid, void *msg)
 {
+	uint64_t *sized = vhost_slots[vid].sized;
+	uint32_t request, index, num, word, bit;
 	const struct relay *r;
-	uint32_t request, index;
 
 	memcpy(&request, msg, sizeof(request));
-	if (request != VHU_SET_VRING_NUM)
-		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	r = relay_of_vid(vid);
 	memcpy(&index, (const char *)msg + VHU_HDR_SIZE, sizeof(index));
-	if (!r || __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE) != vid ||
-	    index >= __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED))
+	word = (index / 64) % VHOST_VRING_WORDS; /* rte_vhost refused larger indices already */
+	bit = index % 64;
+	switch (request) {
+	case VHU_RESET_OWNER:
+		memset(sized, 0, sizeof(vhost_slots[vid].sized));
 		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
-	VLOG(WARNING, "relay %u: guest resized vring %u while it is polled; refused", r->id,
-	     index);
-	return RTE_VHOST_MSG_RESULT_ERR;
+	case VHU_GET_VRING_BASE:
+		sized[word] &= ~(1ULL << bit);
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	case VHU_SET_VRING_ADDR:
+		if (sized[word] & (1ULL << bit))
+			return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+		VLOG(WARNING, "vhost device %d: vring %u given addresses before its size; refused",
+		     vid, index);
+		return RTE_VHOST_MSG_RESULT_ERR;
+	case VHU_SET_VRING_NUM:
+		break;
+	default:
+		return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+	}
+	memcpy(&num, (const char *)msg + VHU_HDR_SIZE + sizeof(index), sizeof(num));
+	if (num < RELAY_BURST) {
+		VLOG(WARNING, "vhost device %d: vring %u of %u entries refused (fewer than %d)", vid,
+		     index, num, RELAY_BURST);
+		return RTE_VHOST_MSG_RESULT_ERR;
+	}
+	r = relay_of_vid(vid);
+	if (r && __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE) == vid &&
+	    index < __atomic_load_n(&r->nr_vring, __ATOMIC_RELAXED)) {
+		VLOG(WARNING, "relay %u: guest resized vring %u while it is polled; refused", r->id,
+		     index);
+		return RTE_VHOST_MSG_RESULT_ERR;
+	}
+	sized[word] |= 1ULL << bit;
+	return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
 }
 
 static const struct rte_vhost_user_extern_ops guard_ops = {.pre_msg_handle = on_message};
@@ -149,6 +187,7 @@ static int on_new_connection(int vid)
 		engine_unlock();
 	}
 	__atomic_store_n(&vhost_slots[vid].rxq_mask, 0, __ATOMIC_RELAXED);
+	memset(vhost_slots[vid].sized, 0, sizeof(vhost_slots[vid].sized));
 	__atomic_store_n(&vhost_slots[vid].relay, r, __ATOMIC_RELEASE);
 	if (rte_vhost_extern_callback_register(vid, &guard_ops, NULL)) {
 		VLOG(ERR, "vhost device %d: cannot install the message guard; refused", vid);

@@ -228,6 +228,43 @@ def main():
         f.close()
         time.sleep(0.2)
         check(d.proc.poll() is None, "regression: %s: daemon alive" % what)
+    # A ring smaller than a burst, its avail index claiming 256 buffers (a worker wrote past
+    # rte_vhost's shadow array): refused when announced.
+    for num in (1, 8):
+        f = Frontend(d.sock(1))
+        steps = f.steps()
+        steps[4] = lambda: f.state(vu.SET_VRING_NUM, 0, num)
+        try:
+            for step in steps:
+                step()
+            for _ in range(50):
+                f.refill()
+                time.sleep(0.01)
+        except OSError:
+            pass
+        f.close()
+        time.sleep(0.2)
+        check(d.proc.poll() is None, "regression: a guest RX vring of %d entries: daemon alive"
+              % num)
+    # A vring stopped (GET_VRING_BASE frees rte_vhost's shadow arrays) and started again
+    # without a size: a worker wrote through NULL. Its addresses are refused.
+    f = Frontend(d.sock(1))
+    steps = f.steps()
+    try:
+        for step in steps[:5]:
+            step()
+        f.state(vu.GET_VRING_BASE, 0, 0)
+        f.recv_reply()
+        for step in steps[5:]:
+            step()
+        for _ in range(50):
+            f.refill()
+            time.sleep(0.01)
+    except OSError:
+        pass
+    f.close()
+    time.sleep(0.2)
+    check(d.proc.poll() is None, "regression: a vring restarted without a size: daemon alive")
     fz = Fuzzer(rnd)
     t0 = last = time.time()
     n, recent = 0, []
