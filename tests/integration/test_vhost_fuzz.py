@@ -44,13 +44,67 @@ SLACK = 48 + 32
 # message layout (doc/security.md). Junk fds go with every other request.
 LEAKS_FDS = {vu.SET_VRING_NUM, vu.SET_VRING_ADDR, vu.SET_VRING_BASE, vu.GET_VRING_BASE,
              vu.SET_VRING_ENABLE, vu.SET_MEM_TABLE, 32}
-# Inputs that crashed the daemon once, replayed first: (what, messages after a full set-up).
+
+
+def after_setup(*messages):
+    """Inputs: a full set-up (frames flowing), then @messages, (request, payload) each."""
+    def inputs(f):
+        f.setup()
+        wait_for(lambda: f.refill(), 5, "frames to relay 1's guest")
+        for req, payload in messages:
+            f.send(req, payload)
+    return inputs
+
+
+def ring_of(num):
+    """Inputs: the set-up with a guest RX vring of @num entries; avail still claims 256."""
+    def inputs(f):
+        steps = f.steps()
+        steps[4] = lambda: f.state(vu.SET_VRING_NUM, 0, num)
+        for step in steps:
+            step()
+    return inputs
+
+
+def restarted_without_size(f):
+    """Inputs: vring 0 sized, stopped (GET_VRING_BASE), then started without a size."""
+    steps = f.steps()
+    for step in steps[:5]:
+        step()
+    f.state(vu.GET_VRING_BASE, 0, 0)
+    f.recv_reply()
+    for step in steps[5:]:
+        step()
+
+
+# Inputs that crashed the daemon once (inside rte_vhost), replayed first, every run.
 REGRESSIONS = [
     ("SET_VRING_NUM on polled vrings (a worker read past the rings)",
-     [(vu.SET_VRING_NUM, struct.pack("<II", 0, 32768)),
-      (vu.SET_VRING_NUM, struct.pack("<II", 1, 32768)),
-      (vu.SET_VRING_NUM, struct.pack("<II", 1, 2))]),
+     after_setup((vu.SET_VRING_NUM, struct.pack("<II", 0, 32768)),
+                 (vu.SET_VRING_NUM, struct.pack("<II", 1, 32768)),
+                 (vu.SET_VRING_NUM, struct.pack("<II", 1, 2)))),
+    ("a guest RX vring of 1 entry (a worker wrote past rte_vhost's shadow array)", ring_of(1)),
+    ("a guest RX vring of 8 entries", ring_of(8)),
+    ("a vring restarted without a size (a worker wrote through NULL)",
+     restarted_without_size),
 ]
+
+
+def replay(d, what, inputs):
+    """One connection to relay 1 with @inputs, the workers polling for 0.5 s after them."""
+    f = Frontend(d.sock(1))
+    try:
+        inputs(f)
+        for _ in range(50):
+            f.refill()
+            time.sleep(0.01)
+    except OSError:
+        pass  # the daemon closed the connection: an answer
+    f.close()
+    time.sleep(0.2)
+    check(d.proc.poll() is None, "regression: %s: daemon alive" % what)
+
+
 # rte_vhost 22.11 also loses DPDK memory on some malformed sequences (21 KB, a guest's two
 # shadow rings, a few times per 4000 connections; measured). A leak of ours on every
 # connection or message (256 bytes or more) exceeds this bound in the default 45 s run.
@@ -214,57 +268,8 @@ def main():
     time.sleep(0.3)
     base = (fds(d), d.relay(1)["mbufs_in_use"], heap(d))
     by = Bystander(d)
-    for what, messages in REGRESSIONS:
-        f = Frontend(d.sock(1)).setup()
-        wait_for(lambda: f.refill(), 5, "frames to relay 1's guest")
-        try:
-            for req, payload in messages:
-                f.send(req, payload)
-            for _ in range(50):  # the workers poll the rings meanwhile
-                f.refill()
-                time.sleep(0.01)
-        except OSError:
-            pass  # the daemon closed the connection: an answer
-        f.close()
-        time.sleep(0.2)
-        check(d.proc.poll() is None, "regression: %s: daemon alive" % what)
-    # A ring smaller than a burst, its avail index claiming 256 buffers (a worker wrote past
-    # rte_vhost's shadow array): refused when announced.
-    for num in (1, 8):
-        f = Frontend(d.sock(1))
-        steps = f.steps()
-        steps[4] = lambda: f.state(vu.SET_VRING_NUM, 0, num)
-        try:
-            for step in steps:
-                step()
-            for _ in range(50):
-                f.refill()
-                time.sleep(0.01)
-        except OSError:
-            pass
-        f.close()
-        time.sleep(0.2)
-        check(d.proc.poll() is None, "regression: a guest RX vring of %d entries: daemon alive"
-              % num)
-    # A vring stopped (GET_VRING_BASE frees rte_vhost's shadow arrays) and started again
-    # without a size: a worker wrote through NULL. Its addresses are refused.
-    f = Frontend(d.sock(1))
-    steps = f.steps()
-    try:
-        for step in steps[:5]:
-            step()
-        f.state(vu.GET_VRING_BASE, 0, 0)
-        f.recv_reply()
-        for step in steps[5:]:
-            step()
-        for _ in range(50):
-            f.refill()
-            time.sleep(0.01)
-    except OSError:
-        pass
-    f.close()
-    time.sleep(0.2)
-    check(d.proc.poll() is None, "regression: a vring restarted without a size: daemon alive")
+    for what, inputs in REGRESSIONS:
+        replay(d, what, inputs)
     fz = Fuzzer(rnd)
     t0 = last = time.time()
     n, recent = 0, []
