@@ -9,7 +9,9 @@
 #include <rte_eth_bond.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 
 #include "relay_int.h"
 
@@ -28,8 +30,9 @@ static void link_read(struct relay *r, bool announce);
  * mbufs a relay can hold at once: a full VF RX ring, a full VF TX ring (frames
  * dequeued from the guest awaiting transmit), one burst in hand per direction,
  * and what per-lcore mempool caches may keep (up to 1.5 x cache size each); with TSO
- * (-T) a burst in hand and one held may be chains of TSO_CHAIN each.
- * Rounded up to 2^n - 1, the size a mempool ring stores best.
+ * (-T) a burst in hand and one held may be chains of TSO_CHAIN each. Exactly that: a
+ * power-of-two count would nearly double the pool for a ring of pointers that is a
+ * power of two anyway (doc/architecture.md, Memory).
  */
 static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso)
 {
@@ -38,7 +41,42 @@ static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso)
 
 	if (tso)
 		n += 2 * RELAY_BURST * TSO_CHAIN;
-	return rte_align32pow2(n + 1) - 1;
+	return n;
+}
+
+/*
+ * The relay's mbuf pool. Without hugepages memory comes in 4 kB pages and a mempool keeps each
+ * object within one page unless told its objects need no contiguous IO addresses: a 2.3 kB
+ * mbuf would take a whole page. With IO addresses that are virtual addresses, contiguous
+ * virtual memory is contiguous for devices too, so objects may straddle pages there.
+ */
+static struct rte_mempool *pool_create(const char *name, unsigned int n, uint16_t data_room,
+				       int socket_id)
+{
+	struct rte_pktmbuf_pool_private priv = {.mbuf_data_room_size = data_room};
+	unsigned int flags = 0;
+	struct rte_mempool *mp;
+	int ret;
+
+	if (!rte_eal_has_hugepages() && rte_eal_iova_mode() == RTE_IOVA_VA)
+		flags |= RTE_MEMPOOL_F_NO_IOVA_CONTIG;
+	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + data_room, VF_POOL_CACHE,
+				      sizeof(priv), socket_id, flags);
+	if (!mp)
+		return NULL;
+	ret = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
+	if (ret)
+		goto out_free;
+	rte_pktmbuf_pool_init(mp, &priv);
+	ret = rte_mempool_populate_default(mp);
+	if (ret < 0)
+		goto out_free;
+	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	return mp;
+out_free:
+	rte_mempool_free(mp);
+	rte_errno = -ret;
+	return NULL;
 }
 
 /* Probe one PCI address or device string; its device name into @name, its port into @port. */
@@ -214,8 +252,8 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	if (ret)
 		goto out_err;
 	snprintf(pname, sizeof(pname), "relay%u", r->id);
-	r->pool = rte_pktmbuf_pool_create(pname, pool_size(nb_rxd, nb_txd, p->tso), VF_POOL_CACHE,
-					  0, (uint16_t)data_room, r->socket_id);
+	r->pool = pool_create(pname, pool_size(nb_rxd, nb_txd, p->tso), (uint16_t)data_room,
+			      r->socket_id);
 	what = "create mbuf pool";
 	relay_step(RELAY_STEP_POOL);
 	if (!r->pool) {

@@ -175,8 +175,8 @@ void eal_runtime_dir_remove(const char *dir)
 }
 
 #define HUGETLBFS_MAGIC_NR 0x958458f6
-#define HUGE_BASE_MB	   16 /* EAL, telemetry, control plane */
-#define HUGE_RELAY_MB	   10 /* one relay: mempool, rings, lcore caches (doc/architecture.md) */
+#define HUGE_BASE_MB	   8 /* EAL, telemetry, control plane: 2 MB measured */
+#define HUGE_RELAY_MB	   5 /* one relay: 4.0 MB measured (doc/architecture.md, Memory) */
 
 unsigned int huge_need_mb(unsigned int relays)
 {

@@ -45,7 +45,7 @@ def main():
     # too few pages for 64 static relays: how much, where, how to reserve it. The shortage is
     # made here, whatever the host has: every page not in use by others given back but one.
     set_pages(meminfo("HugePages_Total") - meminfo("HugePages_Free") + 1)
-    check(meminfo("HugePages_Free") * 2 < 656, "shortage made: %d free hugepage(s)"
+    check(meminfo("HugePages_Free") * 2 < 328, "shortage made: %d free hugepage(s)"
           % meminfo("HugePages_Free"))
     many = []
     for i in range(64):
@@ -54,7 +54,7 @@ def main():
     on_exit(__import__("shutil").rmtree, dpdk_dir(short.prefix), True)
     r = subprocess.run(short.cmd(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, timeout=30)
-    check(r.returncode == 1 and "about 656 MB needed in %s for 64 relay(s)" % mnt in r.stdout
+    check(r.returncode == 1 and "about 328 MB needed in %s for 64 relay(s)" % mnt in r.stdout
           and "nr_hugepages" in r.stdout, "too few pages: exit 1, " + r.stdout.strip())
     check(not os.path.exists(dpdk_dir(short.prefix)), "refused before DPDK started")
 
@@ -68,8 +68,8 @@ def main():
     smaps = open("/proc/%d/smaps" % d.pid()).read()
     check("KernelPageSize:     2048 kB" in smaps, "the daemon's memory is on 2M pages from %s" % mnt)
     used = free0 - meminfo("HugePages_Free")
-    # doc/architecture.md says 7 pages for two relays; one more for the allocator's rounding
-    check(0 < used <= 8, "daemon with 2 relays uses %d hugepages (%d MB; documented: 7)"
+    # doc/architecture.md says 5 pages for two relays; one more for the allocator's rounding
+    check(0 < used <= 6, "daemon with 2 relays uses %d hugepages (%d MB; documented: 5)"
           % (used, used * 2))
     check(os.listdir(mnt) == [], "no hugepage files left in %s while running (--huge-unlink)" % mnt)
     guest = Guest("huge", ["virtio_user0,path=%s" % d.sock(0)], fwd="macswap").start()
