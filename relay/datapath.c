@@ -9,6 +9,7 @@
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_prefetch.h>
 #include <rte_vhost.h>
 
 #include "relay_int.h"
@@ -150,6 +151,7 @@ static inline uint32_t pkt_flow_hash(const struct rte_mbuf *m)
  * some (at most ENQUEUE_RETRIES more tries, no delay), and count the outcome.
  */
 #define ENQUEUE_RETRIES 4
+#define PREFETCH_AHEAD	4
 
 static inline void enqueue_count(struct relay_dir *d, int vid, unsigned int q,
 				 struct rte_mbuf **pkts, uint16_t n, uint64_t bytes)
@@ -184,7 +186,12 @@ static void enqueue_spread(struct relay_dir *d, int vid, struct rte_mbuf **pkts,
 	memset(start, 0, (nq + 1) * sizeof(start[0]));
 	memset(qbytes, 0, nq * sizeof(qbytes[0]));
 
+	/* Software hashing reads each frame's headers: fetch them a few frames ahead. */
+	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
 		qi[i] = (uint8_t)relay_hash_pick(pkt_flow_hash(pkts[i]), nq);
 		start[qi[i] + 1]++;
 		qbytes[qi[i]] += rte_pktmbuf_pkt_len(pkts[i]);

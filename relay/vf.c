@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* vf.c: the VF side of a relay: probe (PCI hot-plug or device string), mempool, ethdev set-up. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #define VF_TX_DESC    512
 #define VF_POOL_CACHE RELAY_BURST
 #define VF_JUMBO_MTU  9000
+#define VF_RSS_HF     (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 static void vf_frame_limit(struct relay *r);
 static void link_read(struct relay *r, bool announce);
@@ -218,6 +220,18 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 			info->tx_offload_capa &
 			(RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
 			 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	/* One pool, refcount 1, one segment: the driver may free transmitted mbufs in bulk. */
+	if (!(conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) && !p->tso)
+		conf->txmode.offloads |= info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	VLOG(DEBUG, "relay %u: %s TX offloads 0x%" PRIx64 " of 0x%" PRIx64, r->id, r->name,
+	     conf->txmode.offloads, info->tx_offload_capa);
+	/* The VF's own flow hash in each mbuf, so software RSS does not hash the frame again. */
+	if ((info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH) &&
+	    (info->flow_type_rss_offloads & VF_RSS_HF)) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & VF_RSS_HF;
+		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+	}
 	r->tso_hw = conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	r->tx_prepare = p->tso;
 	if (p->tso && !r->tso_hw)
@@ -245,6 +259,15 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	vf_conf_build(r, p, &info, &conf, &data_room);
 	what = "configure";
 	ret = rte_eth_dev_configure(r->port, 1, 1, &conf);
+	if (ret && conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS) {
+		/* Some VFs offer the hash but refuse RSS on one queue: software hashes then. */
+		VLOG(DEBUG, "relay %u: %s refused RSS on one queue (%s); hashing in software",
+		     r->id, r->name, strerror(-ret));
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
+		conf.rx_adv_conf.rss_conf.rss_hf = 0;
+		conf.rxmode.offloads &= ~RTE_ETH_RX_OFFLOAD_RSS_HASH;
+		ret = rte_eth_dev_configure(r->port, 1, 1, &conf);
+	}
 	if (ret)
 		goto out_err;
 	what = "adjust descriptors";
