@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""bench.py: throughput, loss and latency of our relay against dpdk-testpmd doing the same job,
-side by side, alternating, many rounds; a results table (min / median / max, ratio of medians).
+"""bench.py: throughput, loss, latency, idle CPU and memory of our relay, side by side with
+dpdk-testpmd doing the same job where there is one, alternating, many rounds; results tables
+(min / median / max, ratio of medians).
 
 The machines have two cores, so every scenario keeps to two busy pollers where it can: the
 relay's forwarding lcore on CPU 1 (ours: the worker; testpmd: its io forwarding lcore) and
@@ -9,15 +10,28 @@ the guest (testpmd on virtio_user) on CPU 0.
                         guest rxonly; the figure is the guest's received packets per second
   vm2vf-64, vm2vf-1518  guest txonly -> relay -> net_null sink; the guest's sent packets
                         per second (what the relay took from it)
+  ...-packed, ...-4q    the same with packed rings, or with 4 queue pairs in the guest
   pvp-64@R              vfwd-gen on a net_memif port (the VF stand-in, a real peer) offers R
                         frames/s -> relay -> guest macswap -> relay -> vfwd-gen: received
                         rate, lost frames, latency p50/p99. The generator shares CPU 0 with
                         the guest and sleeps between batches (about 200 us apart, which its
                         latency figures include, alike for both relays).
+  zeroloss-64           PVP: the highest offered rate with no frame lost (binary search, as
+                        RFC 2544), then latency at 10, 50 and 90 % of it (generator waking at
+                        least every 50 us)
+  wake-64@1k            PVP at 1000 frames/s one by one: every frame finds the relay idle;
+                        its latency is what the idle policy adds to the first frame
+  relays                ours only: 1 relay, 32 relays (Debian's DPDK caps ports at 32) with 1
+                        and with 8 carrying vf2vm-64 traffic, all on one worker; the others
+                        have a VF and a connected guest, idle
+  idle                  ours only: worker CPU (from /proc) with 32 relays, VFs and connected
+                        guests, no traffic; idle policy on (ours) and off (ours-spin)
+  mem                   ours only: DPDK memory (telemetry /eal/heap_info) with 1, 8, 32 relays
+  addrm                 ours only: add + remove of a VF through the port-control tool, 50 times
 
 Each round starts every process afresh; the relays alternate (testpmd first in even rounds,
 last in odd ones). The memory mode is the same for all (--no-huge, 256 MB). --spin adds
-ours with the idle policy off (ours-spin), to show what the policy costs at full load.
+ours with the idle policy off (ours-spin) to the throughput scenarios.
 
   python3 tests/bench/bench.py [--rounds 7] [--seconds 5] [--scenarios a,b] [--spin] [--json F]
   python3 tests/bench/bench.py --smoke   (the suite: one short round each, frames must arrive)
@@ -25,201 +39,277 @@ ours with the idle policy off (ours-spin), to show what the policy costs at full
 import argparse
 import json
 import os
-import re
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "../integration"))
 import harness as h  # noqa: E402
+from procs import GEN, BenchGuest, Gen, OurRelay, TestpmdRelay, memif_sock  # noqa: E402
+from vhostuser import Frontend  # noqa: E402
 
-GEN = os.environ.get("VFWD_GEN", os.path.join(h.BUILD, "tests/bench/vfwd-gen"))
+SPIN = ["--idle-sleep-max-us", "0"]
+BASE = ("testpmd", "ours")  # implementations compared, and the base of the ratio (first)
+
+
+def oneway(vf, guest, metric, size=None, **kw):
+    return dict(kind="oneway", vf=vf, guest=guest, metric=metric, size=size, **kw)
+
+
+def vf2vm(size, **kw):
+    return oneway("net_null0,size=%d" % (size - 4), "rxonly", "Rx-pps", **kw)
+
+
+def vm2vf(size, **kw):
+    return oneway("net_null0,no-rx=1", "txonly", "Tx-pps", size - 4, **kw)
+
 
 SCENARIOS = {
-    "vf2vm-64": dict(vf="net_null0,size=60", guest="rxonly", metric="Rx-pps"),
-    "vm2vf-64": dict(vf="net_null0,no-rx=1", guest="txonly", size=60, metric="Tx-pps"),
-    "vf2vm-1518": dict(vf="net_null0,size=1514", guest="rxonly", metric="Rx-pps"),
-    "vm2vf-1518": dict(vf="net_null0,no-rx=1", guest="txonly", size=1514, metric="Tx-pps"),
-    "pvp-64@1M": dict(gen="pvp", guest="macswap", size=64, rate=1000000),
-    "pvp-64@2M": dict(gen="pvp", guest="macswap", size=64, rate=2000000),
+    "vf2vm-64": vf2vm(64), "vm2vf-64": vm2vf(64),
+    "vf2vm-1518": vf2vm(1518), "vm2vf-1518": vm2vf(1518),
+    "vf2vm-64-packed": vf2vm(64, packed=True), "vm2vf-64-packed": vm2vf(64, packed=True),
+    "vf2vm-64-4q": vf2vm(64, queues=4), "vm2vf-64-4q": vm2vf(64, queues=4),
+    "pvp-64@1M": dict(kind="pvp", size=64, rate=1000000),
+    "pvp-64@2M": dict(kind="pvp", size=64, rate=2000000),
+    "zeroloss-64": dict(kind="zeroloss", size=64, hi=4000000, steps=6, loop=True),
+    "wake-64@1k": dict(kind="pvp", size=64, rate=1000, loop=True, gen=["--burst", "1"],
+                       impls=("testpmd", "ours", "ours-sleep100", "ours-spin")),
+    "relays": dict(kind="relays", impls=("1x1", "32x1", "32x8"), unit="Mpps"),
+    "idle": dict(kind="idle", impls=("ours", "ours-sleep100", "ours-spin"), unit="% CPU",
+                 relays=32),
+    "mem": dict(kind="mem", impls=("1", "8", "32"), unit="MB", rounds=1),
+    "addrm": dict(kind="addrm", impls=("add", "remove", "add+remove"), unit="ms", rounds=1,
+                  cycles=50),
 }
 
 
-class Gen:
-    """vfwd-gen as the memif server: it waits for 'go' on stdin once its link is up."""
-
-    def __init__(self, work, tag, mode, size, seconds, rate=0, flows=64, extra=()):
-        self.sock = os.path.join(work, "memif-%s.sock" % tag)
-        self.prefix = "vfwd-b%s-gen-%s" % (h.RUN_ID, tag)
-        cmd = ["timeout", "-s", "KILL", str(int(seconds) + 60), "taskset", "-c", "0", GEN,
-               "-l", "0", "--no-pci", "--no-huge", "-m", "256", "--file-prefix", self.prefix,
-               "--vdev", "net_memif0,role=server,socket=%s" % self.sock, "--",
-               "--mode", mode, "--size", str(size), "--duration", str(seconds),
-               "--rate", str(rate), "--flows", str(flows),
-               "--drain-ms", "0" if mode == "rx" else "300"] + list(extra)
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True,
-                                     start_new_session=True)
-        h.on_exit(h._kill, self.proc, "generator")
-        h.on_exit(__import__("shutil").rmtree, h.dpdk_dir(self.prefix), True)
-
-    def wait(self, what):
-        line = self.proc.stdout.readline()
-        if line.strip() != what:
-            raise AssertionError("generator: %r instead of %r" % (line, what))
-
-    def go(self):
-        self.proc.stdin.write("go\n")
-        self.proc.stdin.flush()
-
-    def result(self, timeout):
-        out, _ = self.proc.communicate(timeout=timeout)
-        return dict(l.split("=", 1) for l in out.split() if "=" in l)
+def ours_args(impl):
+    """ours-spin: the idle policy off, to show what it costs; ours-sleepN: sleeps of at most N
+    us (ours: the default, 500)."""
+    if impl == "ours-spin":
+        return SPIN
+    if impl.startswith("ours-sleep"):
+        return ["--idle-sleep-max-us", impl[len("ours-sleep"):]]
+    return []
 
 
-class TestpmdRelay:
-    """The baseline: testpmd io forwarding between the VF stand-in @vf and a net_vhost port,
-    its forwarding lcore on CPU 1."""
-
-    def __init__(self, work, tag, vf):
-        self.sock = os.path.join(work, "vhost-%s.sock" % tag)
-        self.prefix = "vfwd-b%s-tpmd-%s" % (h.RUN_ID, tag)
-        self.logfile = os.path.join(work, "testpmd-relay-%s.log" % tag)
-        cmd = ["timeout", "-s", "KILL", "600", h.TESTPMD, "-l", "0,1", "--main-lcore", "0",
-               "--no-pci", "--no-huge", "-m", "256", "--file-prefix", self.prefix,
-               "--log-level", "lib.vhost.config:info", "--vdev", vf,
-               "--vdev", "net_vhost0,iface=%s,queues=1" % self.sock, "--",
-               "--forward-mode=io", "-a", "--stats-period", "1", "--total-num-mbufs=8192"]
-        self.proc = subprocess.Popen(cmd, stdout=open(self.logfile, "wb"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        h.on_exit(h._kill, self.proc, "testpmd relay")
-        h.on_exit(shutil.rmtree, h.dpdk_dir(self.prefix), True)
-        h.wait_for(lambda: os.path.exists(self.sock), 20, "testpmd relay's vhost socket")
-
-    def wait_guest(self):
-        h.wait_for(lambda: "virtio is now ready" in open(self.logfile, errors="replace").read(),
-                   20, "guest on the testpmd relay")
-
-    def stop(self):
-        h._kill(self.proc, "testpmd relay")
-
-
-class OurRelay:
-    """virtio-forwarder, relay 0 over the VF stand-in @vf, its worker on CPU 1."""
-
-    def __init__(self, work, tag, vf, extra=()):
-        self.d = h.Daemon("b-" + tag, ["-P", vf + "=0"] + list(extra), cpus="1")
-        self.d.start()
-        self.sock = self.d.sock(0)
-
-    def wait_guest(self):
-        h.wait_for(lambda: self.d.relay(0)["vid"] >= 0, 20, "guest on our relay")
-
-    def stop(self):
-        self.d.stop()
-
-
-class BenchGuest:
-    """testpmd on virtio_user, forwarding on CPU 0, printing its port's rates every second."""
-
-    def __init__(self, work, tag, sock, fwd, size=None):
-        self.prefix = "vfwd-b%s-g-%s" % (h.RUN_ID, tag)
-        self.logfile = os.path.join(work, "guest-%s.log" % tag)
-        cmd = ["timeout", "-s", "KILL", "600", "stdbuf", "-oL", h.TESTPMD, "-l", "0,1",
-               "--main-lcore", "1", "--no-pci", "--no-huge", "-m", "512", "--file-prefix",
-               self.prefix, "--vdev", "virtio_user0,path=%s" % sock, "--",
-               "--forward-mode=" + fwd, "-a", "--stats-period", "1", "--total-num-mbufs=4096"]
-        if size:
-            cmd.append("--txpkts=%d" % size)
-        self.proc = subprocess.Popen(cmd, stdout=open(self.logfile, "wb"),
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        h.on_exit(h._kill, self.proc, "guest")
-        h.on_exit(shutil.rmtree, h.dpdk_dir(self.prefix), True)
-
-    def rates(self, key):
-        """The per-second @key ("Rx-pps", "Tx-pps") figures printed so far."""
-        return [int(v) for v in re.findall(key + r":\s+(\d+)",
-                                           open(self.logfile, errors="replace").read())]
-
-    def stop(self):
-        h._kill(self.proc, "guest")
-
-
-def relay_start(work, impl, tag, vf):
+def relay_start(work, impl, tag, vf, queues=1):
     if impl == "testpmd":
-        return TestpmdRelay(work, tag, vf)
-    # ours-spin: the idle policy off, to show what it costs under load
-    return OurRelay(work, tag, vf, ["--idle-sleep-max-us", "0"] if impl == "ours-spin" else [])
+        return TestpmdRelay(work, tag, vf, queues)
+    return OurRelay(work, tag, vf, ours_args(impl))
+
+
+def window(guest, metric, seconds):
+    """The mean of @metric over @seconds after two seconds to settle."""
+    h.wait_for(lambda: len(guest.rates(metric)) >= 2 + seconds, seconds + 30, "guest rates")
+    return statistics.mean(guest.rates(metric)[2:2 + int(seconds)])
 
 
 def oneway_round(work, impl, tag, sc, seconds):
-    relay = relay_start(work, impl, tag, sc["vf"])
-    guest = BenchGuest(work, tag, relay.sock, sc["guest"], sc.get("size"))
+    q = sc.get("queues", 1)
+    relay = relay_start(work, impl, tag, sc["vf"], q)
+    guest = BenchGuest(work, tag, [relay.sock], sc["guest"], sc["size"], q, sc.get("packed"))
     relay.wait_guest()
-    # two seconds to settle, then the window
-    h.wait_for(lambda: len(guest.rates(sc["metric"])) >= 2 + seconds, seconds + 30,
-               "guest rates")
-    window = guest.rates(sc["metric"])[2:2 + int(seconds)]
+    mpps = window(guest, sc["metric"], seconds) / 1e6
     guest.stop()
     relay.stop()
-    return dict(mpps=statistics.mean(window) / 1e6, lost=0, p50=0.0, p99=0.0, headroom=0.0)
+    return dict(v=mpps)
 
 
-def pvp_round(work, impl, tag, sc, seconds):
-    gen = Gen(work, tag, sc["gen"], sc["size"], seconds, rate=sc["rate"])
-    gen.wait("listening")
-    relay = relay_start(work, impl, tag, "net_memif0,role=client,socket=%s" % gen.sock)
-    gen.wait("ready")
-    guest = BenchGuest(work, tag, relay.sock, sc["guest"])
+def pvp_trial(work, impl, tag, sc, seconds, rate, gen_extra=()):
+    """One PVP run. With sc["loop"] the generator is its own guest (one process, one CPU)."""
+    guest = None
+    if sc.get("loop"):  # the generator is the only process on its CPU: it never sleeps
+        gen_extra = list(gen_extra) + ["--spin"]
+        relay = relay_start(work, impl, tag,
+                            "net_memif0,role=server,socket=%s" % memif_sock(work, tag))
+        gen = Gen(work, tag, "pvp", sc["size"], seconds, rate=rate, extra=gen_extra,
+                  guest=relay.sock)
+        gen.wait("listening")
+        gen.wait("ready")
+    else:
+        gen = Gen(work, tag, "pvp", sc["size"], seconds, rate=rate, extra=gen_extra)
+        gen.wait("listening")
+        relay = relay_start(work, impl, tag, "net_memif0,role=client,socket=%s" % gen.sock)
+        gen.wait("ready")
+        guest = BenchGuest(work, tag, [relay.sock], "macswap")
     relay.wait_guest()
     time.sleep(0.5)
     gen.go()
     res = gen.result(timeout=seconds + 30)
-    guest.stop()
+    drops = relay.drops() if isinstance(relay, OurRelay) else {}
+    if guest:
+        guest.stop()
     relay.stop()
-    return dict(mpps=float(res["rx_mpps"]), sent=int(res["sent"]),
-                received=int(res["received"]), lost=int(res["lost"]),
-                headroom=float(res["gen_headroom_pct"]), p50=float(res["lat_p50_us"]),
-                p99=float(res["lat_p99_us"]), reordered=int(res["reordered"]))
+    return dict(v=float(res["rx_mpps"]), sent=int(res["sent"]), received=int(res["received"]),
+                lost=int(res["lost"]), headroom=float(res["gen_headroom_pct"]),
+                p50=float(res["lat_p50_us"]), p99=float(res["lat_p99_us"]),
+                p999=float(res["lat_p999_us"]), max=float(res["lat_max_us"]),
+                reordered=int(res["reordered"]), echo_refused=int(res.get("echo_refused", 0)),
+                drops=drops)
 
 
-def one_round(work, impl, name, sc, seconds, k):
-    tag = "%s-%s-%d" % (impl, name.replace("@", "-"), k)
-    return (pvp_round if "gen" in sc else oneway_round)(work, impl, tag, sc, seconds)
+def pvp_round(work, impl, tag, sc, seconds):
+    return pvp_trial(work, impl, tag, sc, seconds, sc["rate"], sc.get("gen", ()))
+
+
+def zeroloss_round(work, impl, tag, sc, seconds):
+    """Binary search for the highest rate with nothing lost, then latency at 10/50/90 % of
+    it."""
+    lo, hi = 0, sc["hi"]
+    for step in range(sc["steps"]):
+        mid = (lo + hi) // 2
+        r = pvp_trial(work, impl, "%s-s%d" % (tag, step), sc, seconds, mid)
+        h.log("  %s at %.3f Mpps: lost %d of %d (guest refused %d; relay drops %s)"
+              % (impl, mid / 1e6, r["lost"], r["sent"], r["echo_refused"], r["drops"] or "none"))
+        lo, hi = (mid, hi) if r["lost"] == 0 else (lo, mid)
+    out = dict(v=lo / 1e6)
+    for pct in (10, 50, 90):
+        if lo:
+            r = pvp_trial(work, impl, "%s-l%d" % (tag, pct), sc, seconds, lo * pct // 100)
+            out["lat%d" % pct] = (r["p50"], r["p99"], r["p999"], r["lost"])
+    return out
+
+
+def relays_round(work, impl, tag, sc, seconds):
+    """@impl "NxA": N relays on one worker, the first A carrying VF->VM 64-byte frames to one
+    guest process (a port each), the others idle with a connected guest of our own."""
+    n, active = (int(x) for x in impl.split("x"))
+    vfs = ["net_null%d,size=60" % i if i < active else "net_null%d,no-rx=1" % i
+           for i in range(n)]
+    relay = OurRelay(work, tag, vfs)
+    idle = [Frontend(relay.socks[i]) for i in range(active, n)]
+    for f in idle:
+        f.setup()
+    guest = BenchGuest(work, tag, relay.socks[:active], "rxonly")
+    relay.wait_guest(n)
+    mpps = window(guest, "Rx-pps", seconds) / 1e6
+    guest.stop()
+    for f in idle:
+        f.close()
+    relay.stop()
+    return dict(v=mpps)
+
+
+def worker_cpu(d, seconds):
+    """Share of one CPU (%) the daemon's worker thread used over @seconds (from /proc)."""
+    pid = d.pid()
+    tid = [t for t in os.listdir("/proc/%d/task" % pid)
+           if open("/proc/%d/task/%s/comm" % (pid, t)).read().startswith("rte-worker-")][0]
+    stat = "/proc/%d/task/%s/stat" % (pid, tid)
+
+    def ticks():
+        f = open(stat).read().rsplit(")", 1)[1].split()
+        return int(f[11]) + int(f[12])  # utime + stime
+
+    t0, c0 = time.time(), ticks()
+    time.sleep(seconds)
+    return 100.0 * (ticks() - c0) / os.sysconf("SC_CLK_TCK") / (time.time() - t0)
+
+
+def idle_round(work, impl, tag, sc, seconds):
+    n = sc["relays"]
+    relay = OurRelay(work, tag, ["net_null%d,no-rx=1" % i for i in range(n)], ours_args(impl))
+    guests = [Frontend(s) for s in relay.socks]
+    for f in guests:
+        f.setup()
+    relay.wait_guest(n)
+    cpu = worker_cpu(relay.d, seconds)
+    for f in guests:
+        f.close()
+    relay.stop()
+    return dict(v=cpu)
+
+
+def mem_round(work, impl, tag, sc, seconds):
+    n = int(impl)
+    relay = OurRelay(work, tag, ["net_ring%d" % i for i in range(n)])
+    heap = relay.d.telemetry("/eal/heap_info,0")["/eal/heap_info"]["Alloc_size"]
+    relay.stop()
+    return dict(v=heap / 1e6)
+
+
+def addrm_round(work, impl, tag, sc, seconds):
+    """Every add, every remove, and each pair, timed around the tool's whole run (process
+    start included, as an operator or a script sees it). All three rows come from one run;
+    only the one @impl names is returned."""
+    if not hasattr(addrm_round, "cache"):
+        relay = OurRelay(work, tag, [], control=True)
+        add, rm = [], []
+        for _ in range(sc["cycles"]):
+            for op, out in (("add", add), ("remove", rm)):
+                t = time.monotonic()
+                r = relay.d.tool("port_control", op, "--virtio-id", "1", "--pci-addr",
+                                 "net_ring0")
+                out.append((time.monotonic() - t) * 1000)
+                h.check(r.returncode == 0, "%s: %s" % (op, r.stdout + r.stderr))
+        relay.stop()
+        addrm_round.cache = {"add": add, "remove": rm,
+                             "add+remove": [a + b for a, b in zip(add, rm)]}
+    return [dict(v=x) for x in addrm_round.cache[impl]]
+
+
+ROUND = dict(oneway=oneway_round, pvp=pvp_round, zeroloss=zeroloss_round,
+             relays=relays_round, idle=idle_round, mem=mem_round, addrm=addrm_round)
+
+
+def impls_of(sc, spin):
+    if "impls" in sc:
+        return list(sc["impls"])
+    return list(BASE) + (["ours-spin"] if spin and sc["kind"] in ("oneway", "pvp") else [])
 
 
 def table(results, names, impls):
-    """Markdown: per scenario and relay, Mpps min / median / max, the ratio of medians; for
-    PVP also the median lost frames and latency."""
-    rows = ["| scenario | relay | rounds | Mpps min | median | max | x testpmd (medians) |"
-            " lost (median) | p50 us | p99 us |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    """Markdown: per scenario and variant, min / median / max, the ratio of medians to the
+    first variant (testpmd where it runs); for PVP also lost frames and latency, medians."""
+    rows = ["| scenario | relay | unit | n | min | median | max | x %s (medians) |"
+            " lost (median) | p50 us | p99 us |" % "/".join(BASE[:1]),
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name in names:
+        sc, base = SCENARIOS[name], impls[name][0]
         med = {}
-        for impl in impls:
+        for impl in impls[name]:
             rs = results[name][impl]
-            v = [r["mpps"] for r in rs]
+            v = [r["v"] for r in rs]
             med[impl] = statistics.median(v)
-            ratio = ("%.2f" % (med[impl] / med["testpmd"])
-                     if "testpmd" in med and med["testpmd"] and impl != "testpmd" else "")
-            pvp = "gen" in SCENARIOS[name]
-            rows.append("| %s | %s | %d | %.2f | %.2f | %.2f | %s | %s | %s | %s |" % (
-                name, impl, len(v), min(v), med[impl], max(v), ratio,
-                "%d" % statistics.median(r["lost"] for r in rs) if pvp else "",
-                "%.0f" % statistics.median(r["p50"] for r in rs) if pvp else "",
-                "%.0f" % statistics.median(r["p99"] for r in rs) if pvp else ""))
+            ratio = ("%.2f" % (med[impl] / med[base])
+                     if med[base] and impl != base else "")
+            pvp = sc["kind"] == "pvp"
+
+            def m(k, fmt):
+                return fmt % statistics.median(r[k] for r in rs) if pvp else ""
+            rows.append("| %s | %s | %s | %d | %.2f | %.2f | %.2f | %s | %s | %s | %s |" % (
+                name, impl, sc.get("unit", "Mpps"), len(v), min(v), med[impl], max(v),
+                ratio + ("" if not ratio or base == "testpmd" else " (x %s)" % base),
+                m("lost", "%d"), m("p50", "%.0f"), m("p99", "%.0f")))
     return "\n".join(rows)
+
+
+def latency_table(results, names, impls):
+    """Zero-loss scenarios: latency at 10/50/90 % of each round's zero-loss rate, medians."""
+    rows = ["| scenario | relay | load | p50 us | p99 us | p99.9 us | lost (median) |",
+            "|---|---|---|---|---|---|---|"]
+    for name in names:
+        if SCENARIOS[name]["kind"] != "zeroloss":
+            continue
+        for impl in impls[name]:
+            for pct in (10, 50, 90):
+                ls = [r["lat%d" % pct] for r in results[name][impl] if "lat%d" % pct in r]
+                if ls:
+                    rows.append("| %s | %s | %d %% | %.0f | %.0f | %.0f | %d |" % (
+                        name, impl, pct, *(statistics.median(x[k] for x in ls)
+                                           for k in range(4))))
+    return "\n".join(rows) if len(rows) > 2 else ""
 
 
 def describe(r):
     if "sent" not in r:
-        return "%.2f Mpps" % r["mpps"]
-    return ("%.2f Mpps received (sent %d, lost %d, p50 %.0f us, p99 %.0f us, generator "
-            "headroom %.0f%%)" % (r["mpps"], r["sent"], r["lost"], r["p50"], r["p99"],
-                                  r["headroom"]))
+        return "%.2f" % r["v"]
+    return ("%.2f Mpps received (sent %d, lost %d, p50 %.0f us, p99 %.0f us, max %.0f us, "
+            "generator headroom %.0f%%)" % (r["v"], r["sent"], r["lost"], r["p50"], r["p99"],
+                                            r["max"], r["headroom"]))
 
 
 def main():
@@ -236,32 +326,44 @@ def main():
     if not os.access(GEN, os.X_OK):
         h.skip("%s not built" % GEN)
     if a.smoke:
-        a.rounds, a.seconds, a.scenarios = 1, 1, "vf2vm-64,pvp-64@1M"
+        a.rounds, a.seconds, a.scenarios = 1, 1, "vf2vm-64,pvp-64@1M,wake-64@1k,mem"
     names = a.scenarios.split(",")
     unknown = [n for n in names if n not in SCENARIOS]
     if unknown:
         ap.error("unknown scenario(s) %s; known: %s" % (unknown, ", ".join(SCENARIOS)))
     work = h.tmpdir("bench")
-    impls = ["testpmd", "ours"] + (["ours-spin"] if a.spin else [])
-    results = {n: {i: [] for i in impls} for n in names}
+    impls = {n: impls_of(SCENARIOS[n], a.spin) for n in names}
+    results = {n: {i: [] for i in impls[n]} for n in names}
     for name in names:
-        for k in range(a.rounds):
-            # testpmd first, then ours, in even rounds; the other way round in odd ones
-            for impl in impls if k % 2 == 0 else impls[::-1]:
-                r = one_round(work, impl, name, SCENARIOS[name], a.seconds, k)
-                results[name][impl].append(r)
-                h.log("%s %s round %d: %s" % (name, impl, k + 1, describe(r)))
+        sc = SCENARIOS[name]
+        for k in range(sc.get("rounds", a.rounds)):
+            # the variants alternate: in order in even rounds, the other way round in odd ones
+            for impl in impls[name] if k % 2 == 0 else impls[name][::-1]:
+                tag = "%s-%s-%d" % (impl, name.replace("@", "-"), k)
+                r = ROUND[sc["kind"]](work, impl, tag, sc, a.seconds)
+                rs = r if isinstance(r, list) else [r]
+                results[name][impl].extend(rs)
+                h.log("%s %s round %d: %s" % (name, impl, k + 1,
+                                              ", ".join(describe(x) for x in rs[:3])))
     print(table(results, names, impls), flush=True)
+    lat = latency_table(results, names, impls)
+    if lat:
+        print("\n" + lat, flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
     if a.smoke:
-        for impl in ("ours", "testpmd"):
+        for impl in BASE:
             r = results["vf2vm-64"][impl][0]
-            h.check(r["mpps"] > 0, "smoke: frames reached the guest through %s" % impl)
-            r = results["pvp-64@1M"][impl][0]
-            h.check(r["received"] > 0, "smoke: frames went through %s and back (%d of %d)"
-                    % (impl, r["received"], r["sent"]))
+            h.check(r["v"] > 0, "smoke: frames reached the guest through %s" % impl)
+            for name in ("pvp-64@1M", "wake-64@1k"):
+                r = results[name][impl][0]
+                h.check(r["received"] > 0, "smoke: %s: frames went through %s and back (%d of "
+                        "%d)" % (name, impl, r["received"], r["sent"]))
+        r = results["mem"]
+        h.check(0 < r["1"][0]["v"] < r["8"][0]["v"] < r["32"][0]["v"],
+                "smoke: DPDK memory grows with relays (%s MB)"
+                % ", ".join("%.1f" % r[k][0]["v"] for k in ("1", "8", "32")))
         h.log("PASS")
 
 

@@ -9,7 +9,15 @@
  * burst is more than 100 us away, so that a guest sharing its CPU gets it.
  *
  *   vfwd-gen EAL-ARGS -- [--mode pvp|tx|rx] [--rate PPS] [--duration S] [--size B]
- *                        [--flows N] [--drain-ms MS] [--rx-pause-us US]
+ *                        [--flows N] [--drain-ms MS] [--rx-pause-us US] [--burst N]
+ *                        [--max-sleep-us US]
+ * --burst: frames per transmit (default 32); --max-sleep-us: paced, never sleep longer at a
+ * time, so that what comes back is timed within about that much (first-frame latency).
+ * --spin: never sleep.
+ * A second port (e.g. virtio_user on the relay's socket) is an in-process guest: what it
+ * receives it sends back at once, on the same lcore. Then one process on one CPU is both ends
+ * of PVP (port 0 -> relay -> port 1 -> relay -> port 0) with no third poller on the machine,
+ * and latency is timed by one TSC.
  * Output: key=value lines on stdout.
  */
 #include <errno.h>
@@ -19,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -49,11 +58,15 @@ static struct {
 	unsigned int size; /* frame length without FCS + 4, as RFC 2544 counts */
 	unsigned int flows;
 	unsigned int drain_ms;
-	unsigned int rx_pause_us; /* a slow consumer: pause after each received burst */
-} cfg = {MODE_PVP, 0, 10.0, 64, 1, 500, 0};
+	unsigned int rx_pause_us;  /* a slow consumer: pause after each received burst */
+	unsigned int burst;	   /* frames per transmit */
+	unsigned int max_sleep_us; /* 0: sleep until the next batch is due */
+	bool spin;		   /* never sleep */
+	bool guest;		   /* port 1 is an in-process guest echoing what it receives */
+} cfg = {MODE_PVP, 0, 10.0, 64, 1, 500, 0, BURST, 0, false, false};
 
 static struct {
-	uint64_t sent, refused, received, foreign, reordered, bytes_rx;
+	uint64_t sent, refused, received, foreign, reordered, bytes_rx, echoed, echo_refused;
 	uint64_t busy_cycles, total_cycles;
 	uint64_t last_seq[MAX_FLOWS];
 	uint64_t lat[NB_BUCKETS];
@@ -71,6 +84,9 @@ static int parse_args(int argc, char **argv)
 					   {"flows", required_argument, NULL, 'f'},
 					   {"drain-ms", required_argument, NULL, 'w'},
 					   {"rx-pause-us", required_argument, NULL, 'p'},
+					   {"burst", required_argument, NULL, 'b'},
+					   {"max-sleep-us", required_argument, NULL, 'S'},
+					   {"spin", no_argument, NULL, 'x'},
 					   {NULL, 0, NULL, 0}};
 	int c;
 
@@ -101,12 +117,21 @@ static int parse_args(int argc, char **argv)
 		case 'p':
 			cfg.rx_pause_us = (unsigned int)atoi(optarg);
 			break;
+		case 'b':
+			cfg.burst = (unsigned int)atoi(optarg);
+			break;
+		case 'S':
+			cfg.max_sleep_us = (unsigned int)atoi(optarg);
+			break;
+		case 'x':
+			cfg.spin = true;
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
 	if (cfg.size < 64 || cfg.size > RTE_ETHER_MAX_LEN || cfg.flows < 1 ||
-	    cfg.flows > MAX_FLOWS || cfg.duration <= 0)
+	    cfg.flows > MAX_FLOWS || cfg.duration <= 0 || cfg.burst < 1 || cfg.burst > BURST)
 		return -EINVAL;
 	return 0;
 }
@@ -231,9 +256,13 @@ static void run(struct rte_mempool *mp)
 	uint64_t stop = start + (uint64_t)(cfg.duration * (double)hz);
 	uint64_t drain_end = stop + (uint64_t)cfg.drain_ms * hz / 1000;
 	/* Paced: bursts in batches about 200 us apart (at most 16 bursts), so that it can sleep. */
-	unsigned int batch = cfg.rate ? RTE_MIN(RTE_MAX(cfg.rate / 5000 / BURST, 1u), 16u) : 1;
-	uint64_t step = cfg.rate ? hz * BURST * batch / cfg.rate : 0, next = start;
-	uint64_t sleep_min = hz / 10000; /* 100 us: shorter waits are spun */
+	unsigned int batch =
+		cfg.rate ? RTE_MIN(RTE_MAX((unsigned int)(cfg.rate / 5000 / cfg.burst), 1u), 16u)
+			 : 1;
+	uint64_t step = cfg.rate ? hz * cfg.burst * batch / cfg.rate : 0, next = start;
+	/* 100 us: shorter waits are spun (with a sleep cap, waits longer than it are slept) */
+	uint64_t sleep_min = cfg.max_sleep_us ? RTE_MIN(hz / 10000, hz * cfg.max_sleep_us / 1000000)
+					      : hz / 10000;
 	struct rte_mbuf *m[BURST];
 
 	for (uint64_t now = start; now < drain_end; now = rte_rdtsc()) {
@@ -246,9 +275,21 @@ static void run(struct rte_mempool *mp)
 			if (cfg.rx_pause_us)
 				rte_delay_us_sleep(cfg.rx_pause_us);
 		}
+		if (cfg.guest) {
+			uint16_t g = rte_eth_rx_burst(1, 0, m, BURST), e;
+
+			if (g) {
+				e = rte_eth_tx_burst(1, 0, m, g);
+				st.echoed += e;
+				st.echo_refused += g - e;
+				if (e < g)
+					rte_pktmbuf_free_bulk(m + e, g - e);
+				busy = true;
+			}
+		}
 		if (cfg.mode != MODE_RX && now < stop && (!step || now >= next)) {
 			for (unsigned int b = 0; b < batch; b++) {
-				unsigned int k = fill_burst(mp, m, BURST, &seq);
+				unsigned int k = fill_burst(mp, m, cfg.burst, &seq);
 				uint16_t sent = rte_eth_tx_burst(0, 0, m, (uint16_t)k);
 
 				st.sent += sent;
@@ -262,10 +303,13 @@ static void run(struct rte_mempool *mp)
 		}
 		if (busy) {
 			st.busy_cycles += rte_rdtsc() - now;
-		} else if (step && next > now + sleep_min) {
+		} else if (step && !cfg.spin && next > now + sleep_min) {
 			/* Paced and early: give the CPU away (a guest may share it). */
-			rte_delay_us_sleep(
-				(unsigned int)((next - now - sleep_min / 2) * 1000000 / hz));
+			uint64_t us = (next - now - sleep_min / 2) * 1000000 / hz;
+
+			if (cfg.max_sleep_us)
+				us = RTE_MIN(us, (uint64_t)cfg.max_sleep_us);
+			rte_delay_us_sleep((unsigned int)us);
 		}
 	}
 	st.total_cycles = rte_rdtsc() - start;
@@ -278,9 +322,18 @@ static bool link_up(void)
 	return rte_eth_link_get_nowait(0, &link) == 0 && link.link_status;
 }
 
-int main(int argc, char **argv)
+static int port_setup(uint16_t port, struct rte_mempool *mp)
 {
 	struct rte_eth_conf conf = {0};
+
+	return rte_eth_dev_configure(port, 1, 1, &conf) ||
+	       rte_eth_rx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL, mp) ||
+	       rte_eth_tx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL) ||
+	       rte_eth_dev_start(port);
+}
+
+int main(int argc, char **argv)
+{
 	struct rte_mempool *mp;
 	char line[16];
 	int n = rte_eal_init(argc, argv);
@@ -289,7 +342,7 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: vfwd-gen EAL-ARGS -- [--mode pvp|tx|rx] [--rate PPS] "
 			"[--duration S] [--size 64..1518] [--flows 1..4096] [--drain-ms MS] "
-			"[--rx-pause-us US]\n");
+			"[--rx-pause-us US] [--burst 1..32] [--max-sleep-us US] [--spin]\n");
 		return 2;
 	}
 	if (rte_eth_dev_count_avail() < 1) {
@@ -297,13 +350,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	template_build();
+	if (cfg.max_sleep_us) /* wake on time: the default slack is 50 us */
+		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	mp = rte_pktmbuf_pool_create("gen", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     rte_socket_id());
-	if (!mp || rte_eth_dev_configure(0, 1, 1, &conf) ||
-	    rte_eth_rx_queue_setup(0, 0, 1024, rte_eth_dev_socket_id(0), NULL, mp) ||
-	    rte_eth_tx_queue_setup(0, 0, 1024, rte_eth_dev_socket_id(0), NULL) ||
-	    rte_eth_dev_start(0)) {
-		fprintf(stderr, "vfwd-gen: port 0 set-up failed\n");
+	cfg.guest = rte_eth_dev_count_avail() > 1;
+	if (!mp || port_setup(0, mp) || (cfg.guest && port_setup(1, mp))) {
+		fprintf(stderr, "vfwd-gen: port set-up failed\n");
 		return 1;
 	}
 	/*
@@ -328,6 +381,7 @@ int main(int argc, char **argv)
 	printf("sent=%" PRIu64 "\nrefused=%" PRIu64 "\nreceived=%" PRIu64 "\nforeign=%" PRIu64
 	       "\nreordered=%" PRIu64 "\n",
 	       st.sent, st.refused, st.received, st.foreign, st.reordered);
+	printf("echoed=%" PRIu64 "\necho_refused=%" PRIu64 "\n", st.echoed, st.echo_refused);
 	printf("lost=%" PRId64 "\n", cfg.mode == MODE_PVP ? (int64_t)(st.sent - st.received) : 0);
 	printf("tx_mpps=%.3f\nrx_mpps=%.3f\n", (double)st.sent / cfg.duration / 1e6,
 	       (double)(st.received + st.foreign) / cfg.duration / 1e6);
@@ -337,8 +391,10 @@ int main(int argc, char **argv)
 	printf("gen_headroom_pct=%.1f\n",
 	       st.total_cycles ? 100.0 - 100.0 * (double)st.busy_cycles / (double)st.total_cycles
 			       : 0.0);
-	rte_eth_dev_stop(0);
-	rte_eth_dev_close(0);
+	for (uint16_t p = 0; p < (cfg.guest ? 2 : 1); p++) {
+		rte_eth_dev_stop(p);
+		rte_eth_dev_close(p);
+	}
 	rte_eal_cleanup();
 	return 0;
 }
