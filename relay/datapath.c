@@ -310,13 +310,47 @@ static unsigned int drain_guest(struct relay_dir *d, int vid, uint32_t nr_vring)
 }
 
 /*
+ * One guest TX queue to the VF: false when the VF refused frames (held): the guest's next
+ * frames stay in its rings.
+ */
+static inline bool guest_to_vf(struct relay_dir *d, int vid, uint16_t q, uint32_t max, bool up,
+			       unsigned int *rx)
+{
+	struct relay *r = d->relay;
+	struct rte_mbuf *pkts[RELAY_BURST];
+	uint32_t longest;
+	uint16_t n, sent;
+	uint64_t bytes;
+
+	n = rte_vhost_dequeue_burst(vid, q, r->pool, pkts, RELAY_BURST);
+	if (n == 0)
+		return true;
+	*rx += n;
+	bytes = count_rx(&d->c, pkts, n, &longest);
+	if (unlikely(!up)) {
+		drop_down(d, pkts, n, bytes);
+		return true;
+	}
+	if (unlikely(longest > max))
+		n = drop_oversize(d, pkts, n, max, r->tso_hw, &bytes);
+	if (r->tx_prepare)
+		n = tx_prepare(d, r->port, pkts, n, &bytes);
+	/* Sent mbufs belong to the PMD once tx_burst returns; count_sent reads the rest. */
+	sent = rte_eth_tx_burst(r->port, 0, pkts, n);
+	count_sent(&d->c, pkts, n, sent, bytes);
+	if (likely(sent == n))
+		return true;
+	hold(d, pkts + sent, n - sent);
+	return false;
+}
+
+/*
  * Frames the VF refused are held and sent first next time; until they are, nothing more is
  * dequeued from the guest. Returns the frames taken from the guest or sent from the hold.
  */
 static unsigned int poll_vm_to_vf(struct relay_dir *d)
 {
 	struct relay *r = d->relay;
-	struct rte_mbuf *pkts[RELAY_BURST];
 	uint32_t nr_vring, max;
 	unsigned int rx = 0;
 	bool up;
@@ -335,31 +369,14 @@ static unsigned int poll_vm_to_vf(struct relay_dir *d)
 	if (unlikely(!r->vf_open))
 		return drain_guest(d, vid, nr_vring);
 	max = __atomic_load_n(&r->max_frame, __ATOMIC_RELAXED);
-	/* Guest TX queues are the odd vrings; vhost skips disabled ones. */
-	for (uint32_t q = 1; q < nr_vring; q += 2) {
-		uint32_t longest;
-		uint16_t n, sent;
-		uint64_t bytes;
+	/* Guest TX queue i is vring 2i + 1; only the enabled ones are polled. */
+	for (unsigned int w = 0; w < VHOST_TXQ_WORDS; w++) {
+		for (uint64_t m = vhost_txq_mask(vid, w); m; m &= m - 1) {
+			uint32_t q = 2 * (64 * w + (unsigned int)__builtin_ctzll(m)) + 1;
 
-		n = rte_vhost_dequeue_burst(vid, (uint16_t)q, r->pool, pkts, RELAY_BURST);
-		if (n == 0)
-			continue;
-		rx += n;
-		bytes = count_rx(&d->c, pkts, n, &longest);
-		if (unlikely(!up)) {
-			drop_down(d, pkts, n, bytes);
-			continue;
-		}
-		if (unlikely(longest > max))
-			n = drop_oversize(d, pkts, n, max, r->tso_hw, &bytes);
-		if (r->tx_prepare)
-			n = tx_prepare(d, r->port, pkts, n, &bytes);
-		/* Sent mbufs belong to the PMD once tx_burst returns; count_sent reads the rest. */
-		sent = rte_eth_tx_burst(r->port, 0, pkts, n);
-		count_sent(&d->c, pkts, n, sent, bytes);
-		if (unlikely(sent < n)) {
-			hold(d, pkts + sent, n - sent);
-			break; /* the VF is full: leave the guest's frames in its rings */
+			if (unlikely(q >= nr_vring) ||
+			    !guest_to_vf(d, vid, (uint16_t)q, max, up, &rx))
+				return rx;
 		}
 	}
 	return rx;

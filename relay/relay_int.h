@@ -70,6 +70,9 @@ struct relay_dir {
 	 */
 	uint16_t nheld;
 	struct rte_mbuf *held[RELAY_BURST];
+	/* The serving worker's idle backoff (worker.c): empty polls in a row, passes to skip. */
+	uint32_t empty_polls;
+	uint8_t skip;
 } __rte_cache_aligned;
 
 struct relay {
@@ -132,12 +135,14 @@ struct relay {
  * What rte_vhost's callbacks know of one connection (vid), without a lock (rules 2 and 3).
  * rte_vhost 22.11 numbers devices below 1024 (MAX_VHOST_DEVICE); larger ones are refused.
  */
-#define VHOST_VID_MAX 1024
+#define VHOST_VID_MAX	  1024
 #define VHOST_VRING_WORDS 4 /* 256 vrings: rte_vhost's most */
+#define VHOST_TXQ_WORDS	  2 /* 128 guest TX queues: rte_vhost's most queue pairs */
 
 struct vhost_slot {
 	struct relay *relay; /* whose socket the connection is on (new_connection), or NULL */
 	uint64_t rxq_mask;   /* guest RX queues enabled, bit q: vring 2q (vring_state_changed) */
+	uint64_t txq_mask[VHOST_TXQ_WORDS]; /* guest TX queues enabled, bit q: vring 2q + 1 */
 	/* vrings given a size since their last stop (vhost.c's message guard, its thread only) */
 	uint64_t sized[VHOST_VRING_WORDS];
 };
@@ -148,6 +153,14 @@ static inline uint64_t vhost_rxq_mask(int vid)
 {
 	return (unsigned int)vid < VHOST_VID_MAX
 		       ? __atomic_load_n(&vhost_slots[vid].rxq_mask, __ATOMIC_RELAXED)
+		       : 0;
+}
+
+/* Word @w of the guest TX queues connection @vid has enabled. Any thread (workers: VM->VF). */
+static inline uint64_t vhost_txq_mask(int vid, unsigned int w)
+{
+	return (unsigned int)vid < VHOST_VID_MAX
+		       ? __atomic_load_n(&vhost_slots[vid].txq_mask[w], __ATOMIC_RELAXED)
 		       : 0;
 }
 

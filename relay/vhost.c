@@ -115,11 +115,11 @@ static void on_destroy_device(int vid)
  * The payloads follow the 12-byte header (request, flags, size); each starts with the vring
  * index: the wire format.
  */
-#define VHU_RESET_OWNER	    4
-#define VHU_SET_VRING_NUM   8
-#define VHU_SET_VRING_ADDR  9
-#define VHU_GET_VRING_BASE  11
-#define VHU_HDR_SIZE	    12
+#define VHU_RESET_OWNER	   4
+#define VHU_SET_VRING_NUM  8
+#define VHU_SET_VRING_ADDR 9
+#define VHU_GET_VRING_BASE 11
+#define VHU_HDR_SIZE	   12
 
 static enum rte_vhost_msg_result on_message(int vid, void *msg)
 {
@@ -151,8 +151,8 @@ static enum rte_vhost_msg_result on_message(int vid, void *msg)
 	}
 	memcpy(&num, (const char *)msg + VHU_HDR_SIZE + sizeof(index), sizeof(num));
 	if (num < RELAY_BURST) {
-		VLOG(WARNING, "vhost device %d: vring %u of %u entries refused (fewer than %d)", vid,
-		     index, num, RELAY_BURST);
+		VLOG(WARNING, "vhost device %d: vring %u of %u entries refused (fewer than %d)",
+		     vid, index, num, RELAY_BURST);
 		return RTE_VHOST_MSG_RESULT_ERR;
 	}
 	r = relay_of_vid(vid);
@@ -187,6 +187,8 @@ static int on_new_connection(int vid)
 		engine_unlock();
 	}
 	__atomic_store_n(&vhost_slots[vid].rxq_mask, 0, __ATOMIC_RELAXED);
+	for (unsigned int w = 0; w < VHOST_TXQ_WORDS; w++)
+		__atomic_store_n(&vhost_slots[vid].txq_mask[w], 0, __ATOMIC_RELAXED);
 	memset(vhost_slots[vid].sized, 0, sizeof(vhost_slots[vid].sized));
 	__atomic_store_n(&vhost_slots[vid].relay, r, __ATOMIC_RELEASE);
 	if (rte_vhost_extern_callback_register(vid, &guard_ops, NULL)) {
@@ -212,8 +214,21 @@ static int on_vring_state_changed(int vid, uint16_t queue, int enable)
 	/* rte_vhost_enable_guest_notification() here would deadlock: vrings enabled after
 	 * new_device keep kicks on (harmless). */
 	VLOG(DEBUG, "vhost device %d: vring %u %s", vid, queue, enable ? "enabled" : "disabled");
-	if (!r || queue % 2 || queue / 2 >= RELAY_MAX_QP)
-		return 0; /* guest TX vrings are all polled; RX spreading covers 64 queues */
+	if (!r)
+		return 0;
+	if (queue % 2) { /* a guest TX queue: VM->VF polls only the enabled ones */
+		unsigned int w = queue / 2 / 64;
+
+		if (w >= VHOST_TXQ_WORDS)
+			return 0;
+		bit = 1ULL << (queue / 2 % 64);
+		mask = __atomic_load_n(&vhost_slots[vid].txq_mask[w], __ATOMIC_RELAXED);
+		mask = enable ? mask | bit : mask & ~bit;
+		__atomic_store_n(&vhost_slots[vid].txq_mask[w], mask, __ATOMIC_RELAXED);
+		return 0;
+	}
+	if (queue / 2 >= RELAY_MAX_QP)
+		return 0; /* RX spreading covers 64 queues */
 	engine_vring_locked(true);
 	/* One writer per vid (this thread); workers pick it up on their next burst. */
 	mask = __atomic_load_n(&vhost_slots[vid].rxq_mask, __ATOMIC_RELAXED);

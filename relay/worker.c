@@ -46,11 +46,15 @@ static bool stopping;		    /* set once with release; workers read with acquire *
 static unsigned int grace_delay_us; /* test hook; set before any relay exists */
 
 /*
- * Idle policy: after IDLE_SPIN_PASSES passes that found no frame the worker sleeps (offline
- * for RCU, so grace periods do not wait for it), twice as long each time from
- * IDLE_SLEEP_MIN_US up to idle_max_us; the first frame brings full polling back.
+ * Idle policy: once IDLE_SPIN_US have passed without a frame (and at least IDLE_SPIN_PASSES
+ * passes) the worker sleeps (offline for RCU, so grace periods do not wait for it), twice as
+ * long each time from IDLE_SLEEP_MIN_US up to idle_max_us; the first frame brings full
+ * polling back. Traffic with gaps shorter than IDLE_SPIN_US never meets a sleeping worker
+ * (zero-loss rate and latency under load are those of spinning: doc/performance.md); a frame
+ * after a longer silence waits for the end of the current sleep.
  */
 #define IDLE_SPIN_PASSES  64
+#define IDLE_SPIN_US	  200
 #define IDLE_SLEEP_MIN_US 8
 #define EMPTY_LIST_US	  1000 /* nothing published at all */
 
@@ -64,23 +68,47 @@ static void worker_sleep(const struct worker *w, unsigned int us)
 }
 
 /*
+ * Idle directions beside busy ones: a direction that found nothing in DIR_SPIN_POLLS polls
+ * in a row is polled every second pass, then every fourth, up to every DIR_SKIP_MAX-th, while
+ * the worker is busy with others; its first frame brings it back to every pass. So 31 idle
+ * relays cost a busy one little (doc/performance.md, relays), and an idle relay's first frame
+ * waits at most DIR_SKIP_MAX - 1 passes (a VF RX ring of 512 holds that at line rate). An
+ * idle worker polls everything at each wake-up.
+ */
+#define DIR_SPIN_POLLS 64
+#define DIR_SKIP_MAX   8
+
+/*
  * One pass over the published list; returns the frames it took in. The TSC is read once per
  * direction: a direction that moved frames is charged the cycles since the previous reading,
- * the worker the whole pass when any did.
+ * the worker the whole pass when any did. @busy: the previous pass moved frames (idle
+ * directions may be skipped).
  */
-static unsigned int worker_pass(struct worker *w, const struct work_list *l)
+static unsigned int worker_pass(struct worker *w, const struct work_list *l, bool busy)
 {
 	uint64_t start = rte_rdtsc(), t0 = start;
 	unsigned int moved = 0;
 
 	for (unsigned int i = 0; i < l->n; i++) {
 		struct relay_dir *d = l->item[i];
-		unsigned int n = dir_poll(d);
-		uint64_t t1 = rte_rdtsc();
+		unsigned int n;
+		uint64_t t1;
 
+		if (busy && d->skip) {
+			d->skip--;
+			continue;
+		}
+		n = dir_poll(d);
+		t1 = rte_rdtsc();
 		if (n) {
 			ctr_add(&d->c.busy_cycles, t1 - t0);
 			moved += n;
+			d->empty_polls = 0;
+		} else if (++d->empty_polls > DIR_SPIN_POLLS) {
+			unsigned int k = RTE_MIN(d->empty_polls - DIR_SPIN_POLLS, DIR_SKIP_MAX);
+
+			d->skip = (uint8_t)(rte_align32prevpow2(k) - 1);
+			d->empty_polls = RTE_MIN(d->empty_polls, DIR_SPIN_POLLS + DIR_SKIP_MAX);
 		}
 		t0 = t1;
 	}
@@ -92,6 +120,7 @@ static unsigned int worker_pass(struct worker *w, const struct work_list *l)
 static int worker_main(void *arg)
 {
 	unsigned int empty = 0, sleep_us = IDLE_SLEEP_MIN_US;
+	uint64_t spin_tsc = rte_get_tsc_hz() * IDLE_SPIN_US / 1000000, silent_since = 0;
 	struct worker *w = arg;
 
 	/* Sleeps end on time (the default slack is 50 us), so an idle worker wakes promptly. */
@@ -110,7 +139,7 @@ static int worker_main(void *arg)
 			break;
 		}
 		__atomic_store_n(&w->heartbeat, w->heartbeat + 1, __ATOMIC_RELAXED);
-		moved = worker_pass(w, l);
+		moved = worker_pass(w, l, empty == 0);
 		/* After this the list may be freed: nothing of it is read below. */
 		rte_rcu_qsbr_quiescent(qsv, w->tid);
 		if (likely(moved)) {
@@ -118,7 +147,10 @@ static int worker_main(void *arg)
 			sleep_us = IDLE_SLEEP_MIN_US;
 		} else if (n == 0) {
 			worker_sleep(w, EMPTY_LIST_US);
-		} else if (idle_max_us && ++empty > IDLE_SPIN_PASSES) {
+		} else if (empty++ == 0) {
+			silent_since = rte_rdtsc(); /* the first pass without a frame */
+		} else if (idle_max_us && empty > IDLE_SPIN_PASSES &&
+			   rte_rdtsc() - silent_since > spin_tsc) {
 			worker_sleep(w, RTE_MIN(sleep_us, idle_max_us));
 			sleep_us = RTE_MIN(sleep_us * 2, idle_max_us);
 		}
