@@ -35,6 +35,8 @@ ours with the idle policy off (ours-spin) to the throughput scenarios.
 
   python3 tests/bench/bench.py [--rounds 7] [--seconds 5] [--scenarios a,b] [--spin] [--json F]
   python3 tests/bench/bench.py --smoke   (the suite: one short round each, frames must arrive)
+  VFWD_ALT_BIN=/path/to/other/virtio-forwarder python3 tests/bench/bench.py ...
+        adds ours-alt, another build of ours, to the throughput scenarios: the A/B of a change
 """
 import argparse
 import json
@@ -98,7 +100,7 @@ def ours_args(impl):
 def relay_start(work, impl, tag, vf, queues=1):
     if impl == "testpmd":
         return TestpmdRelay(work, tag, vf, queues)
-    return OurRelay(work, tag, vf, ours_args(impl))
+    return OurRelay(work, tag, vf, ours_args(impl), binary=alt_bin(impl))
 
 
 def window(guest, metric, seconds):
@@ -176,10 +178,10 @@ def zeroloss_round(work, impl, tag, sc, seconds):
 def relays_round(work, impl, tag, sc, seconds):
     """@impl "NxA": N relays on one worker, the first A carrying VF->VM 64-byte frames to one
     guest process (a port each), the others idle with a connected guest of our own."""
-    n, active = (int(x) for x in impl.split("x"))
+    n, active = (int(x) for x in impl.replace("alt-", "").split("x"))
     vfs = ["net_null%d,size=60" % i if i < active else "net_null%d,no-rx=1" % i
            for i in range(n)]
-    relay = OurRelay(work, tag, vfs)
+    relay = OurRelay(work, tag, vfs, binary=alt_bin(impl))
     idle = [Frontend(relay.socks[i]) for i in range(active, n)]
     for f in idle:
         f.setup()
@@ -211,7 +213,8 @@ def worker_cpu(d, seconds):
 
 def idle_round(work, impl, tag, sc, seconds):
     n = sc["relays"]
-    relay = OurRelay(work, tag, ["net_null%d,no-rx=1" % i for i in range(n)], ours_args(impl))
+    relay = OurRelay(work, tag, ["net_null%d,no-rx=1" % i for i in range(n)],
+                     ours_args(impl.replace("alt-", "")), binary=alt_bin(impl))
     guests = [Frontend(s) for s in relay.socks]
     for f in guests:
         f.setup()
@@ -255,10 +258,22 @@ ROUND = dict(oneway=oneway_round, pvp=pvp_round, zeroloss=zeroloss_round,
              relays=relays_round, idle=idle_round, mem=mem_round, addrm=addrm_round)
 
 
+def alt_bin(impl):
+    """The binary of variant @impl: another build for "ours-alt" and "alt-..." variants."""
+    return os.environ["VFWD_ALT_BIN"] if impl == "ours-alt" or impl.startswith("alt-") else None
+
+
 def impls_of(sc, spin):
     if "impls" in sc:
-        return list(sc["impls"])
-    return list(BASE) + (["ours-spin"] if spin and sc["kind"] in ("oneway", "pvp") else [])
+        if not os.environ.get("VFWD_ALT_BIN") or sc["kind"] in ("mem", "addrm"):
+            return list(sc["impls"])
+        if sc["kind"] in ("relays", "idle"):
+            return list(sc["impls"]) + ["alt-" + i for i in sc["impls"]]
+        return list(sc["impls"]) + ["ours-alt"]
+    extra = ["ours-spin"] if spin else []
+    if os.environ.get("VFWD_ALT_BIN"):  # a second build of ours, side by side
+        extra.append("ours-alt")
+    return list(BASE) + (extra if sc["kind"] in ("oneway", "pvp", "zeroloss") else [])
 
 
 def table(results, names, impls):

@@ -88,12 +88,15 @@ class OurRelay:
     """virtio-forwarder, relay i over the VF stand-in @vfs[i] (one device string or a list),
     its worker on CPU 1."""
 
-    def __init__(self, work, tag, vfs, extra=(), control=False):
+    def __init__(self, work, tag, vfs, extra=(), control=False, binary=None):
         vfs = [vfs] if isinstance(vfs, str) else vfs
         args = []
         for i, vf in enumerate(vfs):
             args += ["-P", "%s=%d" % (vf, i)]
         self.d = h.Daemon("b-" + tag, args + list(extra), cpus="1", control=control)
+        if binary:  # another build of ours (an A/B of a change in one run)
+            cmd = self.d.cmd
+            self.d.cmd = lambda: [binary] + cmd()[1:]
         self.d.start()
         self.socks = [self.d.sock(i) for i in range(len(vfs))]
         self.sock = self.socks[0] if self.socks else None
