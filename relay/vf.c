@@ -50,7 +50,8 @@ static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso)
  * The relay's mbuf pool. Without hugepages memory comes in 4 kB pages and a mempool keeps each
  * object within one page unless told its objects need no contiguous IO addresses: a 2.3 kB
  * mbuf would take a whole page. With IO addresses that are virtual addresses, contiguous
- * virtual memory is contiguous for devices too, so objects may straddle pages there.
+ * virtual memory is contiguous for devices too, so objects may straddle pages there (each
+ * mbuf's IO address is then its virtual address: unit.test_relay checks it).
  */
 static struct rte_mempool *pool_create(const char *name, unsigned int n, uint16_t data_room,
 				       int socket_id)

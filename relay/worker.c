@@ -57,6 +57,7 @@ static unsigned int grace_delay_us; /* test hook; set before any relay exists */
 #define IDLE_SPIN_US	  200
 #define IDLE_SLEEP_MIN_US 8
 #define EMPTY_LIST_US	  1000 /* nothing published at all */
+#define GRACE_POLL_US	  10   /* how often a grace period's end is checked */
 
 static unsigned int idle_max_us; /* 0: never sleep while there is work; set before launch */
 
@@ -202,8 +203,17 @@ void workers_synchronize(void)
 	LOCK_RULE(!engine_lock_held(), "grace period awaited under the engine lock (rule 1)");
 	if (unlikely(grace_delay_us))
 		rte_delay_us_sleep(grace_delay_us);
-	if (qsv)
-		rte_rcu_qsbr_synchronize(qsv, RTE_QSBR_THRID_INVALID);
+	if (qsv) {
+		/*
+		 * Wait without spinning: rte_rcu_qsbr_synchronize() busy-waits, and a control
+		 * thread spinning through a grace period takes its CPU from whatever shares it
+		 * (a guest, in tests that map two workers onto one CPU: integ.moves).
+		 */
+		uint64_t token = rte_rcu_qsbr_start(qsv);
+
+		while (!rte_rcu_qsbr_check(qsv, token, false))
+			rte_delay_us_sleep(GRACE_POLL_US);
+	}
 }
 
 static struct work_list *list_alloc(unsigned int n)

@@ -12,6 +12,8 @@
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 #include "unit_eal.h"
 
@@ -98,6 +100,31 @@ START_TEST(add_remove_and_errors)
 	/* The device is free again; the counters of relay 0 were kept. */
 	ck_assert_int_eq(relay_add(5, "net_null0"), 0);
 	ck_assert_int_eq(relay_remove(5), 0);
+}
+END_TEST
+
+/*
+ * A relay's pool holds what its rings, bursts and lcore caches can hold, no more (not the next
+ * 2^n - 1); without hugepages its mbufs may straddle pages, so with IO addresses that are
+ * virtual addresses each mbuf's IO address is its virtual one (a device could DMA into it).
+ */
+START_TEST(pool_sized_exactly_with_io_addresses)
+{
+	struct rte_mempool *mp;
+	struct rte_mbuf *m;
+
+	ck_assert_int_eq(relay_add(3, "net_null3"), 0);
+	mp = rte_mempool_lookup("relay3");
+	ck_assert_ptr_nonnull(mp);
+	ck_assert_uint_eq(mp->size, 512 + 512 + 2 * 32 + rte_lcore_count() * 32 * 3 / 2);
+	m = rte_pktmbuf_alloc(mp);
+	ck_assert_ptr_nonnull(m);
+	if (rte_eal_iova_mode() == RTE_IOVA_VA)
+		ck_assert(rte_mbuf_iova_get(m) == (rte_iova_t)(uintptr_t)m->buf_addr);
+	else
+		ck_assert(rte_mbuf_iova_get(m) != RTE_BAD_IOVA);
+	rte_pktmbuf_free(m);
+	ck_assert_int_eq(relay_remove(3), 0);
 }
 END_TEST
 
@@ -242,6 +269,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, unit_engine_start, unit_engine_stop);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, add_remove_and_errors);
+	tcase_add_test(tc, pool_sized_exactly_with_io_addresses);
 	tcase_add_test(tc, stale_socket_replaced_other_files_kept);
 	tcase_add_test(tc, dynamic_sockets);
 	tcase_add_test(tc, counts_not_connected_drops);
