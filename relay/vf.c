@@ -50,9 +50,19 @@ static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso)
  * The relay's mbuf pool. Without hugepages memory comes in 4 kB pages and a mempool keeps each
  * object within one page unless told its objects need no contiguous IO addresses: a 2.3 kB
  * mbuf would take a whole page. With IO addresses that are virtual addresses, contiguous
- * virtual memory is contiguous for devices too, so objects may straddle pages there (each
- * mbuf's IO address is then its virtual address: unit.test_relay checks it).
+ * virtual memory is contiguous for devices too, so objects may straddle pages there; the
+ * mempool then knows no IO address for them, and each mbuf is given its virtual address
+ * (unit.test_relay checks it).
  */
+/* rte_pktmbuf_init, then the IO address: the virtual one (see below). */
+static void mbuf_init_va(struct rte_mempool *mp, void *arg, void *obj, unsigned int i)
+{
+	struct rte_mbuf *m = obj;
+
+	rte_pktmbuf_init(mp, arg, obj, i);
+	rte_mbuf_iova_set(m, (rte_iova_t)(uintptr_t)m->buf_addr);
+}
+
 static struct rte_mempool *pool_create(const char *name, unsigned int n, uint16_t data_room,
 				       int socket_id)
 {
@@ -74,7 +84,7 @@ static struct rte_mempool *pool_create(const char *name, unsigned int n, uint16_
 	ret = rte_mempool_populate_default(mp);
 	if (ret < 0)
 		goto out_free;
-	rte_mempool_obj_iter(mp, rte_pktmbuf_init, NULL);
+	rte_mempool_obj_iter(mp, flags ? mbuf_init_va : rte_pktmbuf_init, NULL);
 	return mp;
 out_free:
 	rte_mempool_free(mp);
