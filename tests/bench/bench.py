@@ -195,22 +195,6 @@ def relays_round(work, impl, tag, sc, seconds):
     return dict(v=mpps)
 
 
-def worker_cpu(d, seconds):
-    """Share of one CPU (%) the daemon's worker thread used over @seconds (from /proc)."""
-    pid = d.pid()
-    tid = [t for t in os.listdir("/proc/%d/task" % pid)
-           if open("/proc/%d/task/%s/comm" % (pid, t)).read().startswith("rte-worker-")][0]
-    stat = "/proc/%d/task/%s/stat" % (pid, tid)
-
-    def ticks():
-        f = open(stat).read().rsplit(")", 1)[1].split()
-        return int(f[11]) + int(f[12])  # utime + stime
-
-    t0, c0 = time.time(), ticks()
-    time.sleep(seconds)
-    return 100.0 * (ticks() - c0) / os.sysconf("SC_CLK_TCK") / (time.time() - t0)
-
-
 def idle_round(work, impl, tag, sc, seconds):
     n = sc["relays"]
     relay = OurRelay(work, tag, ["net_null%d,no-rx=1" % i for i in range(n)],
@@ -219,7 +203,7 @@ def idle_round(work, impl, tag, sc, seconds):
     for f in guests:
         f.setup()
     relay.wait_guest(n)
-    cpu = worker_cpu(relay.d, seconds)
+    cpu = 100.0 * h.worker_cpu(relay.d, seconds)
     for f in guests:
         f.close()
     relay.stop()

@@ -277,6 +277,23 @@ def flat(text):
 
 # ---- the daemon ---------------------------------------------------------------------------
 
+def worker_cpu(d, seconds):
+    """Share of one CPU the daemon @d's one worker thread used over @seconds (from /proc)."""
+    pid = d.pid()
+    tids = [t for t in os.listdir("/proc/%d/task" % pid)
+            if open("/proc/%d/task/%s/comm" % (pid, t)).read().startswith("rte-worker-")]
+    check(len(tids) == 1, "one worker thread (%s)" % tids)
+    stat = "/proc/%d/task/%s/stat" % (pid, tids[0])
+
+    def ticks():
+        f = open(stat).read().rsplit(")", 1)[1].split()
+        return int(f[11]) + int(f[12])  # utime + stime
+
+    t0, c0 = time.time(), ticks()
+    time.sleep(seconds)
+    return (ticks() - c0) / os.sysconf("SC_CLK_TCK") / (time.time() - t0)
+
+
 class Daemon:
     """virtio-forwarder as a process, foreground, --no-huge, its own prefix and directories."""
 

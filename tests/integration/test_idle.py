@@ -8,6 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import check, Daemon, flat, Guest, log, require_env, run, wait_for
 
 RELAYS = 8
@@ -15,20 +16,7 @@ WINDOW = 2.0
 
 
 def worker_cpu(d, seconds=WINDOW):
-    """Share of one CPU the daemon's worker thread used over @seconds (from /proc)."""
-    pid = d.pid()
-    tids = [t for t in os.listdir("/proc/%d/task" % pid)
-            if open("/proc/%d/task/%s/comm" % (pid, t)).read().startswith("rte-worker-")]
-    check(len(tids) == 1, "one worker thread (%s)" % tids)
-    stat = "/proc/%d/task/%s/stat" % (pid, tids[0])
-
-    def ticks():
-        f = open(stat).read().rsplit(")", 1)[1].split()
-        return int(f[11]) + int(f[12])  # utime + stime
-
-    t0, c0 = time.time(), ticks()
-    time.sleep(seconds)
-    return (ticks() - c0) / os.sysconf("SC_CLK_TCK") / (time.time() - t0)
+    return harness.worker_cpu(d, seconds)
 
 
 def idle_daemon(name, extra):
