@@ -41,16 +41,29 @@ def on_exit(fn, *args, **kw):
 
 
 def _run_cleanups():
+    # A signal in the middle (our SIGTERM handler raises SystemExit) must not stop the cleanup
+    # half-way: a CI run once left a test's netns, runtime dir and temporary dirs behind while
+    # the test itself passed. Signals are ignored from here on and every error is reported.
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     while _cleanups:
         fn, args, kw = _cleanups.pop()
         try:
             fn(*args, **kw)
-        except Exception as e:  # cleanup must go on
-            print("cleanup %s failed: %s" % (fn.__name__, e), file=sys.stderr)
+        except BaseException as e:  # cleanup must go on
+            print("cleanup %s failed: %r" % (getattr(fn, "__name__", fn), e), file=sys.stderr,
+                  flush=True)
 
 
 atexit.register(_run_cleanups)
-signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+
+
+def _on_sigterm(signum, frame):
+    print("test received signal %d: failing and cleaning up" % signum, file=sys.stderr, flush=True)
+    sys.exit(1)
+
+
+signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 _logs = []
