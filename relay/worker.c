@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* worker.c: worker lcores, their loop and idle policy, publication of relay directions (RCU QSBR).
  */
+#define _GNU_SOURCE /* CPU_AND, CPU_COUNT for rte_lcore_cpuset() */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ struct worker {
 	bool stall;		/* test hook: stop making progress (set by the control thread) */
 	unsigned int lcore;
 	unsigned int tid; /* QSBR thread id */
+	bool shares_cpu;  /* another worker runs on one of its CPUs (test-only mapping) */
 	/* Written by the worker alone, each pass (single-writer counters). */
 	uint64_t heartbeat;   /* passes over the list */
 	uint64_t busy_cycles; /* TSC cycles of the passes that moved frames */
@@ -51,7 +53,9 @@ static unsigned int grace_delay_us; /* test hook; set before any relay exists */
  * long each time from IDLE_SLEEP_MIN_US up to idle_max_us; the first frame brings full
  * polling back. Traffic with gaps shorter than IDLE_SPIN_US never meets a sleeping worker
  * (zero-loss rate and latency under load are those of spinning: doc/performance.md); a frame
- * after a longer silence waits for the end of the current sleep.
+ * after a longer silence waits for the end of the current sleep. A worker that shares its CPU
+ * with another (a test-only lcore mapping) never spins past IDLE_SPIN_PASSES: its spinning
+ * would take the CPU from the worker beside it, and delay that one's grace periods.
  */
 #define IDLE_SPIN_PASSES  64
 #define IDLE_SPIN_US	  200
@@ -118,11 +122,26 @@ static unsigned int worker_pass(struct worker *w, const struct work_list *l, boo
 	return moved;
 }
 
+static bool worker_shares_cpu(unsigned int i)
+{
+	rte_cpuset_t mine = rte_lcore_cpuset(workers[i].lcore);
+
+	for (unsigned int j = 0; j < nb_workers; j++) {
+		rte_cpuset_t other = rte_lcore_cpuset(workers[j].lcore), both;
+
+		CPU_AND(&both, &mine, &other);
+		if (j != i && CPU_COUNT(&both))
+			return true;
+	}
+	return false;
+}
+
 static int worker_main(void *arg)
 {
 	unsigned int empty = 0, sleep_us = IDLE_SLEEP_MIN_US;
-	uint64_t spin_tsc = rte_get_tsc_hz() * IDLE_SPIN_US / 1000000, silent_since = 0;
 	struct worker *w = arg;
+	uint64_t spin_tsc = w->shares_cpu ? 0 : rte_get_tsc_hz() * IDLE_SPIN_US / 1000000;
+	uint64_t silent_since = 0;
 
 	/* Sleeps end on time (the default slack is 50 us), so an idle worker wakes promptly. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -355,6 +374,11 @@ int workers_start(const struct relay_params *p)
 		}
 	}
 	for (unsigned int i = 0; i < nb_workers; i++) {
+		workers[i].shares_cpu = worker_shares_cpu(i);
+		if (workers[i].shares_cpu)
+			VLOG(WARNING,
+			     "worker lcore %u shares its CPU with another worker: no idle spin",
+			     workers[i].lcore);
 		ret = rte_eal_remote_launch(worker_main, &workers[i], workers[i].lcore);
 		if (ret) {
 			VLOG(ERR, "cannot launch worker on lcore %u: %s", workers[i].lcore,
