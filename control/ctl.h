@@ -15,6 +15,15 @@
 #include "ctl_client.h"
 #include "relay_pure.h"
 
+/* The core scheduler in the daemon (balancer.c), from VIO4WD_CORE_SCHED_* or --core-sched. */
+struct ctl_balance {
+	bool enabled;
+	double sensitivity; /* rebalance when the spread (coefficient of variation) drops more */
+	double interval_s;  /* between load samples */
+	int log_level;	    /* its messages up to this syslog level (moves: 6) */
+	bool global_numa;   /* one group of every worker instead of one per NUMA node */
+};
+
 struct ctl_config {
 	char port_control_ep[CTL_EP_LEN]; /* "" = service off */
 	char stats_ep[CTL_EP_LEN];
@@ -29,6 +38,7 @@ struct ctl_config {
 	char sysfs[PATH_MAX];		   /* where sysfs is mounted (tests: a fake one) */
 	const struct relay_alias *aliases; /* --device-alias NETDEV=DEV maps interfaces too */
 	unsigned int nb_aliases;
+	struct ctl_balance balance;
 };
 
 /* ---- other port-control sources (portsrc.c, ipcfile.c) ------------------------- */
@@ -66,6 +76,15 @@ void ctl_ovsdb_ready(struct ctl_ovsdb *o);
 /* Once a second: reconnect when disconnected. */
 void ctl_ovsdb_tick(struct ctl_ovsdb *o);
 void ctl_ovsdb_close(struct ctl_ovsdb *o);
+
+/* ---- the core scheduler (balancer.c; its algorithm: balance.h) ------------------- */
+
+struct ctl_balancer;
+/* NULL when @cfg is not enabled (or out of memory: logged). */
+struct ctl_balancer *ctl_balancer_open(const struct ctl_balance *cfg);
+/* Once a second: every interval, measure the directions' loads and rebalance them. */
+void ctl_balancer_tick(struct ctl_balancer *b, uint64_t now_ns);
+void ctl_balancer_close(struct ctl_balancer *b);
 
 /* ---- persistence (persist.c): run-time relays survive restarts -------------------- */
 

@@ -20,7 +20,7 @@
 
 #define MAX_PENDING  64
 #define SAMPLE_NS    1000000000ull
-#define LINKS_NS     100000000ull  /* bond member links checked at 10 Hz */
+#define LINKS_NS     100000000ull   /* bond member links checked at 10 Hz */
 #define HARD_MAX_MSG (1024L * 1024) /* beyond this libzmq drops the peer */
 #define IDENTITY_MAX 256
 
@@ -41,8 +41,9 @@ struct ctl {
 	uint64_t next_links_ns;
 	struct pending pend[MAX_PENDING];
 	unsigned int nb_pend;
-	struct ctl_ipcfile *ipc; /* -I without -Z */
-	struct ctl_ovsdb *ovsdb; /* -O without -Z and -I */
+	struct ctl_ipcfile *ipc;       /* -I without -Z */
+	struct ctl_ovsdb *ovsdb;       /* -O without -Z and -I */
+	struct ctl_balancer *balancer; /* NULL when the core scheduler is off */
 };
 
 /* ipc://PATH: create the directory (the socket is then restricted by ipc_restrict). */
@@ -156,6 +157,11 @@ struct ctl *ctl_open(const struct ctl_config *cfg)
 		if (!c->ovsdb)
 			goto out_close;
 	}
+	if (cfg->balance.enabled) {
+		c->balancer = ctl_balancer_open(&cfg->balance);
+		if (!c->balancer)
+			goto out_errno;
+	}
 	c->next_sample_ns = stats_now_ns();
 	return c;
 out_errno:
@@ -191,6 +197,7 @@ void ctl_close(struct ctl *c)
 		zmq_ctx_term(c->zctx);
 	ctl_ipcfile_close(c->ipc);
 	ctl_ovsdb_close(c->ovsdb);
+	ctl_balancer_close(c->balancer);
 	free(c);
 }
 
@@ -386,6 +393,8 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 			stats_rolling_sample(now);
 			c->next_sample_ns = now + SAMPLE_NS;
 			ctl_ovsdb_tick(c->ovsdb);
+			if (c->balancer)
+				ctl_balancer_tick(c->balancer, now);
 			if (hooks->on_tick)
 				hooks->on_tick(hooks->arg);
 		}

@@ -79,7 +79,11 @@ int relay_move(unsigned int id, enum relay_dir_id d, int cpu)
 	if (from == cpu)
 		return 0;
 	worker_unpublish(&r->dir[d]);
+	/* Counted while no worker has the direction (its counters' line stays the worker's). */
+	__atomic_store_n(&r->dir[d].c.moves, r->dir[d].c.moves + 1, __ATOMIC_RELAXED);
 	ret = worker_attach(&r->dir[d], cpu);
+	if (ret)
+		__atomic_store_n(&r->dir[d].c.moves, r->dir[d].c.moves - 1, __ATOMIC_RELAXED);
 	if (ret && worker_attach(&r->dir[d], from)) {
 		RERR("relay %u: %s on no worker: %s", id, d == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF",
 		     strerror(-ret));

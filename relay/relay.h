@@ -26,6 +26,7 @@ struct relay_counters {
 	uint64_t big_pkts, big_bytes;
 	uint64_t busy_cycles;
 	uint64_t retries; /* extra enqueue / transmit attempts for frames the far side refused */
+	uint64_t moves;	  /* moved between workers: the control thread's, while unpublished */
 };
 
 /* One worker's busy TSC cycles (passes that moved frames) and the TSC when they were read. */
@@ -49,6 +50,7 @@ struct relay_snapshot {
 	unsigned int mbufs;	   /* relay mempool size */
 	unsigned int mbufs_in_use; /* taken from it now (rings, bursts, lcore caches) */
 	int cpu[2];
+	bool pinned[2];		 /* an operator's pin (-c): only the operator moves it */
 	unsigned int nb_members; /* > 1: a bond */
 	unsigned int bond_mode;
 	char bond_name[32];

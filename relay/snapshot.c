@@ -97,6 +97,7 @@ int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
 	}
 	for (int d = 0; d < 2; d++) {
 		out->cpu[d] = r->dir[d].cpu;
+		out->pinned[d] = engine_params()->pins[r->id].cpu[d] >= 0;
 		counters_read(&r->dir[d].c, &out->c[d]);
 	}
 	engine_unlock();

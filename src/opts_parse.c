@@ -22,6 +22,7 @@ void vfwd_config_default(struct vfwd_config *cfg)
 	cfg->ctl.ipc_gid = (gid_t)-1;
 	snprintf(cfg->ctl.state_dir, sizeof(cfg->ctl.state_dir), "/var/lib/virtio-forwarder");
 	cfg->loglevel = 6;
+	cfg->ctl.balance = (struct ctl_balance){false, 0.25, 5, 6, false};
 	snprintf(cfg->pid_dir, sizeof(cfg->pid_dir), "/var/run");
 	snprintf(cfg->file_prefix, sizeof(cfg->file_prefix), "virtio-forwarder");
 	snprintf(cfg->ipc_file, sizeof(cfg->ipc_file), "/tmp/vio_cmd");

@@ -371,12 +371,51 @@ int set_later(struct opt_call *c)
 	return 0;
 }
 
-/* VIO4WD_*: the core scheduler's keys; enabling it is noted as not supported yet. */
+static int parse_double(const char *arg, double min, double max, double *v)
+{
+	char *end;
+
+	if (!arg || !(isdigit((unsigned char)arg[0]) || arg[0] == '.'))
+		return -EINVAL;
+	errno = 0;
+	*v = strtod(arg, &end);
+	return errno || *end || !(*v >= min && *v <= max) ? -EINVAL : 0;
+}
+
+/* --core-sched[=BOOL] and the VIO4WD_CORE_SCHED_* keys: the balancer in the daemon. */
 int set_core_sched(struct opt_call *c)
 {
-	if (!strcmp(c->o->env, "VIO4WD_CORE_SCHED_ENABLE") && strcasecmp(c->arg, "false") &&
-	    strcmp(c->arg, "0"))
-		return set_later(c);
+	struct ctl_balance *b = &c->cfg->ctl.balance;
+	const char *key = c->o->env;
+	unsigned long v;
+
+	if (!strcmp(key, "VIO4WD_CORE_SCHED_ENABLE")) {
+		static const char *const yes[] = {"true", "yes", "y", "1"}, *const no[] = {
+										    "false", "no",
+										    "n", "0"};
+
+		for (int i = 0; i < 4 && c->arg; i++) {
+			if (!strcasecmp(c->arg, yes[i]))
+				c->arg = NULL;
+			else if (!strcasecmp(c->arg, no[i]))
+				return b->enabled = false, 0;
+		}
+		if (c->arg)
+			return bad(c, "is not true or false");
+		b->enabled = true;
+	} else if (!strcmp(key, "VIO4WD_CORE_SCHED_SENSITIVITY")) {
+		if (parse_double(c->arg, 0, 100, &b->sensitivity))
+			return bad(c, "is not a number from 0 to 100 (a drop of the load spread)");
+	} else if (!strcmp(key, "VIO4WD_CORE_SCHED_POLL_INTERVAL")) {
+		if (parse_double(c->arg, 0.1, 3600, &b->interval_s))
+			return bad(c, "is not a number of seconds from 0.1 to 3600");
+	} else if (!strcmp(key, "VIO4WD_CORE_SCHED_LOG_LEVEL")) {
+		if (parse_ulong(c->arg, 0, 7, &v))
+			return bad(c, "is not a syslog level 0-7");
+		b->log_level = v ? (int)v : 7; /* 0: everything, as the reference's scheduler */
+	} else {
+		b->global_numa = true; /* VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT: non-blank */
+	}
 	return 0;
 }
 

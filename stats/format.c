@@ -14,10 +14,10 @@ typedef Virtioforwarder__RelayState RelayState;
 
 /*
  * The reference's 10 values per direction (its bytes-dropped fields are never sent), then ours
- * (oversize drops, busy cycles, cycles per packet, retries, bytes dropped).
+ * (oversize drops, busy cycles, cycles per packet, retries, bytes dropped, moves).
  */
 #define REF_KEYS 10
-#define DIR_KEYS 17
+#define DIR_KEYS 18
 
 /* One direction of a RelayState, as a table: names and values in the reference's order. */
 struct dir_view {
@@ -38,8 +38,8 @@ struct dir_view {
  */
 static void view_dir(const ProtobufCMessage *msg, struct dir_view *v)
 {
-	static const unsigned int order[DIR_KEYS] = {3, 4,   5,	  6,   11,  12,	 13,  14, 7,
-						     9, 100, 101, 102, 103, 104, 105, 106};
+	static const unsigned int order[DIR_KEYS] = {3, 4,   5,	  6,   11,  12,	 13,  14,  7,
+						     9, 100, 101, 102, 103, 104, 105, 106, 107};
 	const char *base = (const char *)msg;
 
 	for (int k = 0; k < DIR_KEYS; k++) {
@@ -334,6 +334,9 @@ static const struct {
 	 "TSC cycles per received packet over the rate window.", 13},
 	{"virtioforwarder_retries_total", "counter",
 	 "Extra enqueue or transmit attempts for frames the far side refused.", 14},
+	{"virtioforwarder_moves_total", "counter",
+	 "Times the direction was moved between workers (core scheduler or core-sched UPDATE).",
+	 17},
 };
 
 /* Each worker's load and busy cycles. */

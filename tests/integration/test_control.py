@@ -101,7 +101,7 @@ def traffic(d):
     for d_ in ("vf_to_vm", "vm_to_vf"):
         ours += ["relay_1.%s.cpu_1.%s" % (d_, k) for k in (
             "pkts_dropped_oversize", "bytes_dropped_oversize", "busy_cycles", "cycles_per_pkt",
-            "retries", "bytes_dropped_queue_full", "bytes_dropped_not_connected")]
+            "retries", "bytes_dropped_queue_full", "bytes_dropped_not_connected", "moves")]
     ours += ["worker_1.load_pct", "worker_1.busy_cycles"]
     check(keys[len(want):] == ours, "then our additions, after all of the reference's: %s"
           % keys[len(want):])

@@ -148,13 +148,61 @@ END_TEST
 START_TEST(unknown_and_compat_keys_warn)
 {
 	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIRTIOFWD_NO_SUCH_KEY=1\n"
-			       "VIRTIOFWD_ZERO_COPY=y\nVIO4WD_CORE_SCHED_ENABLE=true\n"
-			       "VIO4WD_CORE_SCHED_SENSITIVITY=0.25\n",
+			       "VIRTIOFWD_ZERO_COPY=y\n",
 			       NULL),
 			 OPTS_RUN);
 	ck_assert_ptr_nonnull(strstr(cfg.warnings, "unknown key VIRTIOFWD_NO_SUCH_KEY ignored"));
 	ck_assert_ptr_nonnull(strstr(cfg.warnings, "VIRTIOFWD_ZERO_COPY='y' ignored"));
-	ck_assert_ptr_nonnull(strstr(cfg.later, "VIO4WD_CORE_SCHED_ENABLE"));
+}
+END_TEST
+
+/* The core scheduler's keys: the balancer's settings, checked; the reference's quirks. */
+START_TEST(core_sched_keys)
+{
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\n", NULL), OPTS_RUN);
+	ck_assert(!cfg.ctl.balance.enabled);
+	ck_assert_double_eq(cfg.ctl.balance.sensitivity, 0.25);
+	ck_assert_double_eq(cfg.ctl.balance.interval_s, 5);
+	ck_assert_int_eq(cfg.ctl.balance.log_level, 6);
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIO4WD_CORE_SCHED_ENABLE=true\n"
+			       "VIO4WD_CORE_SCHED_SENSITIVITY=0.5\n"
+			       "VIO4WD_CORE_SCHED_POLL_INTERVAL=2.5\n"
+			       "VIO4WD_CORE_SCHED_LOG_LEVEL=0\n"
+			       "VIO4WD_CORE_SCHED_GLOBAL_NUMA_OPT=n\n",
+			       NULL),
+			 OPTS_RUN);
+	ck_assert(cfg.ctl.balance.enabled);
+	ck_assert_double_eq(cfg.ctl.balance.sensitivity, 0.5);
+	ck_assert_double_eq(cfg.ctl.balance.interval_s, 2.5);
+	ck_assert_int_eq(cfg.ctl.balance.log_level, 7); /* 0: all, as the reference */
+	ck_assert(cfg.ctl.balance.global_numa);		/* non-blank, even "n" */
+	ck_assert_ptr_null(strstr(cfg.later, "VIO4WD"));
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIO4WD_CORE_SCHED_ENABLE=False\n", NULL),
+			 OPTS_RUN);
+	ck_assert(!cfg.ctl.balance.enabled);
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIO4WD_CORE_SCHED_ENABLE=maybe\n", NULL),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "'maybe' is not true or false"));
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIO4WD_CORE_SCHED_SENSITIVITY=-1\n", NULL),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "'-1' is not a number from 0 to 100"));
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIO4WD_CORE_SCHED_POLL_INTERVAL=0\n", NULL),
+			 -EINVAL);
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIO4WD_CORE_SCHED_POLL_INTERVAL=5s\n", NULL),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "'5s' is not a number of seconds"));
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIO4WD_CORE_SCHED_LOG_LEVEL=8\n", NULL),
+			 -EINVAL);
+	/* the command line: --core-sched alone enables, its value or a later key can disable */
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\n", "--core-sched", "--core-sched-interval",
+			       "1", "--core-sched-global-numa", NULL),
+			 OPTS_RUN);
+	ck_assert(cfg.ctl.balance.enabled && cfg.ctl.balance.global_numa);
+	ck_assert_double_eq(cfg.ctl.balance.interval_s, 1);
+	ck_assert_int_eq(parse("VIRTIOFWD_CPU_MASK=1\nVIO4WD_CORE_SCHED_ENABLE=true\n",
+			       "--core-sched=no", NULL),
+			 OPTS_RUN);
+	ck_assert(!cfg.ctl.balance.enabled);
 }
 END_TEST
 
@@ -261,6 +309,7 @@ int main(void)
 	tcase_add_test(tc, command_line_overrides);
 	tcase_add_test(tc, bad_values_name_key_value_and_rule);
 	tcase_add_test(tc, unknown_and_compat_keys_warn);
+	tcase_add_test(tc, core_sched_keys);
 	tcase_add_test(tc, reference_only_keys);
 	tcase_add_test(tc, vfio_bind_list);
 	tcase_add_test(tc, default_file_round_trip);
