@@ -9,13 +9,25 @@
 #include <string.h>
 #include <sys/eventfd.h>
 
+#include <rte_vhost.h>
+
 #include "relay_int.h"
+
+/* The relay's NUMA node: its VF's, else its guest memory's; -1 when neither is known. */
+static int relay_node(const struct relay *r)
+{
+	int vid = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE);
+
+	if (r->vf_open)
+		return r->socket_id;
+	return vid >= 0 ? rte_vhost_get_numa_node(vid) : -1;
+}
 
 /* Publish both directions while the relay has a VF or a guest, neither otherwise. */
 int relay_sync(struct relay *r)
 {
 	bool want = r->vf_open || __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE) >= 0;
-	int ret = 0;
+	int ret = 0, node = relay_node(r);
 
 	if (want == r->published)
 		return 0;
@@ -26,7 +38,7 @@ int relay_sync(struct relay *r)
 	if (!r->vf_open)
 		ret = dir_drop_pool(); /* a guest first: what it sends is dropped */
 	for (int d = 0; d < 2 && !ret; d++)
-		ret = worker_attach(&r->dir[d], engine_params()->pins[r->id].cpu[d]);
+		ret = worker_attach(&r->dir[d], engine_params()->pins[r->id].cpu[d], node);
 	if (ret) {
 		RERR("relay %u: cannot give its directions to a worker: %s", r->id, strerror(-ret));
 		relay_unpublish(r);
@@ -81,10 +93,10 @@ int relay_move(unsigned int id, enum relay_dir_id d, int cpu)
 	worker_unpublish(&r->dir[d]);
 	/* Counted while no worker has the direction (its counters' line stays the worker's). */
 	__atomic_store_n(&r->dir[d].c.moves, r->dir[d].c.moves + 1, __ATOMIC_RELAXED);
-	ret = worker_attach(&r->dir[d], cpu);
+	ret = worker_attach(&r->dir[d], cpu, -1);
 	if (ret)
 		__atomic_store_n(&r->dir[d].c.moves, r->dir[d].c.moves - 1, __ATOMIC_RELAXED);
-	if (ret && worker_attach(&r->dir[d], from)) {
+	if (ret && worker_attach(&r->dir[d], from, -1)) {
 		RERR("relay %u: %s on no worker: %s", id, d == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF",
 		     strerror(-ret));
 		return ret;

@@ -222,8 +222,11 @@ void engine_notify(void);
 /* workers (worker.c) */
 int workers_start(const struct relay_params *p);
 void workers_stop(void);
-/* Publish @d on the worker of lcore @cpu (-1: least loaded). 0 or -errno. */
-int worker_attach(struct relay_dir *d, int cpu);
+/*
+ * Publish @d on the worker of lcore @cpu (-1: the least loaded of those on NUMA node @node,
+ * or of all when none is there or @node is -1). 0 or -errno.
+ */
+int worker_attach(struct relay_dir *d, int cpu, int node);
 /* Unpublish @d and wait until no worker can still see it; then free what it held. */
 void worker_detach(struct relay_dir *d);
 /* The same, keeping what it held for the VF (sent first once it is published again). */

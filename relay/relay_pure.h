@@ -148,6 +148,23 @@ struct relay_params {
 	unsigned int nb_aliases;
 };
 
+/* ---- placement (place.c) ----------------------------------------------------- */
+
+/* What placement knows of one worker. */
+struct relay_worker_view {
+	int node;	      /* NUMA node of its CPU */
+	unsigned int busy_pm; /* measured load, per mille */
+	unsigned int dirs;    /* directions it serves */
+};
+
+/*
+ * The worker (index into @w) a new unpinned direction of a relay on NUMA node @node goes to:
+ * among the workers on @node when there are any (@node < 0: unknown, any worker), the least
+ * loaded by measure, loads within 5 % counting as equal, then the one with fewer directions.
+ * -1 when @n is 0. Pure.
+ */
+int relay_pick_worker(const struct relay_worker_view *w, unsigned int n, int node);
+
 /* Fill @p with defaults (no workers, main lcore 0, reference socket names). */
 void relay_params_default(struct relay_params *p);
 

@@ -31,6 +31,7 @@ struct worker {
 	unsigned int lcore;
 	unsigned int tid; /* QSBR thread id */
 	bool shares_cpu;  /* another worker runs on one of its CPUs (test-only mapping) */
+	int node;	  /* NUMA node of its CPU */
 	/* Written by the worker alone, each pass (single-writer counters). */
 	uint64_t heartbeat;   /* passes over the list */
 	uint64_t busy_cycles; /* TSC cycles of the passes that moved frames */
@@ -271,37 +272,30 @@ void workers_sample(void)
 	}
 }
 
-/* Loads within this many per mille count as equal: then fewer directions win. */
-#define LOAD_TIE_PM 50
-
-static bool lighter(const struct worker *a, const struct worker *b)
+/*
+ * The worker of lcore @cpu, or (@cpu < 0) relay_pick_worker()'s choice for a relay on NUMA
+ * node @node: the least loaded of that node's workers (any worker's when it has none).
+ */
+static struct worker *worker_pick(int cpu, int node)
 {
-	if (a->busy_pm + LOAD_TIE_PM < b->busy_pm)
-		return true;
-	if (b->busy_pm + LOAD_TIE_PM < a->busy_pm)
-		return false;
-	return a->load < b->load;
-}
-
-/* The worker of lcore @cpu, or (@cpu < 0) the least loaded by measure, then by directions. */
-static struct worker *worker_pick(int cpu)
-{
-	struct worker *best = NULL;
+	struct relay_worker_view v[RTE_MAX_LCORE];
+	int best;
 
 	for (unsigned int i = 0; i < nb_workers; i++) {
-		struct worker *w = &workers[i];
-
-		if (cpu >= 0 && w->lcore == (unsigned int)cpu)
-			return w;
-		if (cpu < 0 && (!best || lighter(w, best)))
-			best = w;
+		if (cpu >= 0 && workers[i].lcore == (unsigned int)cpu)
+			return &workers[i];
+		v[i] = (struct relay_worker_view){workers[i].node, workers[i].busy_pm,
+						  workers[i].load};
 	}
-	return best;
+	if (cpu >= 0)
+		return NULL;
+	best = relay_pick_worker(v, nb_workers, node);
+	return best < 0 ? NULL : &workers[best];
 }
 
-int worker_attach(struct relay_dir *d, int cpu)
+int worker_attach(struct relay_dir *d, int cpu, int node)
 {
-	struct worker *w = worker_pick(cpu);
+	struct worker *w = worker_pick(cpu, node);
 	struct work_list *nl;
 
 	if (!w)
@@ -319,7 +313,7 @@ int worker_attach(struct relay_dir *d, int cpu)
 
 void worker_unpublish(struct relay_dir *d)
 {
-	struct worker *w = d->cpu >= 0 ? worker_pick(d->cpu) : NULL;
+	struct worker *w = d->cpu >= 0 ? worker_pick(d->cpu, -1) : NULL;
 	struct work_list *nl;
 	unsigned int j = 0;
 
@@ -367,6 +361,7 @@ int workers_start(const struct relay_params *p)
 	for (unsigned int i = 0, c = 0; i < nb_workers; i++, c++) {
 		workers[i].lcore = c = (unsigned int)cpuset_next(&p->workers, c);
 		workers[i].tid = i;
+		workers[i].node = (int)rte_lcore_to_socket_id(c);
 		workers[i].list = list_alloc(0);
 		if (!workers[i].list) {
 			ret = -ENOMEM;
