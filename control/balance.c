@@ -78,7 +78,7 @@ struct plan {
 
 static bool movable(const struct plan *p, unsigned int i, int g)
 {
-	return !p->d[i].pinned && p->d[i].load >= BALANCE_IDLE_LOAD &&
+	return !p->d[i].pinned && p->d[i].load > 0 && p->d[i].load >= p->o->idle_load &&
 	       group_of(p->w, p->nw, p->o, &p->d[i], p->cur[i]) == g;
 }
 

@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-/* Below this share of a core a direction is idle: it is left where it is. */
+/* Below this share of a core a direction is idle: it is left where it is (the daemon's). */
 #define BALANCE_IDLE_LOAD 0.001
 
 struct balance_dir {
@@ -31,6 +31,7 @@ struct balance_worker {
 struct balance_opts {
 	double sensitivity; /* apply only when the score drops by more than this */
 	bool global_numa;   /* one group of every worker, not one per node */
+	double idle_load; /* directions below this load stay (BALANCE_IDLE_LOAD: 0.1 % of a core) */
 };
 
 /* What balance_plan() found, over every group. */
@@ -45,7 +46,8 @@ struct balance_result {
  * Balance @nd directions over @nw workers. Workers are grouped by NUMA node (one group with
  * every worker when @o->global_numa); a direction belongs to the group of its relay's node, or
  * when no worker is on that node (or it is unknown) to the group of the worker it is on now.
- * In each group: pinned and idle directions stay and count on their worker; the others, the
+ * In each group: pinned and idle (no load, or below @o->idle_load) directions stay and count on
+ * their worker; the others, the
  * largest load first, each go to the least loaded worker (its own on a tie). The score of a
  * group is the coefficient of variation of its workers' loads (standard deviation over mean);
  * the proposal is taken when it lowers the score by more than @o->sensitivity, else every

@@ -126,7 +126,7 @@ void ctl_balancer_tick(struct ctl_balancer *b, uint64_t now_ns)
 	static struct balance_dir dirs[RELAY_MAX * 2];
 	struct balance_worker w[MAX_WORKERS];
 	unsigned int cpus[MAX_WORKERS], nw, nd;
-	struct balance_opts o = {b->cfg.sensitivity, b->cfg.global_numa};
+	struct balance_opts o = {b->cfg.sensitivity, b->cfg.global_numa, BALANCE_IDLE_LOAD};
 	struct balance_result r;
 	uint64_t tsc = rte_rdtsc();
 	double elapsed = b->tsc ? (double)(tsc - b->tsc) : 0;

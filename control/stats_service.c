@@ -204,6 +204,8 @@ static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_st
 	m->cpu.vf_to_vm = s.cpu[RELAY_VF_TO_VM];
 	m->cpu.has_vm_to_vf = vm_up && s.cpu[RELAY_VM_TO_VF] >= 0;
 	m->cpu.vm_to_vf = s.cpu[RELAY_VM_TO_VF];
+	m->cpu.has_vf_to_vm_pinned = m->cpu.vf_to_vm_pinned = s.pinned[RELAY_VF_TO_VM];
+	m->cpu.has_vm_to_vf_pinned = m->cpu.vm_to_vf_pinned = s.pinned[RELAY_VM_TO_VF];
 	m->rs.cpu = &m->cpu;
 	fill_dirs(m, &s, vf_up, vm_up, rt);
 	m->rs.vf_to_vm = &m->a;

@@ -24,7 +24,8 @@ FILES = ["/usr/bin/virtio-forwarder", "/usr/bin/virtioforwarder_port_control",
          "/usr/bin/virtioforwarder_stats", "/usr/bin/virtioforwarder_config",
          LIBEXEC + "/virtioforwarder_port_control.py", LIBEXEC + "/virtioforwarder_stats.py",
          LIBEXEC + "/virtioforwarder_config.py", LIBEXEC + "/virtioforwarder_core_pinner.py",
-         LIBEXEC + "/virtioforwarder_monitor_load.py", CONF, "/lib/systemd/system/virtio-forwarder.service",
+         LIBEXEC + "/virtioforwarder_monitor_load.py",
+         LIBEXEC + "/virtioforwarder_core_scheduler.py", CONF, "/lib/systemd/system/virtio-forwarder.service",
          LIBEXEC + "/protobuf/virtioforwarder/virtioforwarder_pb2.py",
          LIBEXEC + "/protobuf/virtioforwarder/__init__.py", LIBEXEC + "/protobuf/__init__.py",
          "/usr/share/doc/virtio-forwarder/examples/relay-server-mode.xml"]
@@ -190,8 +191,9 @@ def main():
         ["dpkg", "--compare-versions", version, "gt", "2.1.0-1"]).returncode == 0,
           "an upgrade: %s replaced 2.1.0-1" % version)
     check(open(CONF).read() == tuned, "the operator's /etc/default/virtioforwarder is kept")
-    gone = [f for f in ("/usr/lib/virtio-forwarder/virtioforwarder_core_scheduler.py",
-                        "/usr/lib/virtio-forwarder/vio4wd-start.sh") if os.path.lexists(f)]
+    gone = [f for f in ("/usr/lib/virtio-forwarder/vio4wd-start.sh",) if os.path.lexists(f)]
+    check(os.path.islink(LIBEXEC + "/virtioforwarder_core_scheduler.py"),
+          "virtioforwarder_core_scheduler.py is ours now (a link to the C tool)")
     check(gone == [], "the reference's own files went with its package (left: %s)" % gone)
     missing = [f for f in FILES if not os.path.lexists(f)]
     check(missing == [], "installed layout complete (missing: %s)" % missing)

@@ -17,7 +17,7 @@
 		relay, dir, load, node, cpu, true, -1                                              \
 	}
 
-static const struct balance_opts dflt = {0.25, false};
+static const struct balance_opts dflt = {0.25, false, BALANCE_IDLE_LOAD};
 
 /* Sum of the loads the plan puts on @cpu. */
 static double load_on(const struct balance_dir *d, unsigned int n, int cpu)
@@ -58,7 +58,7 @@ START_TEST(balanced_stays_and_sensitivity_holds_small_gains)
 	struct balance_dir even[] = {D(0, 0, 0.5, 0, 1), D(0, 1, 0.5, 0, 2)};
 	/* 0.5+0.2 against 0.4: CV 0.27; best is 0.5 against 0.6, CV 0.09: a gain of 0.18 */
 	struct balance_dir uneven[] = {D(0, 0, 0.5, 0, 1), D(0, 1, 0.2, 0, 1), D(1, 0, 0.4, 0, 2)};
-	struct balance_opts keen = {0.1, false};
+	struct balance_opts keen = {0.1, false, BALANCE_IDLE_LOAD};
 	struct balance_result r;
 
 	ck_assert_int_eq(balance_plan(even, 2, w, 2, &dflt, &r), 0);
@@ -92,6 +92,13 @@ START_TEST(pins_and_idle_directions_stay)
 	/* the loaded ones leave the pinned worker for the two empty ones */
 	ck_assert(d[4].to != 1 && d[5].to != 1 && d[4].to != d[5].to);
 	ck_assert_uint_eq(r.moves, 2);
+	/* no idle threshold (the out-of-process scheduler's): only zero loads stay */
+	struct balance_opts all = {0.25, false, 0};
+
+	ck_assert_int_eq(balance_plan(d, 6, w, 3, &all, &r), 0);
+	ck_assert_int_eq(d[2].to, 1);
+	ck_assert_int_eq(d[3].to, 2);
+	ck_assert_uint_eq(r.moves, 3);
 }
 END_TEST
 
@@ -138,7 +145,7 @@ START_TEST(global_numa_is_one_group_and_unknown_node_stays_local)
 	struct balance_worker w[] = {{1, 0}, {2, 1}};
 	struct balance_dir d[] = {D(0, 0, 0.5, 0, 1), D(0, 1, 0.5, 0, 1)};
 	struct balance_dir u[] = {D(0, 0, 0.5, -1, 1), D(0, 1, 0.5, 5, 1)};
-	struct balance_opts global = {0.25, true};
+	struct balance_opts global = {0.25, true, BALANCE_IDLE_LOAD};
 	struct balance_result r;
 
 	/* per node: node 0 has one worker, nothing to even */
