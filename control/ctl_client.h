@@ -16,8 +16,8 @@
 
 #define CTL_EP_LEN	 256
 #define CTL_MAX_REQUEST	 ((size_t)64 * 1024) /* larger requests get an error reply */
-#define CTL_TIMEOUT_MS	 2000	     /* clients' default */
-#define CTL_MAX_DELAY_MS 60000	     /* longest stats rate window */
+#define CTL_TIMEOUT_MS	 2000		     /* clients' default */
+#define CTL_MAX_DELAY_MS 60000		     /* longest stats rate window */
 
 #define CTL_EP_PORT_CONTROL "ipc:///var/run/virtio-forwarder/port_control"
 #define CTL_EP_STATS	    "ipc:///var/run/virtio-forwarder/stats"
@@ -98,6 +98,8 @@ struct tool_common {
  * TOOL_USAGE after printing what was wrong).
  */
 int tool_parse(const struct tool *t, int argc, char **argv, struct tool_common *common, void *ctx);
+/* For tools: @arg as 0.1 to 3600 seconds into *v, or -1 after printing "PROG: OPT: ...". */
+int tool_parse_seconds(const struct tool *t, const char *opt, const char *arg, double *v);
 /* "PROG: " and @fmt on stderr, with a newline. */
 void tool_err(const struct tool *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl_client.h"
@@ -33,6 +34,18 @@ void tool_err(const struct tool *t, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int tool_parse_seconds(const struct tool *t, const char *opt, const char *arg, double *v)
+{
+	char *end;
+
+	*v = strtod(arg, &end);
+	if (end == arg || *end || !(*v >= 0.1 && *v <= 3600)) {
+		tool_err(t, "%s: '%s' is not 0.1 to 3600 seconds", opt, arg);
+		return -1;
+	}
+	return 0;
 }
 
 static const struct tool_opt *opt_at(const struct tool *t, unsigned int i)

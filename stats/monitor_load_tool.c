@@ -49,7 +49,6 @@ static const struct tool tool = {
 static int on_opt(int key, const char *arg, void *ctx)
 {
 	struct args *a = ctx;
-	char *end;
 
 	switch (key) {
 	case KEY_SCHED:
@@ -58,12 +57,7 @@ static int on_opt(int key, const char *arg, void *ctx)
 		a->once = true;
 		return 0;
 	case KEY_INTERVAL:
-		a->interval = strtod(arg, &end);
-		if (*end || !(a->interval >= 0.1 && a->interval <= 3600)) {
-			tool_err(&tool, "--poll-interval: '%s' is not 0.1 to 3600 seconds", arg);
-			return -1;
-		}
-		return 0;
+		return tool_parse_seconds(&tool, "--poll-interval", arg, &a->interval);
 	}
 	return -1;
 }

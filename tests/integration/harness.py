@@ -446,6 +446,35 @@ class Daemon:
             _kill(self.proc, "daemon " + self.name)
 
 
+class CoreSched:
+    """A client of the daemon's core-scheduler service (-s): CoreSchedRequest in, response out."""
+
+    def __init__(self, ep, pb):
+        import zmq
+        self.pb = pb
+        self.ctx = zmq.Context()
+        self.s = self.ctx.socket(zmq.REQ)
+        self.s.setsockopt(zmq.LINGER, 0)
+        self.s.setsockopt(zmq.RCVTIMEO, 5000)
+        self.s.connect(ep)
+
+    def ask(self, rq):
+        self.s.send(rq.SerializeToString())
+        r = self.pb.CoreSchedResponse()
+        r.ParseFromString(self.s.recv())
+        return r
+
+    def update(self, *entries):
+        rq = self.pb.CoreSchedRequest(op=self.pb.CoreSchedRequest.UPDATE)
+        for relay, vf2vm, vm2vf in entries:
+            rq.relay_cpu_map.add(relay_number=relay, vf2virtio_cpu=vf2vm, virtio2vf_cpu=vm2vf)
+        return self.ask(rq)
+
+    def close(self):
+        self.s.close()
+        self.ctx.term()
+
+
 # ---- guests: dpdk-testpmd with virtio_user ------------------------------------------------
 
 class Guest:

@@ -19,35 +19,16 @@ import subprocess
 import sys
 import time
 
-import zmq
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "../bench"))
-from harness import (BUILD, Daemon, Guest, check, load_proto, log, require_env, run, skip, tmpdir,
-                     wait_for)
+from harness import (BUILD, CoreSched, Daemon, Guest, check, load_proto, log, require_env, run,
+                     skip, tmpdir, wait_for)
 import bench  # noqa: E402  (the generator)
 
 RATE = 100000
 SECONDS = 10
 TOOL = "--tool" in sys.argv
-
-
-def update(ep, pb, entries):
-    ctx = zmq.Context()
-    s = ctx.socket(zmq.REQ)
-    s.setsockopt(zmq.LINGER, 0)
-    s.setsockopt(zmq.RCVTIMEO, 5000)
-    s.connect(ep)
-    rq = pb.CoreSchedRequest(op=pb.CoreSchedRequest.UPDATE)
-    for relay, vf2vm, vm2vf in entries:
-        rq.relay_cpu_map.add(relay_number=relay, vf2virtio_cpu=vf2vm, virtio2vf_cpu=vm2vf)
-    s.send(rq.SerializeToString())
-    r = pb.CoreSchedResponse()
-    r.ParseFromString(s.recv())
-    s.close()
-    ctx.term()
-    return r
 
 
 def cpus(d, rid):
@@ -82,7 +63,9 @@ def main():
           fwd="io", extra=["--port-topology=loop", "--rxd=4096", "--txd=4096",
                            "--total-num-mbufs=32768"]).start()
     wait_for(lambda: all(d.relay(i)["vid"] >= 0 for i in range(2)), 20, "the guest on both")
-    r = update(ep, pb, [(1, 1, 1)])
+    cs = CoreSched(ep, pb)
+    r = cs.update((1, 1, 1))
+    cs.close()
     check(r.status == pb.CoreSchedResponse.OK and cpus(d, 0) == (1, 1) and cpus(d, 1) == (1, 1),
           "every direction on worker 1 (relay 0 pinned there, relay 1 put there by UPDATE)")
     time.sleep(2.5)  # idle: the balancer has samples, and nothing to move

@@ -15,42 +15,15 @@ import subprocess
 import sys
 import time
 
-import zmq
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "../bench"))
-from harness import BUILD, Daemon, Guest, check, load_proto, log, require_env, run, skip, tmpdir
+from harness import (BUILD, CoreSched, Daemon, Guest, check, load_proto, log, require_env, run,
+                     skip, tmpdir)
 import bench  # noqa: E402  (the generator)
 
 MOVES = 1000
 RATE = 50000
-
-
-class CoreSched:
-    def __init__(self, ep, pb):
-        self.pb = pb
-        self.ctx = zmq.Context()
-        self.s = self.ctx.socket(zmq.REQ)
-        self.s.setsockopt(zmq.LINGER, 0)
-        self.s.setsockopt(zmq.RCVTIMEO, 5000)
-        self.s.connect(ep)
-
-    def ask(self, rq):
-        self.s.send(rq.SerializeToString())
-        r = self.pb.CoreSchedResponse()
-        r.ParseFromString(self.s.recv())
-        return r
-
-    def update(self, *entries):
-        rq = self.pb.CoreSchedRequest(op=self.pb.CoreSchedRequest.UPDATE)
-        for relay, vf2vm, vm2vf in entries:
-            rq.relay_cpu_map.add(relay_number=relay, vf2virtio_cpu=vf2vm, virtio2vf_cpu=vm2vf)
-        return self.ask(rq)
-
-    def close(self):
-        self.s.close()
-        self.ctx.term()
 
 
 def pinner(d, ep):

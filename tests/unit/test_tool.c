@@ -136,6 +136,22 @@ START_TEST(usage_errors_exit_2_naming_the_argument)
 }
 END_TEST
 
+START_TEST(seconds_from_a_tenth_to_an_hour)
+{
+	double v = 0;
+
+	ck_assert_int_eq(tool_parse_seconds(&tool, "--poll-interval", "0.1", &v), 0);
+	ck_assert_double_eq(v, 0.1);
+	ck_assert_int_eq(tool_parse_seconds(&tool, "--poll-interval", "3600", &v), 0);
+	ck_assert_int_eq(tool_parse_seconds(&tool, "--poll-interval", "2.5", &v), 0);
+	ck_assert_double_eq(v, 2.5);
+	for (const char *const *bad =
+		     (const char *const[]){"0.05", "3601", "x", "", "5s", "-1", "nan", NULL};
+	     *bad; bad++)
+		ck_assert_int_eq(tool_parse_seconds(&tool, "--poll-interval", *bad, &v), -1);
+}
+END_TEST
+
 START_TEST(help_and_version_exit_0_on_stdout)
 {
 	ck_assert_int_eq(parse("--count", "1", "-h", NULL), TOOL_OK);
@@ -166,6 +182,7 @@ int main(void)
 	tcase_add_test(tc, endpoint_and_timeout);
 	tcase_add_test(tc, usage_errors_exit_2_naming_the_argument);
 	tcase_add_test(tc, help_and_version_exit_0_on_stdout);
+	tcase_add_test(tc, seconds_from_a_tenth_to_an_hour);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
