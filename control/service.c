@@ -242,7 +242,8 @@ static void serve_rep(struct ctl *c, void *s, enum rep_kind kind)
 	ssize_t n;
 	int more;
 
-	while ((more = recv_part(s, &m)) >= 0) {
+	/* One request a turn: a flood of adds on one socket must not hold off the others. */
+	if ((more = recv_part(s, &m)) >= 0) {
 		if (more)
 			drain_parts(s);
 		if (kind == REP_PORT_CONTROL)
