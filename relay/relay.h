@@ -170,6 +170,8 @@ unsigned int relay_workers_load(struct relay_worker_load *out, unsigned int max)
 void relay_test_stall_worker(void);
 /* Test hook (VFWD_TEST_GRACE_DELAY_US): every grace period lasts @us longer. Control thread. */
 void relay_test_slow_grace(unsigned int us);
+/* Test hook (VFWD_TEST_FAIL_START): starting device @dev (its name) fails. Control thread. */
+void relay_test_fail_start(const char *dev);
 /* VF and socket of relay @id for log records; false when unknown. Any thread, never blocks long. */
 bool relay_log_ident(unsigned int id, char *dev, size_t dlen, char *path, size_t plen);
 /* Log one line per relay with state and counters (control thread). */

@@ -23,6 +23,21 @@
 #define VF_RSS_HF     (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 static void vf_frame_limit(struct relay *r);
+
+static char fail_start_dev[RELAY_DEV_LEN]; /* test hook: this device's start fails */
+
+void relay_test_fail_start(const char *dev)
+{
+	snprintf(fail_start_dev, sizeof(fail_start_dev), "%s", dev);
+}
+
+/* rte_eth_dev_start(), or the test hook's failure for its device. */
+static int dev_start(const struct relay *r)
+{
+	if (unlikely(fail_start_dev[0] && !strcmp(r->name, fail_start_dev)))
+		return -EIO;
+	return rte_eth_dev_start(r->port);
+}
 static void link_read(struct relay *r, bool announce);
 
 /* mbufs one 64 kB TSO frame from a guest takes, chained in default-size buffers. */
@@ -312,7 +327,7 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 		     strerror(-ret));
 	what = "start";
 	relay_step(RELAY_STEP_START);
-	ret = rte_eth_dev_start(r->port);
+	ret = dev_start(r);
 	if (ret)
 		goto out_err;
 	return 0;

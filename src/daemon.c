@@ -112,16 +112,24 @@ static unsigned int relays_add_static(const struct vfwd_config *cfg)
 
 /*
  * Test hooks (VFWD_TEST_HOOKS=1 only): VFWD_TEST_GRACE_DELAY_US=N makes every grace period
- * last N microseconds longer, as a worker busy with a long pass can make it.
+ * last N microseconds longer, as a worker busy with a long pass can make it;
+ * VFWD_TEST_FAIL_START=DEV makes starting device DEV fail, as a VF that cannot start does.
  */
 static void test_hooks_apply(void)
 {
 	const char *delay = getenv("VFWD_TEST_GRACE_DELAY_US");
+	const char *dev = getenv("VFWD_TEST_FAIL_START");
 
-	if (!getenv("VFWD_TEST_HOOKS") || !delay)
+	if (!getenv("VFWD_TEST_HOOKS"))
 		return;
-	relay_test_slow_grace((unsigned int)strtoul(delay, NULL, 10));
-	VLOG(WARNING, "test hook: grace periods last %s us longer", delay);
+	if (delay) {
+		relay_test_slow_grace((unsigned int)strtoul(delay, NULL, 10));
+		VLOG(WARNING, "test hook: grace periods last %s us longer", delay);
+	}
+	if (dev) {
+		relay_test_fail_start(dev);
+		VLOG(WARNING, "test hook: starting device %s fails", dev);
+	}
 }
 
 /* Signals reaching the control loop: SIGUSR1 logs counters, the others stop. */
