@@ -55,7 +55,7 @@ class Bystander:
     def __init__(self, d):
         self.d = d
         self.last, self.t = self.count(), time.time()
-        self.samples, self.worst = 0, None
+        self.samples, self.worst, self.last_rate = 0, None, None
 
     def count(self):
         return self.d.relay(0)["vf_to_vm"]["pkts_tx_to_vm"]
@@ -67,6 +67,7 @@ class Bystander:
             raise AssertionError("%s: bystander relay 0 interrupted (%d frames to its guest, "
                                  "no progress in %.2fs)" % (what, now, t - self.t))
         self.worst = rate if self.worst is None else min(self.worst, rate)
+        self.last_rate = rate
         self.last, self.t = now, t
         self.samples += 1
 
