@@ -7,9 +7,9 @@ traffic must keep moving:
   why); nothing is left of it (no VF, the DPDK heap exactly as before, the same device can be
   added once memory is freed).
 - A guest that stops draining its RX ring (its testpmd SIGSTOPped for 2 s) under a flooding
-  VF: queue-full drops counted, its relay's delivery stalls, the bystander on the same worker
-  keeps at least a third of the rate it had alone, and delivery resumes once the guest drains again
-  (SIGCONT).
+  VF: queue-full drops counted, its relay's delivery stalls, the bystander on the same
+  worker keeps at least a third of the rate it had alone, and delivery resumes once the guest
+  drains again (SIGCONT).
 - A VF that fails to start (test hook VFWD_TEST_FAIL_START: no virtual device can be made to
   fail there; net_ring, as net_null leaks 192 bytes of DPDK memory per queue set-up): the add is refused naming the step, nothing is left (DPDK heap as before, the
   device free: a second try fails the same way, not as "in use"), the daemon carries on.
