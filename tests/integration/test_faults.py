@@ -11,8 +11,9 @@ traffic must keep moving:
   worker keeps at least a third of the rate it had alone, and delivery resumes once the guest
   drains again (SIGCONT).
 - A VF that fails to start (test hook VFWD_TEST_FAIL_START: no virtual device can be made to
-  fail there; net_ring, as net_null leaks 192 bytes of DPDK memory per queue set-up): the add is refused naming the step, nothing is left (DPDK heap as before, the
-  device free: a second try fails the same way, not as "in use"), the daemon carries on.
+  fail there; net_ring, as net_null leaks 192 bytes of DPDK memory per queue set-up): the add
+  is refused naming the step, nothing is left (the DPDK heap as before once the device name
+  is warm, the device free: each try fails at start, not as "in use"), the daemon carries on.
 - A VF whose link flaps every 100 ms for 5 s (a tap taken down and up) under a sending guest:
   the daemon and the guest's connection stay up, every frame is accounted for (sent or
   counted as not connected), frames reach the VF again once the link stays up, no mbuf lost.

@@ -6,9 +6,10 @@ Two workers (test only: both lcores on CPU 1, VFWD_TEST_WORKERS_ON_CPU). vfwd-ge
 through a memif VF, the guest echoes them (testpmd io, retrying its own refused sends: a move
 pauses a direction for a grace period, and a guest that dropped then would hide what the relay
 does), vfwd-gen counts what comes back. Meanwhile 1000 UPDATEs swap the relay's two directions
-between the workers (1000 moves of each): every frame sent comes back, none out of order. GET_EAL_CORES lists the workers; an UPDATE naming an
-unknown relay or a CPU that is not a worker is refused whole and changes nothing; an empty one
-is refused without a code, as the reference does.
+between the workers (1000 moves of each): every frame sent comes back, none out of order.
+GET_EAL_CORES lists the workers; an UPDATE naming an unknown relay or a CPU that is not a worker
+is refused whole and changes nothing; an empty one is refused without a code, as the reference
+does.
 """
 import os
 import subprocess
