@@ -223,6 +223,14 @@ static int update(const struct args *a, int timeout_ms, const struct balance_dir
 				if (d[j].relay == d[i].relay)
 					*(d[j].dir ? &map[k].virtio2vf_cpu
 						   : &map[k].vf2virtio_cpu) = d[j].to;
+			/*
+			 * A direction stats do not show (no guest, or no VF: idle) goes with the
+			 * other: a CPU of -1 would have the daemon refuse the whole UPDATE.
+			 */
+			if (map[k].vf2virtio_cpu < 0)
+				map[k].vf2virtio_cpu = map[k].virtio2vf_cpu;
+			if (map[k].virtio2vf_cpu < 0)
+				map[k].virtio2vf_cpu = map[k].vf2virtio_cpu;
 			ptrs[k] = &map[k];
 			rq.n_relay_cpu_map++;
 		}
