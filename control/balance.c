@@ -135,6 +135,8 @@ static void plan_group(struct plan *p, int g, struct balance_result *res)
 			unsigned int i = (unsigned int)(p->order[j] - p->d);
 
 			p->d[i].to = p->w[p->to[i]].cpu;
+			p->d[i].spread[0] = before;
+			p->d[i].spread[1] = after;
 		}
 	}
 }

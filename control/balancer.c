@@ -100,8 +100,7 @@ static unsigned int sample(struct ctl_balancer *b, struct balance_dir *out, doub
 	return nd;
 }
 
-static void apply(struct ctl_balancer *b, const struct balance_dir *d, unsigned int nd,
-		  const struct balance_result *r)
+static void apply(struct ctl_balancer *b, const struct balance_dir *d, unsigned int nd)
 {
 	for (unsigned int i = 0; i < nd; i++) {
 		const char *name = d[i].dir == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF";
@@ -116,8 +115,8 @@ static void apply(struct ctl_balancer *b, const struct balance_dir *d, unsigned 
 		BLOG(b, INFO,
 		     "core scheduler: relay %u %s moved from CPU %d to %d (%.1f %% of a core): "
 		     "worker load spread %.2f -> %.2f",
-		     d[i].relay, name, d[i].cpu, d[i].to, d[i].load * 100, r->before[0],
-		     r->after[0]);
+		     d[i].relay, name, d[i].cpu, d[i].to, d[i].load * 100, d[i].spread[0],
+		     d[i].spread[1]);
 	}
 }
 
@@ -149,5 +148,5 @@ void ctl_balancer_tick(struct ctl_balancer *b, uint64_t now_ns)
 			     nd, r.before[0], r.after[0]);
 		return;
 	}
-	apply(b, dirs, nd, &r);
+	apply(b, dirs, nd);
 }

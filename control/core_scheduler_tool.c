@@ -234,8 +234,9 @@ static int update(const struct args *a, int timeout_ms, const struct balance_dir
 			ptrs[k] = &map[k];
 			rq.n_relay_cpu_map++;
 		}
-		syslog(LOG_INFO, "relay %u %s: CPU %d -> %d (load %.4f)", d[i].relay,
-		       d[i].dir ? "VM->VF" : "VF->VM", d[i].cpu, d[i].to, d[i].load);
+		syslog(LOG_INFO, "relay %u %s: CPU %d -> %d (load %.4f, spread %.2f -> %.2f)",
+		       d[i].relay, d[i].dir ? "VM->VF" : "VF->VM", d[i].cpu, d[i].to, d[i].load,
+		       d[i].spread[0], d[i].spread[1]);
 	}
 	rq.relay_cpu_map = ptrs;
 	r = (Virtioforwarder__CoreSchedResponse *)ctl_call(

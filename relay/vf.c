@@ -23,6 +23,7 @@
 #define VF_RSS_HF     (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 static void vf_frame_limit(struct relay *r);
+static void link_read(struct relay *r, bool announce);
 
 static char fail_start_dev[RELAY_DEV_LEN]; /* test hook: this device's start fails */
 
@@ -38,7 +39,6 @@ static int dev_start(const struct relay *r)
 		return -EIO;
 	return rte_eth_dev_start(r->port);
 }
-static void link_read(struct relay *r, bool announce);
 
 /* mbufs one 64 kB TSO frame from a guest takes, chained in default-size buffers. */
 #define TSO_CHAIN (UINT16_MAX / RTE_MBUF_DEFAULT_DATAROOM + 1)

@@ -272,6 +272,15 @@ void workers_sample(void)
 	}
 }
 
+/* The worker of lcore @cpu, or NULL. */
+static struct worker *worker_on(int cpu)
+{
+	for (unsigned int i = 0; i < nb_workers; i++)
+		if (workers[i].lcore == (unsigned int)cpu)
+			return &workers[i];
+	return NULL;
+}
+
 /*
  * The worker of lcore @cpu, or (@cpu < 0) relay_pick_worker()'s choice for a relay on NUMA
  * node @node: the least loaded of that node's workers (any worker's when it has none).
@@ -281,14 +290,11 @@ static struct worker *worker_pick(int cpu, int node)
 	struct relay_worker_view v[RTE_MAX_LCORE];
 	int best;
 
-	for (unsigned int i = 0; i < nb_workers; i++) {
-		if (cpu >= 0 && workers[i].lcore == (unsigned int)cpu)
-			return &workers[i];
+	if (cpu >= 0)
+		return worker_on(cpu);
+	for (unsigned int i = 0; i < nb_workers; i++)
 		v[i] = (struct relay_worker_view){workers[i].node, workers[i].busy_pm,
 						  workers[i].load};
-	}
-	if (cpu >= 0)
-		return NULL;
 	best = relay_pick_worker(v, nb_workers, node);
 	return best < 0 ? NULL : &workers[best];
 }
@@ -313,7 +319,7 @@ int worker_attach(struct relay_dir *d, int cpu, int node)
 
 void worker_unpublish(struct relay_dir *d)
 {
-	struct worker *w = d->cpu >= 0 ? worker_pick(d->cpu, -1) : NULL;
+	struct worker *w = d->cpu >= 0 ? worker_on(d->cpu) : NULL;
 	struct work_list *nl;
 	unsigned int j = 0;
 

@@ -382,6 +382,17 @@ static int parse_double(const char *arg, double min, double max, double *v)
 	return errno || *end || !(*v >= min && *v <= max) ? -EINVAL : 0;
 }
 
+/* true/yes/y/1 or false/no/n/0, in any case; no value (a flag given alone): true. */
+static int parse_bool(const char *arg, bool *v)
+{
+	static const char *const words[] = {"false", "no", "n", "0", "true", "yes", "y", "1"};
+
+	for (unsigned int i = 0; arg && i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcasecmp(arg, words[i]))
+			return *v = i >= 4, 0;
+	return arg ? -EINVAL : (*v = true, 0);
+}
+
 /* --core-sched[=BOOL] and the VIO4WD_CORE_SCHED_* keys: the balancer in the daemon. */
 int set_core_sched(struct opt_call *c)
 {
@@ -390,19 +401,8 @@ int set_core_sched(struct opt_call *c)
 	unsigned long v;
 
 	if (!strcmp(key, "VIO4WD_CORE_SCHED_ENABLE")) {
-		static const char *const yes[] = {"true", "yes", "y", "1"}, *const no[] = {
-										    "false", "no",
-										    "n", "0"};
-
-		for (int i = 0; i < 4 && c->arg; i++) {
-			if (!strcasecmp(c->arg, yes[i]))
-				c->arg = NULL;
-			else if (!strcasecmp(c->arg, no[i]))
-				return b->enabled = false, 0;
-		}
-		if (c->arg)
+		if (parse_bool(c->arg, &b->enabled))
 			return bad(c, "is not true or false");
-		b->enabled = true;
 	} else if (!strcmp(key, "VIO4WD_CORE_SCHED_SENSITIVITY")) {
 		if (parse_double(c->arg, 0, 100, &b->sensitivity))
 			return bad(c, "is not a number from 0 to 100 (a drop of the load spread)");

@@ -49,6 +49,9 @@ START_TEST(two_loaded_relays_on_one_worker_spread)
 	ck_assert_double_eq_tol(load_on(d, 4, 2), 0.65, 1e-9);
 	ck_assert_double_eq_tol(r.after[0], 0.0, 1e-9);
 	ck_assert_uint_eq(r.moves, 2);
+	/* each moved direction carries its group's scores, for the log */
+	ck_assert_double_eq_tol(d[2].spread[0], 1.0, 1e-9);
+	ck_assert_double_eq_tol(d[2].spread[1], 0.0, 1e-9);
 }
 END_TEST
 
