@@ -15,13 +15,14 @@
 
 struct balance_dir {
 	unsigned int relay;
-	int dir;	  /* 0 VF->VM, 1 VM->VF (relay_pure.h's enum relay_dir_id) */
-	double load;	  /* share of a core it took over the last interval, 0..1 */
-	int node;	  /* NUMA node of its relay (the VF's), -1 unknown */
-	int cpu;	  /* the worker CPU it is on */
-	bool pinned;	  /* an operator's pin (-c, VIRTIOFWD_CPU_PINS): never moved */
-	int to;		  /* out: where the proposal puts it (= cpu when it stays) */
-	double spread[2]; /* out, when it moves: its group's score now and proposed */
+	int dir;	   /* 0 VF->VM, 1 VM->VF (relay_pure.h's enum relay_dir_id) */
+	double load;	   /* share of a core it took over the last interval, 0..1 */
+	int node;	   /* NUMA node of its relay (the VF's), -1 unknown */
+	int cpu;	   /* the worker CPU it is on */
+	bool pinned;	   /* an operator's pin (-c, VIRTIOFWD_CPU_PINS): never moved */
+	int to;		   /* out: where the proposal puts it (= cpu when it stays) */
+	double spread[2];  /* out, when it moves: its group's score now and proposed */
+	unsigned int lane; /* VF queue pair (--vf-queues), each placed on its own; the caller's */
 };
 
 struct balance_worker {

@@ -32,7 +32,7 @@ struct seen {
 struct ctl_balancer {
 	struct ctl_balance cfg;
 	uint64_t next_ns, tsc;
-	struct seen seen[RELAY_MAX][2];
+	struct seen seen[RELAY_MAX][RELAY_MAX_LANES][2];
 };
 
 struct ctl_balancer *ctl_balancer_open(const struct ctl_balance *cfg)
@@ -66,8 +66,9 @@ void ctl_balancer_close(struct ctl_balancer *b)
 	} while (0)
 
 /*
- * The directions on workers now, with their loads since the previous sample. A direction
- * seen for the first time (or whose counters went back: a relay re-created) has no load yet.
+ * The directions on workers now, each queue pair's apart, with their loads since the previous
+ * sample. One seen for the first time (or whose counters went back: a relay re-created) has
+ * no load yet.
  */
 static unsigned int sample(struct ctl_balancer *b, struct balance_dir *out, double elapsed)
 {
@@ -77,52 +78,72 @@ static unsigned int sample(struct ctl_balancer *b, struct balance_dir *out, doub
 	for (unsigned int i = 0; i < n; i++) {
 		bool ok = relay_snapshot_get(ids[i], &s) == 0;
 
-		for (int d = 0; d < 2; d++) {
-			struct seen *p = &b->seen[ids[i]][d];
-			uint64_t busy = ok ? s.c[d].busy_cycles : 0;
-			bool had = p->valid && busy >= p->busy;
+		for (unsigned int l = 0; l < RELAY_MAX_LANES; l++) {
+			for (int d = 0; d < 2; d++) {
+				struct seen *p = &b->seen[ids[i]][l][d];
+				bool on = ok && l < s.nb_lanes && s.lane[l].cpu[d] >= 0;
+				uint64_t busy = on ? s.lane[l].busy_cycles[d] : 0;
+				bool had = p->valid && busy >= p->busy;
 
-			p->valid = ok && s.cpu[d] >= 0;
-			if (!p->valid)
-				continue;
-			out[nd++] = (struct balance_dir){
-				.relay = ids[i],
-				.dir = d,
-				.load = had && elapsed > 0 ? (double)(busy - p->busy) / elapsed : 0,
-				.node = s.socket_id,
-				.cpu = s.cpu[d],
-				.pinned = s.pinned[d],
-				.to = s.cpu[d],
-			};
-			p->busy = busy;
+				p->valid = on;
+				if (!on)
+					continue;
+				out[nd++] = (struct balance_dir){
+					.relay = ids[i],
+					.dir = d,
+					.lane = l,
+					.load = had && elapsed > 0
+							? (double)(busy - p->busy) / elapsed
+							: 0,
+					.node = s.socket_id,
+					.cpu = s.lane[l].cpu[d],
+					.pinned = s.pinned[d],
+					.to = s.lane[l].cpu[d],
+				};
+				p->busy = busy;
+			}
 		}
 	}
 	return nd;
+}
+
+/* " of queue pair N" when the relay has several, for the logs. */
+static const char *lane_text(const struct balance_dir *d, char *buf, size_t len)
+{
+	struct relay_snapshot s;
+
+	buf[0] = 0;
+	if (relay_snapshot_get(d->relay, &s) == 0 && s.nb_lanes > 1)
+		snprintf(buf, len, " of queue pair %u", d->lane);
+	return buf;
 }
 
 static void apply(struct ctl_balancer *b, const struct balance_dir *d, unsigned int nd)
 {
 	for (unsigned int i = 0; i < nd; i++) {
 		const char *name = d[i].dir == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF";
+		char lane[32];
 
 		if (d[i].to == d[i].cpu)
 			continue;
-		if (relay_move(d[i].relay, (enum relay_dir_id)d[i].dir, d[i].to)) {
-			VLOG(WARNING, "core scheduler: relay %u %s not moved to CPU %d: %s",
-			     d[i].relay, name, d[i].to, relay_last_error());
+		if (relay_move_lane(d[i].relay, (enum relay_dir_id)d[i].dir, (int)d[i].lane,
+				    d[i].to)) {
+			VLOG(WARNING, "core scheduler: relay %u %s%s not moved to CPU %d: %s",
+			     d[i].relay, name, lane_text(&d[i], lane, sizeof(lane)), d[i].to,
+			     relay_last_error());
 			continue;
 		}
 		BLOG(b, INFO,
-		     "core scheduler: relay %u %s moved from CPU %d to %d (%.1f %% of a core): "
+		     "core scheduler: relay %u %s%s moved from CPU %d to %d (%.1f %% of a core): "
 		     "worker load spread %.2f -> %.2f",
-		     d[i].relay, name, d[i].cpu, d[i].to, d[i].load * 100, d[i].spread[0],
-		     d[i].spread[1]);
+		     d[i].relay, name, lane_text(&d[i], lane, sizeof(lane)), d[i].cpu, d[i].to,
+		     d[i].load * 100, d[i].spread[0], d[i].spread[1]);
 	}
 }
 
 void ctl_balancer_tick(struct ctl_balancer *b, uint64_t now_ns)
 {
-	static struct balance_dir dirs[RELAY_MAX * 2];
+	static struct balance_dir dirs[RELAY_MAX * RELAY_MAX_LANES * 2];
 	struct balance_worker w[MAX_WORKERS];
 	unsigned int cpus[MAX_WORKERS], nw, nd;
 	struct balance_opts o = {b->cfg.sensitivity, b->cfg.global_numa, BALANCE_IDLE_LOAD};

@@ -120,7 +120,7 @@ static uint16_t tx_prepare(struct relay_dir *d, uint16_t port, struct rte_mbuf *
 		    (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IPV4))
 			pkts[i]->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
 	while (done < n) {
-		done += rte_eth_tx_prepare(port, 0, pkts + done, (uint16_t)(n - done));
+		done += rte_eth_tx_prepare(port, d->lane, pkts + done, (uint16_t)(n - done));
 		if (done == n)
 			break;
 		drop_big(d, pkts[done], bytes);
@@ -130,13 +130,28 @@ static uint16_t tx_prepare(struct relay_dir *d, uint16_t port, struct rte_mbuf *
 	return n;
 }
 
-/* Rebuild @d's list of enabled guest RX queues from @mask (this worker's own copy). */
+/*
+ * Rebuild @d's list of guest RX queues from the enabled ones, @mask (this worker's own copy):
+ * those of its lane (queue q is lane q mod nb_lanes's). A lane without one of its own, when
+ * the guest has fewer queues than the VF, shares one with another lane: rte_vhost's vring lock
+ * orders their enqueues.
+ */
 static void rxq_map_update(struct relay_dir *d, uint64_t mask)
 {
+	unsigned int lanes = d->relay->nb_lanes, all = 0;
+	uint8_t every[RELAY_MAX_QP];
+
 	d->qmask = mask;
 	d->nq = 0;
-	for (uint64_t m = mask; m; m &= m - 1)
-		d->qmap[d->nq++] = (uint8_t)__builtin_ctzll(m);
+	for (uint64_t m = mask; m; m &= m - 1) {
+		uint8_t q = (uint8_t)__builtin_ctzll(m);
+
+		every[all++] = q;
+		if (q % lanes == d->lane)
+			d->qmap[d->nq++] = q;
+	}
+	if (!d->nq && all)
+		d->qmap[d->nq++] = every[d->lane % all];
 }
 
 static inline uint32_t pkt_flow_hash(const struct rte_mbuf *m)
@@ -221,7 +236,7 @@ static uint16_t poll_vf_to_vm(struct relay_dir *d)
 
 	if (unlikely(!r->vf_open)) /* published for a guest whose VF has not come yet */
 		return 0;
-	n = rte_eth_rx_burst(r->port, 0, pkts, RELAY_BURST);
+	n = rte_eth_rx_burst(r->port, d->lane, pkts, RELAY_BURST);
 	if (n == 0)
 		return 0;
 	rx = n;
@@ -279,7 +294,7 @@ static uint16_t send_held(struct relay_dir *d, uint16_t port, bool up)
 		return 0;
 	}
 	ctr_add(&d->c.retries, 1);
-	sent = rte_eth_tx_burst(port, 0, d->held, n);
+	sent = rte_eth_tx_burst(port, d->lane, d->held, n);
 	count_sent(&d->c, d->held, n, sent, bytes);
 	d->nheld = n - sent;
 	if (sent && d->nheld) /* the rest moves to the front, in order */
@@ -336,7 +351,7 @@ static inline bool guest_to_vf(struct relay_dir *d, int vid, uint16_t q, uint32_
 	if (r->tx_prepare)
 		n = tx_prepare(d, r->port, pkts, n, &bytes);
 	/* Sent mbufs belong to the PMD once tx_burst returns; count_sent reads the rest. */
-	sent = rte_eth_tx_burst(r->port, 0, pkts, n);
+	sent = rte_eth_tx_burst(r->port, d->lane, pkts, n);
 	count_sent(&d->c, pkts, n, sent, bytes);
 	if (likely(sent == n))
 		return true;
@@ -369,13 +384,18 @@ static unsigned int poll_vm_to_vf(struct relay_dir *d)
 	if (unlikely(!r->vf_open))
 		return drain_guest(d, vid, nr_vring);
 	max = __atomic_load_n(&r->max_frame, __ATOMIC_RELAXED);
-	/* Guest TX queue i is vring 2i + 1; only the enabled ones are polled. */
+	/*
+	 * Guest TX queue i is vring 2i + 1; only the enabled ones of this lane (i mod nb_lanes) are
+	 * polled, into the lane's VF TX queue.
+	 */
 	for (unsigned int w = 0; w < VHOST_TXQ_WORDS; w++) {
 		for (uint64_t m = vhost_txq_mask(vid, w); m; m &= m - 1) {
-			uint32_t q = 2 * (64 * w + (unsigned int)__builtin_ctzll(m)) + 1;
+			unsigned int i = 64 * w + (unsigned int)__builtin_ctzll(m);
 
-			if (unlikely(q >= nr_vring) ||
-			    !guest_to_vf(d, vid, (uint16_t)q, max, up, &rx))
+			if (r->nb_lanes > 1 && i % r->nb_lanes != d->lane)
+				continue;
+			if (unlikely(2 * i + 1 >= nr_vring) ||
+			    !guest_to_vf(d, vid, (uint16_t)(2 * i + 1), max, up, &rx))
 				return rx;
 		}
 	}

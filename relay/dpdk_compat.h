@@ -11,9 +11,13 @@
 #endif
 
 #if RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
-#define vfwd_tel_add_dict_u64 rte_tel_data_add_dict_uint
+#define vfwd_tel_add_dict_u64  rte_tel_data_add_dict_uint
+#define vfwd_tel_add_array_u64 rte_tel_data_add_array_uint
+#define VFWD_TEL_U64_VAL       RTE_TEL_UINT_VAL
 #else
-#define vfwd_tel_add_dict_u64 rte_tel_data_add_dict_u64
+#define vfwd_tel_add_dict_u64  rte_tel_data_add_dict_u64
+#define vfwd_tel_add_array_u64 rte_tel_data_add_array_u64
+#define VFWD_TEL_U64_VAL       RTE_TEL_U64_VAL
 #endif
 
 #endif

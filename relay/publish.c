@@ -37,8 +37,14 @@ int relay_sync(struct relay *r)
 	}
 	if (!r->vf_open)
 		ret = dir_drop_pool(); /* a guest first: what it sends is dropped */
+	/*
+	 * One unit at a time, to the least loaded worker then: with equal loads, a direction's
+	 * queue pairs go to different workers, and the two directions of one queue pair together.
+	 */
 	for (int d = 0; d < 2 && !ret; d++)
-		ret = worker_attach(&r->dir[d], engine_params()->pins[r->id].cpu[d], node);
+		for (unsigned int l = 0; l < r->nb_lanes && !ret; l++)
+			ret = worker_attach(&r->lane[l][d], engine_params()->pins[r->id].cpu[d],
+					    node);
 	if (ret) {
 		RERR("relay %u: cannot give its directions to a worker: %s", r->id, strerror(-ret));
 		relay_unpublish(r);
@@ -48,17 +54,20 @@ int relay_sync(struct relay *r)
 	return 0;
 }
 
+/* Every lane of @r, unpublished lanes too (a no-op for them), whatever nb_lanes says now. */
 void relay_pause(struct relay *r)
 {
-	for (int d = 0; d < 2; d++)
-		worker_unpublish(&r->dir[d]);
+	for (unsigned int l = 0; l < RELAY_MAX_LANES; l++)
+		for (int d = 0; d < 2; d++)
+			worker_unpublish(&r->lane[l][d]);
 	r->published = false;
 }
 
 void relay_unpublish(struct relay *r)
 {
-	for (int d = 0; d < 2; d++)
-		worker_detach(&r->dir[d]);
+	for (unsigned int l = 0; l < RELAY_MAX_LANES; l++)
+		for (int d = 0; d < 2; d++)
+			worker_detach(&r->lane[l][d]);
 	r->published = false;
 }
 
@@ -73,10 +82,36 @@ void relay_events_handle(void)
 			relay_sync(engine_relay(i));
 }
 
-int relay_move(unsigned int id, enum relay_dir_id d, int cpu)
+/* Move one published lane's direction @dir to @cpu (a worker CPU). */
+static int lane_move(struct relay *r, struct relay_dir *dir, int cpu)
+{
+	const char *name = dir->id == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF";
+	int from = dir->cpu, ret;
+	char lane[24] = "";
+
+	if (from == cpu)
+		return 0;
+	worker_unpublish(dir);
+	/* Counted while no worker has the direction (its counters' line stays the worker's). */
+	__atomic_store_n(&dir->c.moves, dir->c.moves + 1, __ATOMIC_RELAXED);
+	ret = worker_attach(dir, cpu, -1);
+	if (ret)
+		__atomic_store_n(&dir->c.moves, dir->c.moves - 1, __ATOMIC_RELAXED);
+	if (ret && worker_attach(dir, from, -1)) {
+		RERR("relay %u: %s on no worker: %s", r->id, name, strerror(-ret));
+		return ret;
+	}
+	if (r->nb_lanes > 1)
+		snprintf(lane, sizeof(lane), " of queue pair %u", dir->lane);
+	VLOG(INFO, "relay %u: %s%s moved from CPU %d to %d", r->id, name, lane, from,
+	     ret ? from : cpu);
+	return ret;
+}
+
+int relay_move_lane(unsigned int id, enum relay_dir_id d, int lane, int cpu)
 {
 	struct relay *r = engine_relay(id);
-	int from, ret;
+	int ret = 0;
 
 	relay_error_clear();
 	if (cpu < 0 || !cpuset_has(&engine_params()->workers, (unsigned int)cpu)) {
@@ -87,23 +122,19 @@ int relay_move(unsigned int id, enum relay_dir_id d, int cpu)
 		RERR("relay %u is on no worker (no VF, no guest)", id);
 		return -ENOENT;
 	}
-	from = r->dir[d].cpu;
-	if (from == cpu)
-		return 0;
-	worker_unpublish(&r->dir[d]);
-	/* Counted while no worker has the direction (its counters' line stays the worker's). */
-	__atomic_store_n(&r->dir[d].c.moves, r->dir[d].c.moves + 1, __ATOMIC_RELAXED);
-	ret = worker_attach(&r->dir[d], cpu, -1);
-	if (ret)
-		__atomic_store_n(&r->dir[d].c.moves, r->dir[d].c.moves - 1, __ATOMIC_RELAXED);
-	if (ret && worker_attach(&r->dir[d], from, -1)) {
-		RERR("relay %u: %s on no worker: %s", id, d == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF",
-		     strerror(-ret));
-		return ret;
+	if (lane >= (int)r->nb_lanes) {
+		RERR("relay %u has %u queue pair(s), no %d", id, r->nb_lanes, lane);
+		return -ENOENT;
 	}
-	VLOG(INFO, "relay %u: %s moved from CPU %d to %d", id,
-	     d == RELAY_VF_TO_VM ? "VF->VM" : "VM->VF", from, ret ? from : cpu);
+	for (unsigned int l = 0; l < r->nb_lanes && !ret; l++)
+		if (lane < 0 || (unsigned int)lane == l)
+			ret = lane_move(r, &r->lane[l][d], cpu);
 	return ret;
+}
+
+int relay_move(unsigned int id, enum relay_dir_id d, int cpu)
+{
+	return relay_move_lane(id, d, -1, cpu);
 }
 
 unsigned int relay_worker_cpus(unsigned int *out, unsigned int max)

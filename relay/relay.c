@@ -207,10 +207,14 @@ static struct relay *slot_new(unsigned int id)
 	}
 	r->id = id;
 	r->vid = -1;
-	for (int d = 0; d < 2; d++) {
-		r->dir[d].relay = r;
-		r->dir[d].id = (enum relay_dir_id)d;
-		r->dir[d].cpu = -1;
+	r->nb_lanes = 1;
+	for (unsigned int l = 0; l < RELAY_MAX_LANES; l++) {
+		for (int d = 0; d < 2; d++) {
+			r->lane[l][d].relay = r;
+			r->lane[l][d].id = (enum relay_dir_id)d;
+			r->lane[l][d].lane = (uint8_t)l;
+			r->lane[l][d].cpu = -1;
+		}
 	}
 	engine_lock();
 	eng.table[id] = r;
@@ -464,7 +468,7 @@ int relay_add_at(unsigned int id, const char *const *devs, unsigned int n, unsig
 	if (ret)
 		goto out_undo;
 	VLOG(NOTICE, "relay %u added: VF %s <-> %s (VF->VM on CPU %d, VM->VF on CPU %d)", id,
-	     r->dev, r->sock_open ? r->path : "no socket", r->dir[0].cpu, r->dir[1].cpu);
+	     r->dev, r->sock_open ? r->path : "no socket", r->lane[0][0].cpu, r->lane[0][1].cpu);
 	return 0;
 out_undo:
 	if (created)

@@ -49,16 +49,23 @@ struct relay_snapshot {
 	unsigned int nr_vring;	   /* guest vrings when connected */
 	unsigned int mbufs;	   /* relay mempool size */
 	unsigned int mbufs_in_use; /* taken from it now (rings, bursts, lcore caches) */
-	int cpu[2];
-	bool pinned[2];		 /* an operator's pin (-c): only the operator moves it */
+	int cpu[2];		   /* worker of each direction (of queue pair 0) */
+	bool pinned[2];		   /* an operator's pin (-c): only the operator moves it */
+	/* VF queue pairs, each direction of each one a unit of placement (--vf-queues) */
+	unsigned int nb_lanes;
+	struct relay_lane_snapshot {
+		int cpu[2];
+		uint64_t rx_pkts[2];
+		uint64_t busy_cycles[2];
+	} lane[RELAY_MAX_LANES];
 	unsigned int nb_members; /* > 1: a bond */
 	unsigned int bond_mode;
 	char bond_name[32];
-	bool link_up;		/* VF link, as last polled */
-	uint32_t link_speed;	/* Mb/s, 0 when unknown */
-	unsigned int vf_mtu;	/* VF MTU now */
-	unsigned int guest_mtu; /* MTU the guest announced (vhost-user NET_MTU), 0: none */
-	struct relay_counters c[2];
+	bool link_up;		    /* VF link, as last polled */
+	uint32_t link_speed;	    /* Mb/s, 0 when unknown */
+	unsigned int vf_mtu;	    /* VF MTU now */
+	unsigned int guest_mtu;	    /* MTU the guest announced (vhost-user NET_MTU), 0: none */
+	struct relay_counters c[2]; /* all queue pairs together */
 };
 
 /*
@@ -162,6 +169,11 @@ int relay_workers_check(void);
  * -EINVAL (@cpu is not a worker). Control thread.
  */
 int relay_move(unsigned int id, enum relay_dir_id d, int cpu);
+/*
+ * The same for direction @d of queue pair @lane alone (-1: every one, as relay_move()).
+ * -ENOENT also when the relay has no such queue pair. Control thread.
+ */
+int relay_move_lane(unsigned int id, enum relay_dir_id d, int lane, int cpu);
 /* Worker lcores, ascending, into @out (at most @max); returns how many. Any thread. */
 unsigned int relay_worker_cpus(unsigned int *out, unsigned int max);
 /* Fill @out with up to @max workers' loads; returns how many. Any thread. */

@@ -59,10 +59,16 @@ struct relay_dir {
 	struct relay *relay;
 	enum relay_dir_id id;
 	int cpu; /* serving worker's lcore, -1 when unpublished (control thread) */
-	/* VF->VM only, the serving worker's own cache of the guest's enabled RX queues. */
+	/*
+	 * VF->VM only, the serving worker's own cache of the guest RX queues of its lane: those
+	 * enabled whose number is the lane's modulo the lanes (the lane's share of one of them
+	 * when the guest has fewer queues than the VF).
+	 */
 	uint64_t qmask;		    /* the vid slot's rxq_mask it was built from */
-	uint8_t nq;		    /* enabled RX queues */
+	uint8_t nq;		    /* its RX queues */
 	uint8_t qmap[RELAY_MAX_QP]; /* their queue numbers, ascending */
+	/* VF queue pair it serves; guest queues lane, lane + nb_lanes, ... (fixed at creation) */
+	uint8_t lane;
 	/* The serving worker's idle backoff (worker.c): passes to skip, empty polls in a row
 	 * (placed in holes: the struct stays 7 cache lines). */
 	uint8_t skip;
@@ -77,7 +83,12 @@ struct relay_dir {
 } __rte_cache_aligned;
 
 struct relay {
-	struct relay_dir dir[2];
+	/*
+	 * lane[l][d]: direction d of VF queue pair l, one unit of work each. Lanes below nb_lanes
+	 * are published together; nb_lanes changes with the VF, while nothing is published.
+	 */
+	struct relay_dir lane[RELAY_MAX_LANES][2];
+	unsigned int nb_lanes; /* VF queue pairs in use, 1 without a VF */
 	/* Written by vhost callbacks (release), read by workers (acquire). */
 	int vid;	   /* -1: no guest */
 	uint32_t nr_vring; /* vrings of the connected guest */

@@ -21,6 +21,7 @@
 #define RELAY_PATTERN_LEN	    128
 #define RELAY_BOND_MAX		    8	   /* VFs in one bond */
 #define RELAY_MAX_QP		    64	   /* guest RX queues VF->VM traffic is spread over */
+#define RELAY_MAX_LANES		    8	   /* VF queue pairs of one relay (--vf-queues) */
 #define RELAY_IDLE_SLEEP_DEFAULT_US 500	   /* --idle-sleep-max-us */
 #define RELAY_IDLE_SLEEP_MAX_US	    100000 /* its upper bound */
 
@@ -143,6 +144,11 @@ struct relay_params {
 	bool tso;	     /* offer TSO and checksum offloads */
 	/* Idle policy: a worker whose passes find no frames sleeps, growing to this (0: spin). */
 	unsigned int idle_sleep_max_us;
+	/*
+	 * VF queue pairs a relay asks for (1..RELAY_MAX_LANES): queue pair i is lane i, one unit of
+	 * placement per direction, so that one relay can be served by several workers.
+	 */
+	unsigned int vf_queues;
 	struct relay_pin pins[RELAY_MAX];
 	struct relay_alias aliases[RELAY_MAX];
 	unsigned int nb_aliases;

@@ -51,13 +51,14 @@ unsigned int relay_list(unsigned int out[RELAY_MAX])
 	return n;
 }
 
-static void counters_read(const struct relay_counters *c, struct relay_counters *out)
+/* Add @c (read with relaxed loads: another thread writes it) to @out. */
+static void counters_add(const struct relay_counters *c, struct relay_counters *out)
 {
 	const uint64_t *src = (const uint64_t *)c;
 	uint64_t *dst = (uint64_t *)out;
 
 	for (size_t i = 0; i < sizeof(*c) / sizeof(uint64_t); i++)
-		dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+		dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 }
 
 int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
@@ -95,10 +96,23 @@ int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
 		out->mbufs = r->pool->size;
 		out->mbufs_in_use = rte_mempool_in_use_count(r->pool);
 	}
+	out->nb_lanes = r->nb_lanes;
 	for (int d = 0; d < 2; d++) {
-		out->cpu[d] = r->dir[d].cpu;
+		out->cpu[d] = r->lane[0][d].cpu;
 		out->pinned[d] = engine_params()->pins[r->id].cpu[d] >= 0;
-		counters_read(&r->dir[d].c, &out->c[d]);
+		/* Counters stay when the lanes change: every lane's, ever used or not, add up. */
+		for (unsigned int l = 0; l < RELAY_MAX_LANES; l++) {
+			const struct relay_dir *dir = &r->lane[l][d];
+			struct relay_counters one = {0};
+
+			counters_add(&dir->c, &one);
+			counters_add(&one, &out->c[d]);
+			if (l < r->nb_lanes) {
+				out->lane[l].cpu[d] = dir->cpu;
+				out->lane[l].rx_pkts[d] = one.rx_pkts;
+				out->lane[l].busy_cycles[d] = one.busy_cycles;
+			}
+		}
 	}
 	engine_unlock();
 	return 0;

@@ -65,6 +65,7 @@ void relay_params_default(struct relay_params *p)
 	snprintf(p->vhost_dir, sizeof(p->vhost_dir), "/tmp/virtio-forwarder");
 	snprintf(p->pattern, sizeof(p->pattern), "virtio-forwarder%%u.sock");
 	p->idle_sleep_max_us = RELAY_IDLE_SLEEP_DEFAULT_US;
+	p->vf_queues = 1;
 	p->sock_uid = (uid_t)-1;
 	p->sock_gid = (gid_t)-1;
 	for (unsigned int i = 0; i < RELAY_MAX; i++)

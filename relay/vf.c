@@ -44,20 +44,20 @@ static int dev_start(const struct relay *r)
 #define TSO_CHAIN (UINT16_MAX / RTE_MBUF_DEFAULT_DATAROOM + 1)
 
 /*
- * mbufs a relay can hold at once: a full VF RX ring, a full VF TX ring (frames
- * dequeued from the guest awaiting transmit), one burst in hand per direction,
+ * mbufs a relay can hold at once: for each of its @lanes queue pairs a full VF RX ring, a full
+ * VF TX ring (frames dequeued from the guest awaiting transmit), one burst in hand per direction,
  * and what per-lcore mempool caches may keep (up to 1.5 x cache size each); with TSO
  * (-T) a burst in hand and one held may be chains of TSO_CHAIN each. Exactly that: a
  * power-of-two count would nearly double the pool for a ring of pointers that is a
  * power of two anyway (doc/architecture.md, Memory).
  */
-static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso)
+static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso, unsigned int lanes)
 {
-	unsigned int n =
-		nb_rxd + nb_txd + 2 * RELAY_BURST + rte_lcore_count() * VF_POOL_CACHE * 3 / 2;
+	unsigned int n = (nb_rxd + nb_txd + 2 * RELAY_BURST) * lanes +
+			 rte_lcore_count() * VF_POOL_CACHE * 3 / 2;
 
 	if (tso)
-		n += 2 * RELAY_BURST * TSO_CHAIN;
+		n += 2 * RELAY_BURST * TSO_CHAIN * lanes;
 	return n;
 }
 
@@ -251,12 +251,19 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 		conf->txmode.offloads |= info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 	VLOG(DEBUG, "relay %u: %s TX offloads 0x%" PRIx64 " of 0x%" PRIx64, r->id, r->name,
 	     conf->txmode.offloads, info->tx_offload_capa);
-	/* The VF's own flow hash in each mbuf, so software RSS does not hash the frame again. */
+	/*
+	 * The VF's own flow hash in each mbuf, so software RSS does not hash the frame again; with
+	 * several queue pairs, RSS spreads the flows over them (a VF without RSS but several
+	 * queues, as af_packet's fanout, spreads them by itself).
+	 */
 	if ((info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH) &&
 	    (info->flow_type_rss_offloads & VF_RSS_HF)) {
 		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & VF_RSS_HF;
 		conf->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+	} else if (r->nb_lanes > 1 && (info->flow_type_rss_offloads & VF_RSS_HF)) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & VF_RSS_HF;
 	}
 	r->tso_hw = conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	r->tx_prepare = p->tso;
@@ -282,16 +289,28 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	ret = rte_eth_dev_info_get(r->port, &info);
 	if (ret)
 		goto out_err;
+	r->nb_lanes = RTE_MIN(p->vf_queues, RTE_MIN(info.max_rx_queues, info.max_tx_queues));
+	r->nb_lanes = RTE_MAX(r->nb_lanes, 1u);
+	if (r->nb_lanes < p->vf_queues)
+		VLOG(WARNING,
+		     "relay %u: %u queue pairs asked (--vf-queues) but %s has %u; using %u", r->id,
+		     p->vf_queues, r->name, r->nb_lanes, r->nb_lanes);
 	vf_conf_build(r, p, &info, &conf, &data_room);
 	what = "configure";
-	ret = rte_eth_dev_configure(r->port, 1, 1, &conf);
+	ret = rte_eth_dev_configure(r->port, (uint16_t)r->nb_lanes, (uint16_t)r->nb_lanes, &conf);
 	if (ret && conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS) {
 		/* Some VFs offer the hash but refuse RSS on one queue: software hashes then. */
-		VLOG(DEBUG, "relay %u: %s refused RSS on one queue (%s); hashing in software",
-		     r->id, r->name, strerror(-ret));
+		if (r->nb_lanes > 1)
+			VLOG(WARNING, "relay %u: %s refused RSS over %u queues (%s); using one",
+			     r->id, r->name, r->nb_lanes, strerror(-ret));
+		else
+			VLOG(DEBUG,
+			     "relay %u: %s refused RSS on one queue (%s); hashing in software",
+			     r->id, r->name, strerror(-ret));
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_NONE;
 		conf.rx_adv_conf.rss_conf.rss_hf = 0;
 		conf.rxmode.offloads &= ~RTE_ETH_RX_OFFLOAD_RSS_HASH;
+		r->nb_lanes = 1;
 		ret = rte_eth_dev_configure(r->port, 1, 1, &conf);
 	}
 	if (ret)
@@ -301,26 +320,29 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	if (ret)
 		goto out_err;
 	snprintf(pname, sizeof(pname), "relay%u", r->id);
-	r->pool = pool_create(pname, pool_size(nb_rxd, nb_txd, p->tso), (uint16_t)data_room,
-			      r->socket_id);
+	r->pool = pool_create(pname, pool_size(nb_rxd, nb_txd, p->tso, r->nb_lanes),
+			      (uint16_t)data_room, r->socket_id);
 	what = "create mbuf pool";
 	relay_step(RELAY_STEP_POOL);
 	if (!r->pool) {
 		ret = -rte_errno;
 		goto out_err;
 	}
-	VLOG(DEBUG, "relay %u: pool of %u mbufs (%u bytes data room)", r->id,
-	     pool_size(nb_rxd, nb_txd, p->tso), data_room);
-	what = "set up rx queue";
-	relay_step(RELAY_STEP_RXQ);
-	ret = rte_eth_rx_queue_setup(r->port, 0, nb_rxd, (unsigned int)r->socket_id, NULL, r->pool);
-	if (ret)
-		goto out_err;
-	what = "set up tx queue";
-	relay_step(RELAY_STEP_TXQ);
-	ret = rte_eth_tx_queue_setup(r->port, 0, nb_txd, (unsigned int)r->socket_id, NULL);
-	if (ret)
-		goto out_err;
+	VLOG(DEBUG, "relay %u: pool of %u mbufs (%u bytes data room), %u queue pair(s)", r->id,
+	     pool_size(nb_rxd, nb_txd, p->tso, r->nb_lanes), data_room, r->nb_lanes);
+	for (unsigned int q = 0; q < r->nb_lanes; q++) {
+		what = "set up rx queue";
+		relay_step(RELAY_STEP_RXQ);
+		ret = rte_eth_rx_queue_setup(r->port, q, nb_rxd, (unsigned int)r->socket_id, NULL,
+					     r->pool);
+		if (ret)
+			goto out_err;
+		what = "set up tx queue";
+		relay_step(RELAY_STEP_TXQ);
+		ret = rte_eth_tx_queue_setup(r->port, q, nb_txd, (unsigned int)r->socket_id, NULL);
+		if (ret)
+			goto out_err;
+	}
 	ret = rte_eth_promiscuous_enable(r->port);
 	if (ret && ret != -ENOTSUP)
 		VLOG(WARNING, "relay %u: cannot enable promiscuous mode on %s: %s", r->id, r->name,
@@ -375,6 +397,7 @@ void vf_close(struct relay *r)
 		}
 	rte_mempool_free(r->pool);
 	r->pool = NULL;
+	r->nb_lanes = 1;
 }
 
 /* Publish the frame limit of the VF's MTU to the data path. */

@@ -311,6 +311,8 @@ int worker_attach(struct relay_dir *d, int cpu, int node)
 		return -ENOMEM;
 	memcpy(nl->item, w->list->item, w->list->n * sizeof(nl->item[0]));
 	nl->item[w->list->n] = d;
+	d->qmask = 0; /* its guest queues are looked up again (the lanes may have changed) */
+	d->nq = 0;
 	d->cpu = (int)w->lcore;
 	w->load++;
 	list_publish(w, nl);

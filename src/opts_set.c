@@ -256,6 +256,16 @@ int set_idle_sleep(struct opt_call *c)
 	return 0;
 }
 
+int set_vf_queues(struct opt_call *c)
+{
+	unsigned long v;
+
+	if (parse_ulong(c->arg, 1, RELAY_MAX_LANES, &v))
+		return bad(c, "is not a number of queue pairs (1..8)");
+	c->cfg->relay.vf_queues = (unsigned int)v;
+	return 0;
+}
+
 int set_file_prefix(struct opt_call *c)
 {
 	size_t n = strlen(c->arg);

@@ -78,6 +78,11 @@ const struct opt opts[] = {
 	 "idle workers sleep, longer each pass up to US; full polling from the first frame "
 	 "(default 500, 0: never sleep)",
 	 .env = "VIRTIOFWD_IDLE_SLEEP_MAX_US", .dflt = "500"},
+	{"vf-queues", 0, required_argument, "N", set_vf_queues,
+	 "queue pairs each VF is given (1..8, default 1; fewer when the VF has fewer): queue pair "
+	 "i and the guest's queues i, i+N, ... are served together, possibly by another worker than "
+	 "the others, so one relay may use several cores",
+	 .env = "VIRTIOFWD_VF_QUEUES", .dflt = "1"},
 	{"device-alias", 0, required_argument, "PCI=DEV", set_alias,
 	 "requests naming PCI (or, for -I and -O, interface NETDEV) use DPDK device string DEV "
 	 "instead (repeatable)",

@@ -56,6 +56,36 @@ static void dir_add(struct rte_tel_data *d, const char *name, const struct relay
 	rte_tel_data_add_dict_container(d, name, sub, 0);
 }
 
+/*
+ * Per queue pair of the VF (--vf-queues), one array each: the worker CPU of each direction and
+ * the frames it took in (lanes_vf_to_vm_cpu[i] serves VF RX queue i).
+ */
+static void lanes_add(struct rte_tel_data *d, const struct relay_snapshot *s)
+{
+	static const char *const dname[2] = {"vf_to_vm", "vm_to_vf"};
+	char key[40];
+
+	for (int dir = 0; dir < 2; dir++) {
+		struct rte_tel_data *cpu = rte_tel_data_alloc(), *rx = rte_tel_data_alloc();
+
+		if (!cpu || !rx) {
+			rte_tel_data_free(cpu);
+			rte_tel_data_free(rx);
+			return;
+		}
+		rte_tel_data_start_array(cpu, RTE_TEL_INT_VAL);
+		rte_tel_data_start_array(rx, VFWD_TEL_U64_VAL);
+		for (unsigned int l = 0; l < s->nb_lanes; l++) {
+			rte_tel_data_add_array_int(cpu, s->lane[l].cpu[dir]);
+			vfwd_tel_add_array_u64(rx, s->lane[l].rx_pkts[dir]);
+		}
+		snprintf(key, sizeof(key), "lanes_%s_cpu", dname[dir]);
+		rte_tel_data_add_dict_container(d, key, cpu, 0);
+		snprintf(key, sizeof(key), "lanes_%s_rx_pkts", dname[dir]);
+		rte_tel_data_add_dict_container(d, key, rx, 0);
+	}
+}
+
 static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct stats_rates rt[2];
@@ -87,6 +117,8 @@ static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_int(d, "vf_link_speed", (int)s.link_speed);
 	rte_tel_data_add_dict_int(d, "vf_mtu", (int)s.vf_mtu);
 	rte_tel_data_add_dict_int(d, "guest_mtu", (int)s.guest_mtu);
+	rte_tel_data_add_dict_int(d, "vf_queue_pairs", (int)s.nb_lanes);
+	lanes_add(d, &s);
 	stats_rolling_rates(s.id, rt);
 	dir_add(d, "vf_to_vm", &s.c[RELAY_VF_TO_VM], &rt[RELAY_VF_TO_VM],
 		&virtioforwarder__relay_state__vfto_vm__descriptor);

@@ -10,10 +10,11 @@
  *
  *   vfwd-gen EAL-ARGS -- [--mode pvp|tx|rx] [--rate PPS] [--duration S] [--size B]
  *                        [--flows N] [--drain-ms MS] [--rx-pause-us US] [--burst N]
- *                        [--max-sleep-us US]
+ *                        [--max-sleep-us US] [--queues N]
  * --burst: frames per transmit (default 32); --max-sleep-us: paced, never sleep longer at a
  * time, so that what comes back is timed within about that much (first-frame latency).
- * --spin: never sleep.
+ * --spin: never sleep. --queues: queue pairs on port 0 (1..8); flow f is sent on queue
+ * f mod N (each flow keeps its order), every queue is received.
  * A second port (e.g. virtio_user on the relay's socket) is an in-process guest: what it
  * receives it sends back at once, on the same lcore. Then one process on one CPU is both ends
  * of PVP (port 0 -> relay -> port 1 -> relay -> port 0) with no third poller on the machine,
@@ -39,6 +40,7 @@
 
 #define BURST	   32
 #define MAX_FLOWS  4096
+#define MAX_QUEUES 8
 #define MAGIC	   0x7f5a
 #define HDR_LEN	   (RTE_ETHER_HDR_LEN + 20 + 8)
 #define NB_BUCKETS (64 * 8) /* latency: 8 linear steps per power of two of nanoseconds */
@@ -63,7 +65,8 @@ static struct {
 	unsigned int max_sleep_us; /* 0: sleep until the next batch is due */
 	bool spin;		   /* never sleep */
 	bool guest;		   /* port 1 is an in-process guest echoing what it receives */
-} cfg = {MODE_PVP, 0, 10.0, 64, 1, 500, 0, BURST, 0, false, false};
+	unsigned int queues;	   /* queue pairs of port 0 */
+} cfg = {MODE_PVP, 0, 10.0, 64, 1, 500, 0, BURST, 0, false, false, 1};
 
 static struct {
 	uint64_t sent, refused, received, foreign, reordered, bytes_rx, echoed, echo_refused;
@@ -87,6 +90,7 @@ static int parse_args(int argc, char **argv)
 					   {"burst", required_argument, NULL, 'b'},
 					   {"max-sleep-us", required_argument, NULL, 'S'},
 					   {"spin", no_argument, NULL, 'x'},
+					   {"queues", required_argument, NULL, 'q'},
 					   {NULL, 0, NULL, 0}};
 	int c;
 
@@ -126,12 +130,16 @@ static int parse_args(int argc, char **argv)
 		case 'x':
 			cfg.spin = true;
 			break;
+		case 'q':
+			cfg.queues = (unsigned int)atoi(optarg);
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
 	if (cfg.size < 64 || cfg.size > RTE_ETHER_MAX_LEN || cfg.flows < 1 ||
-	    cfg.flows > MAX_FLOWS || cfg.duration <= 0 || cfg.burst < 1 || cfg.burst > BURST)
+	    cfg.flows > MAX_FLOWS || cfg.duration <= 0 || cfg.burst < 1 || cfg.burst > BURST ||
+	    cfg.queues < 1 || cfg.queues > MAX_QUEUES)
 		return -EINVAL;
 	return 0;
 }
@@ -249,6 +257,30 @@ static double percentile(double q)
 	return (double)st.lat_max_ns / 1000.0;
 }
 
+/*
+ * Send @k frames whose first has sequence number @s0, each on its flow's queue; returns how
+ * many the port took. Refused frames are freed (a gap in their flows, not a reorder).
+ */
+static unsigned int send_spread(struct rte_mbuf **m, unsigned int k, uint64_t s0)
+{
+	struct rte_mbuf *q[MAX_QUEUES][BURST];
+	unsigned int nq[MAX_QUEUES] = {0}, sent = 0;
+
+	for (unsigned int i = 0; i < k; i++) {
+		unsigned int qi = (unsigned int)((s0 + i) % cfg.flows % cfg.queues);
+
+		q[qi][nq[qi]++] = m[i];
+	}
+	for (unsigned int i = 0; i < cfg.queues; i++) {
+		uint16_t s = nq[i] ? rte_eth_tx_burst(0, (uint16_t)i, q[i], (uint16_t)nq[i]) : 0;
+
+		if (s < nq[i])
+			rte_pktmbuf_free_bulk(q[i] + s, nq[i] - s);
+		sent += s;
+	}
+	return sent;
+}
+
 /* Send (unless rx mode) for the duration, receive all along and through the drain time. */
 static void run(struct rte_mempool *mp)
 {
@@ -267,13 +299,16 @@ static void run(struct rte_mempool *mp)
 
 	for (uint64_t now = start; now < drain_end; now = rte_rdtsc()) {
 		bool busy = false;
-		uint16_t n = rte_eth_rx_burst(0, 0, m, BURST);
 
-		if (n) {
-			account_rx(m, n, hz);
-			busy = true;
-			if (cfg.rx_pause_us)
-				rte_delay_us_sleep(cfg.rx_pause_us);
+		for (uint16_t q = 0; q < cfg.queues; q++) {
+			uint16_t n = rte_eth_rx_burst(0, q, m, BURST);
+
+			if (n) {
+				account_rx(m, n, hz);
+				busy = true;
+				if (cfg.rx_pause_us)
+					rte_delay_us_sleep(cfg.rx_pause_us);
+			}
 		}
 		if (cfg.guest) {
 			uint16_t g = rte_eth_rx_burst(1, 0, m, BURST), e;
@@ -289,14 +324,20 @@ static void run(struct rte_mempool *mp)
 		}
 		if (cfg.mode != MODE_RX && now < stop && (!step || now >= next)) {
 			for (unsigned int b = 0; b < batch; b++) {
-				unsigned int k = fill_burst(mp, m, cfg.burst, &seq);
-				uint16_t sent = rte_eth_tx_burst(0, 0, m, (uint16_t)k);
+				uint64_t s0 = seq;
+				unsigned int k = fill_burst(mp, m, cfg.burst, &seq), sent;
 
+				if (cfg.queues > 1) {
+					sent = send_spread(m, k, s0);
+				} else {
+					sent = rte_eth_tx_burst(0, 0, m, (uint16_t)k);
+					if (sent < k)
+						rte_pktmbuf_free_bulk(m + sent, k - sent);
+					seq -= k -
+					       sent; /* refused frames were never sent: no gap */
+				}
 				st.sent += sent;
 				st.refused += k - sent;
-				if (sent < k)
-					rte_pktmbuf_free_bulk(m + sent, k - sent);
-				seq -= k - sent; /* refused frames were never sent: no gap */
 				busy = busy || sent;
 			}
 			next += step;
@@ -322,14 +363,17 @@ static bool link_up(void)
 	return rte_eth_link_get_nowait(0, &link) == 0 && link.link_status;
 }
 
-static int port_setup(uint16_t port, struct rte_mempool *mp)
+static int port_setup(uint16_t port, struct rte_mempool *mp, uint16_t nq)
 {
 	struct rte_eth_conf conf = {0};
 
-	return rte_eth_dev_configure(port, 1, 1, &conf) ||
-	       rte_eth_rx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL, mp) ||
-	       rte_eth_tx_queue_setup(port, 0, 1024, rte_eth_dev_socket_id(port), NULL) ||
-	       rte_eth_dev_start(port);
+	if (rte_eth_dev_configure(port, nq, nq, &conf))
+		return -1;
+	for (uint16_t q = 0; q < nq; q++)
+		if (rte_eth_rx_queue_setup(port, q, 1024, rte_eth_dev_socket_id(port), NULL, mp) ||
+		    rte_eth_tx_queue_setup(port, q, 1024, rte_eth_dev_socket_id(port), NULL))
+			return -1;
+	return rte_eth_dev_start(port);
 }
 
 int main(int argc, char **argv)
@@ -342,7 +386,8 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: vfwd-gen EAL-ARGS -- [--mode pvp|tx|rx] [--rate PPS] "
 			"[--duration S] [--size 64..1518] [--flows 1..4096] [--drain-ms MS] "
-			"[--rx-pause-us US] [--burst 1..32] [--max-sleep-us US] [--spin]\n");
+			"[--rx-pause-us US] [--burst 1..32] [--max-sleep-us US] [--spin] "
+			"[--queues 1..8]\n");
 		return 2;
 	}
 	if (rte_eth_dev_count_avail() < 1) {
@@ -352,10 +397,10 @@ int main(int argc, char **argv)
 	template_build();
 	if (cfg.max_sleep_us) /* wake on time: the default slack is 50 us */
 		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-	mp = rte_pktmbuf_pool_create("gen", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-				     rte_socket_id());
+	mp = rte_pktmbuf_pool_create("gen", 4095 + 4096 * cfg.queues, 256, 0,
+				     RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	cfg.guest = rte_eth_dev_count_avail() > 1;
-	if (!mp || port_setup(0, mp) || (cfg.guest && port_setup(1, mp))) {
+	if (!mp || port_setup(0, mp, (uint16_t)cfg.queues) || (cfg.guest && port_setup(1, mp, 1))) {
 		fprintf(stderr, "vfwd-gen: port set-up failed\n");
 		return 1;
 	}

@@ -136,9 +136,23 @@ def wait_for(fn, timeout, what, interval=0.05):
     raise AssertionError("timed out after %.1fs waiting for %s (last: %r)" % (timeout, what, last))
 
 
+def _rmtree(d):
+    """Remove a test's directory; say why when it cannot be (a CI run once left one behind
+    with no word: ignore_errors hid the reason), after retrying for files still being written."""
+    errors = []
+    for attempt in range(3):
+        errors = []
+        shutil.rmtree(d, onerror=lambda fn, path, exc: errors.append("%s %s: %s" % (
+            fn.__name__, path, exc[1])))
+        if not os.path.lexists(d):
+            return
+        time.sleep(1)
+    print("cleanup: %s not removed: %s" % (d, "; ".join(errors[:5])), file=sys.stderr, flush=True)
+
+
 def tmpdir(tag):
     d = tempfile.mkdtemp(prefix="vfwd-%s-" % tag)
-    on_exit(shutil.rmtree, d, True)
+    on_exit(_rmtree, d)
     return d
 
 

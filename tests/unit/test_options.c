@@ -216,6 +216,19 @@ START_TEST(control_group_and_idle_policy)
 }
 END_TEST
 
+START_TEST(vf_queues)
+{
+	ck_assert_int_eq(parse("-C", "1", NULL), OPTS_RUN);
+	ck_assert_uint_eq(cfg.relay.vf_queues, 1); /* one queue pair: the reference's relay */
+	ck_assert_int_eq(parse("-C", "1", "--vf-queues", "8", NULL), OPTS_RUN);
+	ck_assert_uint_eq(cfg.relay.vf_queues, 8);
+	ck_assert_bad("--vf-queues: '9' is not a number of queue pairs (1..8)", "-C", "1",
+		      "--vf-queues", "9");
+	ck_assert_bad("--vf-queues: '0' is not a number of queue pairs", "-C", "1", "--vf-queues",
+		      "0");
+}
+END_TEST
+
 /* -u/-g (reference-behaviour.md 1.2), -n[=log_syslog], -s turning stats on. */
 START_TEST(reference_optional_values)
 {
@@ -339,6 +352,7 @@ int main(void)
 	tcase_add_test(tc, help_and_version);
 	tcase_add_test(tc, manpage_lists_every_option);
 	tcase_add_test(tc, control_group_and_idle_policy);
+	tcase_add_test(tc, vf_queues);
 	tcase_add_test(tc, reference_optional_values);
 	tcase_add_test(tc, bad_values_name_the_problem);
 	tcase_add_test(tc, repeated_pins_accumulate);
