@@ -138,20 +138,8 @@ static uint16_t tx_prepare(struct relay_dir *d, uint16_t port, struct rte_mbuf *
  */
 static void rxq_map_update(struct relay_dir *d, uint64_t mask)
 {
-	unsigned int lanes = d->relay->nb_lanes, all = 0;
-	uint8_t every[RELAY_MAX_QP];
-
 	d->qmask = mask;
-	d->nq = 0;
-	for (uint64_t m = mask; m; m &= m - 1) {
-		uint8_t q = (uint8_t)__builtin_ctzll(m);
-
-		every[all++] = q;
-		if (q % lanes == d->lane)
-			d->qmap[d->nq++] = q;
-	}
-	if (!d->nq && all)
-		d->qmap[d->nq++] = every[d->lane % all];
+	d->nq = (uint8_t)relay_lane_rxqs(mask, d->relay->nb_lanes, d->lane, d->qmap);
 }
 
 static inline uint32_t pkt_flow_hash(const struct rte_mbuf *m)

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* place.c: where a new relay direction goes (relay_pure.h): NUMA node first, then load. */
+/*
+ * place.c: where a new relay direction goes (relay_pure.h): NUMA node first, then load; and
+ * which guest queues each lane of a relay serves.
+ */
 #include "relay_pure.h"
 
 /* Loads within this many per mille count as equal: then fewer directions win. */
@@ -28,4 +31,21 @@ int relay_pick_worker(const struct relay_worker_view *w, unsigned int n, int nod
 			best = (int)i;
 	}
 	return best;
+}
+
+unsigned int relay_lane_rxqs(uint64_t mask, unsigned int lanes, unsigned int lane, uint8_t out[64])
+{
+	unsigned int n = 0, all = 0;
+	uint8_t every[64];
+
+	for (uint64_t m = mask; m; m &= m - 1) {
+		uint8_t q = (uint8_t)__builtin_ctzll(m);
+
+		every[all++] = q;
+		if (lanes <= 1 || q % lanes == lane)
+			out[n++] = q;
+	}
+	if (!n && all)
+		out[n++] = every[lane % all];
+	return n;
 }

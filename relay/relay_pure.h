@@ -171,6 +171,14 @@ struct relay_worker_view {
  */
 int relay_pick_worker(const struct relay_worker_view *w, unsigned int n, int node);
 
+/*
+ * The guest RX queues lane @lane of @lanes serves, of those enabled in @mask (bit q: queue q),
+ * into @out, ascending; returns how many. A lane's own are the queues q with q mod @lanes ==
+ * @lane; a lane without one of its own (a guest with fewer queues than the VF) shares one
+ * enabled queue with another lane: the (@lane mod enabled)-th. Pure.
+ */
+unsigned int relay_lane_rxqs(uint64_t mask, unsigned int lanes, unsigned int lane, uint8_t out[64]);
+
 /* Fill @p with defaults (no workers, main lcore 0, reference socket names). */
 void relay_params_default(struct relay_params *p);
 

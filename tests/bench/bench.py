@@ -21,6 +21,10 @@ the guest (testpmd on virtio_user) on CPU 0.
                         least every 50 us)
   wake-64@1k            PVP at 1000 frames/s one by one: every frame finds the relay idle;
                         its latency is what the idle policy adds to the first frame
+  lanes-64              ours only: vf2vm-64 into a 4-queue guest, the VF with 1 queue pair
+                        (1q), 2 (2q: --vf-queues 2, one worker), 2 on two workers (2q-2w:
+                        test-only, both on CPU 1, as this machine has no third CPU): what a
+                        lane costs; the scaling itself needs a core per worker
   relays                ours only: 1 relay, 32 relays (Debian's DPDK caps ports at 32) with 1
                         and with 8 carrying vf2vm-64 traffic, all on one worker; the others
                         have a VF and a connected guest, idle
@@ -78,6 +82,7 @@ SCENARIOS = {
     "zeroloss-64": dict(kind="zeroloss", size=64, hi=4000000, steps=6, loop=True),
     "wake-64@1k": dict(kind="pvp", size=64, rate=1000, loop=True, gen=["--burst", "1"],
                        impls=("testpmd", "ours", "ours-sleep100", "ours-spin")),
+    "lanes-64": vf2vm(64, queues=4, impls=("ours-1q", "ours-2q", "ours-2q-2w")),
     "relays": dict(kind="relays", impls=("1x1", "32x1", "32x8"), unit="Mpps"),
     "idle": dict(kind="idle", impls=("ours", "ours-sleep100", "ours-spin"), unit="% CPU",
                  relays=32),
@@ -94,13 +99,18 @@ def ours_args(impl):
         return SPIN
     if impl.startswith("ours-sleep"):
         return ["--idle-sleep-max-us", impl[len("ours-sleep"):]]
+    if impl.startswith("ours-2q"):
+        return ["--vf-queues", "2"]
     return []
 
 
 def relay_start(work, impl, tag, vf, queues=1):
     if impl == "testpmd":
         return TestpmdRelay(work, tag, vf, queues)
-    return OurRelay(work, tag, vf, ours_args(impl), binary=alt_bin(impl))
+    two = impl.endswith("-2w")  # two workers, test-only on one CPU
+    return OurRelay(work, tag, vf, ours_args(impl), binary=alt_bin(impl),
+                    cpus="1,2" if two else "1", env={"VFWD_TEST_WORKERS_ON_CPU": "1"} if two
+                    else None)
 
 
 def window(guest, metric, seconds):

@@ -88,12 +88,12 @@ class OurRelay:
     """virtio-forwarder, relay i over the VF stand-in @vfs[i] (one device string or a list),
     its worker on CPU 1."""
 
-    def __init__(self, work, tag, vfs, extra=(), control=False, binary=None):
+    def __init__(self, work, tag, vfs, extra=(), control=False, binary=None, cpus="1", env=None):
         vfs = [vfs] if isinstance(vfs, str) else vfs
         args = []
         for i, vf in enumerate(vfs):
             args += ["-P", "%s=%d" % (vf, i)]
-        self.d = h.Daemon("b-" + tag, args + list(extra), cpus="1", control=control)
+        self.d = h.Daemon("b-" + tag, args + list(extra), cpus=cpus, control=control, env=env)
         if binary:  # another build of ours (an A/B of a change in one run)
             cmd = self.d.cmd
             self.d.cmd = lambda: [binary] + cmd()[1:]

@@ -64,7 +64,10 @@ class Vm:
         open(self.log, "w").close()
         harness._logs.append(("vm %s serial console" % self.name, self.log))
         log("vm %s: %s" % (self.name, " ".join(self.cmd[4:])))
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        # QEMU's own messages (vhost-user errors among them) go beside the console
+        qlog = os.path.join(os.path.dirname(self.log), "qemu.log")
+        harness._logs.append(("vm %s qemu messages" % self.name, qlog))
+        self.proc = subprocess.Popen(self.cmd, stdout=open(qlog, "wb"), stderr=subprocess.STDOUT,
                                      start_new_session=True)
         on_exit(lambda p=self.proc: p.poll() is None and os.killpg(p.pid, 9))
         return self

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_place.c: where a new relay direction goes (relay/place.c), on fake topologies: the
- * relay's NUMA node first, then measured load, then the number of directions.
+ * relay's NUMA node first, then measured load, then the number of directions; and the guest
+ * RX queues each lane of a relay serves.
  */
 #include "unit.h"
 
@@ -41,6 +42,35 @@ START_TEST(ties_go_to_fewer_directions)
 }
 END_TEST
 
+START_TEST(lanes_share_out_the_guest_queues)
+{
+	uint8_t q[64];
+
+	/* one lane: every enabled queue */
+	ck_assert_uint_eq(relay_lane_rxqs(0xb, 1, 0, q), 3);
+	ck_assert(q[0] == 0 && q[1] == 1 && q[2] == 3);
+	/* 2 lanes, 4 queues: 0 and 2 for lane 0, 1 and 3 for lane 1 */
+	ck_assert_uint_eq(relay_lane_rxqs(0xf, 2, 0, q), 2);
+	ck_assert(q[0] == 0 && q[1] == 2);
+	ck_assert_uint_eq(relay_lane_rxqs(0xf, 2, 1, q), 2);
+	ck_assert(q[0] == 1 && q[1] == 3);
+	/* 4 lanes, a 1-queue guest: every lane shares queue 0 */
+	for (unsigned int l = 0; l < 4; l++) {
+		ck_assert_uint_eq(relay_lane_rxqs(0x1, 4, l, q), 1);
+		ck_assert_uint_eq(q[0], 0);
+	}
+	/* 4 lanes, queues 0 and 1 enabled: lanes 2 and 3 share them in turn */
+	ck_assert_uint_eq(relay_lane_rxqs(0x3, 4, 2, q), 1);
+	ck_assert_uint_eq(q[0], 0);
+	ck_assert_uint_eq(relay_lane_rxqs(0x3, 4, 3, q), 1);
+	ck_assert_uint_eq(q[0], 1);
+	/* nothing enabled: nothing to serve; queue 63 is reachable */
+	ck_assert_uint_eq(relay_lane_rxqs(0, 2, 0, q), 0);
+	ck_assert_uint_eq(relay_lane_rxqs(1ull << 63, 2, 1, q), 1);
+	ck_assert_uint_eq(q[0], 63);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("place");
@@ -49,6 +79,7 @@ int main(void)
 	tcase_add_test(tc, node_of_the_relay_wins_over_an_idle_remote_worker);
 	tcase_add_test(tc, unknown_node_or_no_local_worker_takes_any);
 	tcase_add_test(tc, ties_go_to_fewer_directions);
+	tcase_add_test(tc, lanes_share_out_the_guest_queues);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
