@@ -289,7 +289,8 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	ret = rte_eth_dev_info_get(r->port, &info);
 	if (ret)
 		goto out_err;
-	r->nb_lanes = RTE_MIN(p->vf_queues, RTE_MIN(info.max_rx_queues, info.max_tx_queues));
+	r->nb_lanes = RTE_MIN(p->vf_queues,
+			      (unsigned int)RTE_MIN(info.max_rx_queues, info.max_tx_queues));
 	r->nb_lanes = RTE_MAX(r->nb_lanes, 1u);
 	if (r->nb_lanes < p->vf_queues)
 		VLOG(WARNING,

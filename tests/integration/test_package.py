@@ -9,6 +9,7 @@ an operator's script imports the reference's Python module; then purged: nothing
 """
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ FILES = ["/usr/bin/virtio-forwarder", "/usr/bin/virtioforwarder_port_control",
          LIBEXEC + "/virtioforwarder_config.py", LIBEXEC + "/virtioforwarder_core_pinner.py",
          LIBEXEC + "/virtioforwarder_monitor_load.py",
          LIBEXEC + "/virtioforwarder_core_scheduler.py", CONF, "/lib/systemd/system/virtio-forwarder.service",
+         "/lib/systemd/system/vio4wd_core_scheduler.service",
          LIBEXEC + "/protobuf/virtioforwarder/virtioforwarder_pb2.py",
          LIBEXEC + "/protobuf/virtioforwarder/__init__.py", LIBEXEC + "/protobuf/__init__.py",
          "/usr/share/doc/virtio-forwarder/examples/relay-server-mode.xml"]
@@ -133,6 +135,44 @@ def reference_standin(workdir):
     return deb
 
 
+def unit_command(unit, key, env):
+    """Run @unit's @key= line (ExecCondition, ExecStart) as systemd would: continuation lines
+    joined, $$ a dollar for the shell, variables from @env (its EnvironmentFile). At most 3 s."""
+    text = open("/lib/systemd/system/" + unit).read().replace("\\\n", " ")
+    line = re.search(r"(?m)^%s=(.*)$" % key, text).group(1).replace("$$", "$")
+    argv = shlex.split(line)
+    try:
+        r = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=3)
+        return r.returncode, r.stdout
+    except subprocess.TimeoutExpired:
+        return "running", ""
+
+
+def core_scheduler_unit():
+    """The reference's vio4wd_core_scheduler.service, ours: enabled as the reference's is; with
+    the shipped VIO4WD_CORE_SCHED_ENABLE=true it is skipped (the daemon balances itself);
+    otherwise it runs the tool with the endpoints and options of the default file."""
+    check(os.path.islink("/etc/systemd/system/multi-user.target.wants/vio4wd_core_scheduler."
+                         "service"), "vio4wd_core_scheduler.service is enabled on installation")
+    shipped = {}
+    for line in open(CONF + ".dpkg-dist" if os.path.exists(CONF + ".dpkg-dist") else CONF):
+        m = re.match(r"^([A-Z0-9_]+)=(.*)$", line.strip())
+        if m:  # systemd's EnvironmentFile: one assignment a line, quotes removed
+            shipped[m.group(1)] = m.group(2).strip("\"'")
+    env = dict(PATH="/usr/bin:/bin", **shipped)
+    rc, _ = unit_command("vio4wd_core_scheduler.service", "ExecCondition", env)
+    check(shipped.get("VIO4WD_CORE_SCHED_ENABLE") == "true" and rc == 1,
+          "shipped file (VIO4WD_CORE_SCHED_ENABLE=true): the service is skipped (condition %s)"
+          % rc)
+    env["VIO4WD_CORE_SCHED_ENABLE"] = "false"
+    cond = unit_command("vio4wd_core_scheduler.service", "ExecCondition", env)[0]
+    started = unit_command("vio4wd_core_scheduler.service", "ExecStart", env)
+    check(cond == 0 and started[0] == "running",
+          "VIO4WD_CORE_SCHED_ENABLE=false: it runs the scheduler with the file's options "
+          "(condition %s, still running after 3 s: %s %s)" % (cond, started[0], started[1]))
+
+
 def start_installed():
     """The installed service, started as its unit's ExecStart starts it (no systemd here), with
     hugepages and libvirt's accounts; cleaned up at exit. Returns its Popen."""
@@ -201,6 +241,7 @@ def main():
           .returncode == 0, "man pages installed")
     wants = "/etc/systemd/system/multi-user.target.wants/virtio-forwarder.service"
     check(os.path.islink(wants), "the unit is enabled on installation (Debian policy)")
+    core_scheduler_unit()
     conffiles = open("/var/lib/dpkg/info/virtio-forwarder.conffiles").read().split()
     check(CONF in conffiles, "/etc/default/virtioforwarder is a conffile")
     for path, what in ((CONF + ".dpkg-dist", "our shipped default file"),
@@ -246,7 +287,8 @@ def main():
     r = subprocess.run(["dpkg", "--purge", "virtio-forwarder"], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     left = [f for f in FILES + [LIBEXEC, "/usr/share/doc/virtio-forwarder", "/var/lib/virtio-forwarder",
-                                "/etc/systemd/system/multi-user.target.wants/virtio-forwarder.service"]
+                                "/etc/systemd/system/multi-user.target.wants/virtio-forwarder.service",
+                                "/etc/systemd/system/multi-user.target.wants/vio4wd_core_scheduler.service"]
             if os.path.lexists(f)]
     check(r.returncode == 0 and left == [], "purged: nothing left (%s)" % left)
     log("PASS")
