@@ -33,6 +33,7 @@ struct ctl_balancer {
 	struct ctl_balance cfg;
 	uint64_t next_ns, tsc;
 	struct seen seen[RELAY_MAX][RELAY_MAX_LANES][2];
+	unsigned int lanes[RELAY_MAX]; /* each relay's queue pairs at the last sample */
 };
 
 struct ctl_balancer *ctl_balancer_open(const struct ctl_balance *cfg)
@@ -78,6 +79,7 @@ static unsigned int sample(struct ctl_balancer *b, struct balance_dir *out, doub
 	for (unsigned int i = 0; i < n; i++) {
 		bool ok = relay_snapshot_get(ids[i], &s) == 0;
 
+		b->lanes[ids[i]] = ok ? s.nb_lanes : 1;
 		for (unsigned int l = 0; l < RELAY_MAX_LANES; l++) {
 			for (int d = 0; d < 2; d++) {
 				struct seen *p = &b->seen[ids[i]][l][d];
@@ -108,12 +110,11 @@ static unsigned int sample(struct ctl_balancer *b, struct balance_dir *out, doub
 }
 
 /* " of queue pair N" when the relay has several, for the logs. */
-static const char *lane_text(const struct balance_dir *d, char *buf, size_t len)
+static const char *lane_text(const struct ctl_balancer *b, const struct balance_dir *d, char *buf,
+			     size_t len)
 {
-	struct relay_snapshot s;
-
 	buf[0] = 0;
-	if (relay_snapshot_get(d->relay, &s) == 0 && s.nb_lanes > 1)
+	if (b->lanes[d->relay] > 1)
 		snprintf(buf, len, " of queue pair %u", d->lane);
 	return buf;
 }
@@ -129,14 +130,14 @@ static void apply(struct ctl_balancer *b, const struct balance_dir *d, unsigned 
 		if (relay_move_lane(d[i].relay, (enum relay_dir_id)d[i].dir, (int)d[i].lane,
 				    d[i].to)) {
 			VLOG(WARNING, "core scheduler: relay %u %s%s not moved to CPU %d: %s",
-			     d[i].relay, name, lane_text(&d[i], lane, sizeof(lane)), d[i].to,
+			     d[i].relay, name, lane_text(b, &d[i], lane, sizeof(lane)), d[i].to,
 			     relay_last_error());
 			continue;
 		}
 		BLOG(b, INFO,
 		     "core scheduler: relay %u %s%s moved from CPU %d to %d (%.1f %% of a core): "
 		     "worker load spread %.2f -> %.2f",
-		     d[i].relay, name, lane_text(&d[i], lane, sizeof(lane)), d[i].cpu, d[i].to,
+		     d[i].relay, name, lane_text(b, &d[i], lane, sizeof(lane)), d[i].cpu, d[i].to,
 		     d[i].load * 100, d[i].spread[0], d[i].spread[1]);
 	}
 }

@@ -222,48 +222,45 @@ int set_alias(struct opt_call *c)
 	return 0;
 }
 
-int set_mem(struct opt_call *c)
+/* A whole number @lo..@hi into @out, or bad() saying it is not @what. */
+static int set_bounded(struct opt_call *c, unsigned long lo, unsigned long hi, const char *what,
+		       unsigned int *out)
 {
 	unsigned long v;
 
-	if (parse_ulong(c->arg, 16, 1024ul * 1024, &v))
-		return bad(c, "is not a memory size in MB (16..1048576)");
-	c->cfg->mem_mb = (unsigned int)v;
+	if (parse_ulong(c->arg, lo, hi, &v))
+		return bad(c, what);
+	*out = (unsigned int)v;
 	return 0;
+}
+
+int set_mem(struct opt_call *c)
+{
+	return set_bounded(c, 16, 1024ul * 1024, "is not a memory size in MB (16..1048576)",
+			   &c->cfg->mem_mb);
 }
 
 int set_vf_mtu(struct opt_call *c)
 {
-	unsigned long v;
-
 	if (c->arg && !*c->arg) { /* an empty config value: the default */
 		c->cfg->relay.vf_mtu = 0;
 		return 0;
 	}
-	if (parse_ulong(c->arg, 68, 65535, &v))
-		return bad(c, "is not an MTU in bytes (68..65535)");
-	c->cfg->relay.vf_mtu = (unsigned int)v;
-	return 0;
+	return set_bounded(c, 68, 65535, "is not an MTU in bytes (68..65535)",
+			   &c->cfg->relay.vf_mtu);
 }
 
 int set_idle_sleep(struct opt_call *c)
 {
-	unsigned long v;
-
-	if (parse_ulong(c->arg, 0, RELAY_IDLE_SLEEP_MAX_US, &v))
-		return bad(c, "is not a time in microseconds (0..100000; 0: never sleep)");
-	c->cfg->relay.idle_sleep_max_us = (unsigned int)v;
-	return 0;
+	return set_bounded(c, 0, RELAY_IDLE_SLEEP_MAX_US,
+			   "is not a time in microseconds (0..100000; 0: never sleep)",
+			   &c->cfg->relay.idle_sleep_max_us);
 }
 
 int set_vf_queues(struct opt_call *c)
 {
-	unsigned long v;
-
-	if (parse_ulong(c->arg, 1, RELAY_MAX_LANES, &v))
-		return bad(c, "is not a number of queue pairs (1..8)");
-	c->cfg->relay.vf_queues = (unsigned int)v;
-	return 0;
+	return set_bounded(c, 1, RELAY_MAX_LANES, "is not a number of queue pairs (1..8)",
+			   &c->cfg->relay.vf_queues);
 }
 
 int set_file_prefix(struct opt_call *c)
