@@ -266,6 +266,80 @@ static inline void hold(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n)
 	d->nheld = n;
 }
 
+/* A frame the relay segments itself (the VF has no TSO; offload_complete kept its flag). */
+static inline bool sw_seg(const struct relay *r, const struct rte_mbuf *m)
+{
+	return !r->tso_hw && (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
+}
+
+/*
+ * Send frame @m as segments made in software, from its payload byte d->seg_off on, as far as
+ * the VF takes them: true once the last one is sent (the frame then counts as one sent, its
+ * bytes as the guest gave them). Unsent segments are freed and made again next time.
+ */
+static bool send_segments(struct relay_dir *d, struct rte_mbuf *m)
+{
+	struct relay *r = d->relay;
+	struct rte_mbuf *segs[RELAY_BURST];
+	uint32_t payload = offload_seg_payload(m);
+
+	while (d->seg_off < payload) {
+		unsigned int k = offload_segment(r->pool, m, d->seg_off, segs, RELAY_BURST);
+		uint16_t sent = k ? rte_eth_tx_burst(r->port, d->lane, segs, (uint16_t)k) : 0;
+
+		if (sent < k)
+			rte_pktmbuf_free_bulk(segs + sent, k - sent);
+		d->seg_off += (uint32_t)sent * m->tso_segsz;
+		if (sent < k || !k) /* VF full, or the pool empty for now */
+			return false;
+	}
+	ctr_add(&d->c.tx_pkts, 1);
+	ctr_add(&d->c.tx_bytes, m->pkt_len);
+	ctr_add(&d->c.sw_segmented, 1);
+	rte_pktmbuf_free(m);
+	d->seg_off = 0;
+	return true;
+}
+
+/*
+ * -T with a VF that lacks some offloads: send @pkts[0..*np) in order, runs of whole frames
+ * prepared for what the VF does, a frame to segment as segments (send_segments). Frames the
+ * VF's prepare refuses are dropped as oversize (*np shrinks). Returns the frames sent; the first
+ * one not sent may be partly sent (d->seg_off).
+ */
+static uint16_t send_sw(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t *np)
+{
+	struct relay *r = d->relay;
+	uint16_t n = *np, done = 0;
+
+	while (done < n) {
+		uint16_t end = done, len, sent;
+		uint64_t bytes;
+
+		if (sw_seg(r, pkts[done])) {
+			if (!send_segments(d, pkts[done]))
+				break;
+			done++;
+			continue;
+		}
+		while (end < n && !sw_seg(r, pkts[end]))
+			end++;
+		bytes = burst_bytes(pkts + done, end - done);
+		len = tx_prepare(d, r->port, pkts + done, end - done, &bytes);
+		if (len < end - done) { /* close the gap the refused frames left */
+			memmove(pkts + done + len, pkts + end, (size_t)(n - end) * sizeof(pkts[0]));
+			n = (uint16_t)(n - (end - done - len));
+		}
+		sent = rte_eth_tx_burst(r->port, d->lane, pkts + done, len);
+		count_sent(&d->c, pkts + done, len, sent, bytes);
+		done += sent;
+		if (sent < len)
+			break;
+	}
+	*np = n;
+	return done;
+}
+
 /*
  * Send what the VF refused before; returns the frames it took. Anything still held keeps the
  * guest's frames where they are (no dequeue this pass). Held frames the VF can no longer take
@@ -279,9 +353,19 @@ static uint16_t send_held(struct relay_dir *d, uint16_t port, bool up)
 	if (unlikely(!up)) {
 		drop_down(d, d->held, n, bytes);
 		d->nheld = 0;
+		d->seg_off = 0;
 		return 0;
 	}
 	ctr_add(&d->c.retries, 1);
+	if (unlikely(d->relay->sw_offload)) {
+		uint32_t off = d->seg_off;
+
+		sent = send_sw(d, d->held, &n);
+		d->nheld = n - sent;
+		if (sent && d->nheld)
+			memmove(d->held, d->held + sent, d->nheld * sizeof(d->held[0]));
+		return sent ? sent : d->seg_off != off; /* segments sent: progress */
+	}
 	sent = rte_eth_tx_burst(port, d->lane, d->held, n);
 	count_sent(&d->c, d->held, n, sent, bytes);
 	d->nheld = n - sent;
@@ -312,6 +396,26 @@ static unsigned int drain_guest(struct relay_dir *d, int vid, uint32_t nr_vring)
 	return rx;
 }
 
+/* guest_to_vf with offloads done in software (send_sw); false when the VF refused frames. */
+static bool guest_to_vf_sw(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t n, uint32_t max)
+{
+	uint64_t bytes = 0; /* send_sw counts what it sends */
+	uint16_t kept = 0, done;
+
+	for (uint16_t i = 0; i < n; i++) {
+		if (offload_complete(pkts[i], d->relay->tx_offloads, max) < 0)
+			drop_big(d, pkts[i], &bytes); /* headers that make no sense, or too long */
+		else
+			pkts[kept++] = pkts[i];
+	}
+	n = kept;
+	done = send_sw(d, pkts, &n);
+	if (done == n)
+		return true;
+	hold(d, pkts + done, n - done);
+	return false;
+}
+
 /*
  * One guest TX queue to the VF: false when the VF refused frames (held): the guest's next
  * frames stay in its rings.
@@ -335,7 +439,9 @@ static inline bool guest_to_vf(struct relay_dir *d, int vid, uint16_t q, uint32_
 		return true;
 	}
 	if (unlikely(longest > max))
-		n = drop_oversize(d, pkts, n, max, r->tso_hw, &bytes);
+		n = drop_oversize(d, pkts, n, max, r->tso_hw || r->sw_offload, &bytes);
+	if (unlikely(r->sw_offload))
+		return guest_to_vf_sw(d, pkts, n, max);
 	if (r->tx_prepare)
 		n = tx_prepare(d, r->port, pkts, n, &bytes);
 	/* Sent mbufs belong to the PMD once tx_burst returns; count_sent reads the rest. */
@@ -400,6 +506,7 @@ void dir_drop_held(struct relay_dir *d)
 	if (d->nheld) {
 		drop_down(d, d->held, d->nheld, burst_bytes(d->held, d->nheld));
 		d->nheld = 0;
+		d->seg_off = 0;
 	}
 }
 

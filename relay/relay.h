@@ -27,6 +27,7 @@ struct relay_counters {
 	uint64_t busy_cycles;
 	uint64_t retries; /* extra enqueue / transmit attempts for frames the far side refused */
 	uint64_t moves;	  /* moved between workers: the control thread's, while unpublished */
+	uint64_t sw_segmented; /* VM->VF: TSO frames the relay segmented itself (offload.c) */
 };
 
 /* One worker's busy TSC cycles (passes that moved frames) and the TSC when they were read. */

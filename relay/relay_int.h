@@ -49,6 +49,7 @@
 #include "vlog.h"
 
 struct relay;
+struct rte_mbuf;
 
 /*
  * One direction of one relay: the unit of work a worker polls. Its counters
@@ -79,6 +80,8 @@ struct relay_dir {
 	 */
 	uint16_t nheld;
 	uint32_t empty_polls; /* idle backoff, above */
+	/* held[0]'s TCP payload bytes already sent as segments (software segmentation) */
+	uint32_t seg_off;
 	struct rte_mbuf *held[RELAY_BURST];
 } __rte_cache_aligned;
 
@@ -105,6 +108,9 @@ struct relay {
 	 */
 	bool tso_hw;
 	bool tx_prepare;
+	/* -T and the VF lacks some of TSO and the checksums: offload.c does them (VM->VF). */
+	bool sw_offload;
+	uint64_t tx_offloads;	  /* the VF's enabled TX offloads */
 	uint16_t mtu_base;	  /* configured MTU, restored when a guest without one connects */
 	uint16_t guest_mtu;	  /* guest's NET_MTU, 0: none (vhost thread writes) */
 	uint32_t guest_max_frame; /* longest frame for the guest by its MTU, 0: no limit */
@@ -263,6 +269,21 @@ void dir_drop_held(struct relay_dir *d);
 /* Make the pool frames of guests without a VF are taken into (once); free it. Control thread. */
 int dir_drop_pool(void);
 void dir_drop_pool_free(void);
+
+/* software offloads for a VF without them (offload.c), its worker only */
+#define OFFLOAD_SEGMENT 1
+/*
+ * Do in software what frame @m asks of a VF whose enabled TX offloads are @vf_offloads
+ * (checksums), clearing those flags: 0 when it goes as it is, OFFLOAD_SEGMENT when it is to be
+ * segmented (offload_segment), -EINVAL for headers that make no sense, -EMSGSIZE for segments
+ * longer than @max bytes.
+ */
+int offload_complete(struct rte_mbuf *m, uint64_t vf_offloads, uint32_t max);
+/* TCP payload bytes of a frame to segment. */
+uint32_t offload_seg_payload(const struct rte_mbuf *m);
+/* Up to @max segments of @m's payload from byte @off, into @segs; how many were made. */
+unsigned int offload_segment(struct rte_mempool *mp, const struct rte_mbuf *m, uint32_t off,
+			     struct rte_mbuf **segs, unsigned int max);
 /* Single-writer counter update: a relaxed load and store, no locked instruction. */
 static inline void ctr_add(uint64_t *c, uint64_t v)
 {

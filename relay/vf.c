@@ -40,6 +40,11 @@ static int dev_start(const struct relay *r)
 	return rte_eth_dev_start(r->port);
 }
 
+/* TX offloads a guest may ask for with -T: the VF's where it has them, else offload.c's. */
+#define VF_TX_OFFLOADS                                                                             \
+	(RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |                              \
+	 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+
 /* mbufs one 64 kB TSO frame from a guest takes, chained in default-size buffers. */
 #define TSO_CHAIN (UINT16_MAX / RTE_MBUF_DEFAULT_DATAROOM + 1)
 
@@ -47,7 +52,8 @@ static int dev_start(const struct relay *r)
  * mbufs a relay can hold at once: for each of its @lanes queue pairs a full VF RX ring, a full
  * VF TX ring (frames dequeued from the guest awaiting transmit), one burst in hand per direction,
  * and what per-lcore mempool caches may keep (up to 1.5 x cache size each); with TSO
- * (-T) a burst in hand and one held may be chains of TSO_CHAIN each. Exactly that: a
+ * (-T) a burst in hand and one held may be chains of TSO_CHAIN each, and a burst of segments
+ * made in software (offload.c) is in hand besides. Exactly that: a
  * power-of-two count would nearly double the pool for a ring of pointers that is a
  * power of two anyway (doc/architecture.md, Memory).
  */
@@ -57,7 +63,7 @@ static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso, unsign
 			 rte_lcore_count() * VF_POOL_CACHE * 3 / 2;
 
 	if (tso)
-		n += 2 * RELAY_BURST * TSO_CHAIN * lanes;
+		n += (2 * TSO_CHAIN + 1) * RELAY_BURST * lanes;
 	return n;
 }
 
@@ -242,10 +248,7 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 	if (r->mtu_cap > RTE_ETHER_MTU || p->tso)
 		conf->txmode.offloads |= info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if (p->tso)
-		conf->txmode.offloads |=
-			info->tx_offload_capa &
-			(RTE_ETH_TX_OFFLOAD_TCP_TSO | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
-			 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+		conf->txmode.offloads |= info->tx_offload_capa & VF_TX_OFFLOADS;
 	/* One pool, refcount 1, one segment: the driver may free transmitted mbufs in bulk. */
 	if (!(conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) && !p->tso)
 		conf->txmode.offloads |= info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
@@ -265,13 +268,17 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf->rx_adv_conf.rss_conf.rss_hf = info->flow_type_rss_offloads & VF_RSS_HF;
 	}
+	r->tx_offloads = conf->txmode.offloads;
 	r->tso_hw = conf->txmode.offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	r->tx_prepare = p->tso;
-	if (p->tso && !r->tso_hw)
-		VLOG(WARNING,
-		     "relay %u: %s cannot segment TSO frames (-T): those from the guest longer "
-		     "than its MTU are dropped, counted as oversize",
-		     r->id, r->name);
+	r->sw_offload = p->tso && (conf->txmode.offloads & VF_TX_OFFLOADS) != VF_TX_OFFLOADS;
+	if (r->sw_offload)
+		VLOG(NOTICE,
+		     "relay %u: %s lacks TX offloads the guest may ask for (-T; it has 0x%" PRIx64
+		     " of 0x%" PRIx64 "): the relay does %s%s in software",
+		     r->id, r->name, conf->txmode.offloads & VF_TX_OFFLOADS,
+		     (uint64_t)VF_TX_OFFLOADS, r->tso_hw ? "" : "TCP segmentation and ",
+		     "the missing checksums");
 }
 
 static int vf_setup(struct relay *r, const struct relay_params *p)

@@ -3,8 +3,9 @@
 # build-guest.sh: the test guest: Debian's kernel and an initramfs of static busybox, the
 # virtio-net modules and ethtool. Its /init configures eth0 from the kernel command line
 # (vfwd.ip=, vfwd.peer= (a comma list), vfwd.count=, vfwd.interval=, vfwd.mtu=, vfwd.size=,
-# vfwd.queues= (queue pair counts to go through, e.g. 4,2,4), vfwd.linger=SEC), pings the peers,
-# prints its counters between markers on the serial console and powers off (vfwd.stay=1: keeps
+# vfwd.queues= (queue pair counts to go through, e.g. 4,2,4), vfwd.linger=SEC,
+# vfwd.send=HOST:PORT:KB (KB kilobytes of random data sent over TCP, their md5 printed)), pings
+# the peers, sends, prints its counters between markers on the serial console and powers off (vfwd.stay=1: keeps
 # running).
 # Output: build/guest/vmlinuz, build/guest/initramfs.cpio.gz.
 set -euo pipefail
@@ -36,7 +37,7 @@ for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 done
 arg() { sed -n "s/.*vfwd\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 IP=$(arg ip) PEER=$(arg peer) COUNT=$(arg count) MTU=$(arg mtu) SIZE=$(arg size) STAY=$(arg stay)
-INTERVAL=$(arg interval) QUEUES=$(arg queues) LINGER=$(arg linger)
+INTERVAL=$(arg interval) QUEUES=$(arg queues) LINGER=$(arg linger) SEND=$(arg send)
 ip link set lo up
 [ -n "$MTU" ] && ip link set eth0 mtu "$MTU"
 ip addr add "$IP" dev eth0
@@ -70,6 +71,16 @@ if [ -n "$QUEUES" ]; then
 	done
 elif [ -n "$PEER" ]; then
 	ping_peers
+fi
+# vfwd.send=HOST:PORT:KB: one TCP stream of random data (the kernel hands the device frames
+# of up to 64 kB to segment when TSO is on); its md5 and the device's offloads first.
+if [ -n "$SEND" ]; then
+	set -- $(echo "$SEND" | tr : ' ')
+	head -c $(($3 * 1024)) /dev/urandom >/tmp/data
+	echo "VFWD-SEND md5=$(md5sum </tmp/data | cut -d' ' -f1)" \
+		$(ethtool -k eth0 | grep -E '^(tcp-segmentation-offload|tx-checksumming):' | tr -d ' ')
+	nc "$1" "$2" </tmp/data
+	echo "VFWD-SEND-DONE rc=$?"
 fi
 echo "VFWD-NETSTAT $(grep -E '^(Icmp|Ip):' /proc/net/snmp | tr '\n' ' ') $(grep eth0 /proc/net/dev)"
 echo "VFWD-COUNTERS rx_packets=$(cat /sys/class/net/eth0/statistics/rx_packets)" \

@@ -72,7 +72,7 @@ const struct opt opts[] = {
 	 .help = "offer mergeable RX buffers to guests",
 	 .env = "VIRTIOFWD_MRGBUF", .dflt = "y"},
 	{"enable-tso", 'T', no_argument, NULL, CFG_BOOL(relay.tso),
-	 .help = "offer TSO and checksum offloads to guests",
+	 .help = "offer TSO and checksum offloads to guests (in software where the VF lacks them)",
 	 .env = "VIRTIOFWD_TSO", .dflt = ""},
 	{"idle-sleep-max-us", 0, required_argument, "US", set_idle_sleep,
 	 "idle workers sleep, longer each pass up to US; full polling from the first frame "

@@ -14,10 +14,11 @@ typedef Virtioforwarder__RelayState RelayState;
 
 /*
  * The reference's 10 values per direction (its bytes-dropped fields are never sent), then ours
- * (oversize drops, busy cycles, cycles per packet, retries, bytes dropped, moves).
+ * (oversize drops, busy cycles, cycles per packet, retries, bytes dropped, moves, frames
+ * segmented in software).
  */
 #define REF_KEYS 10
-#define DIR_KEYS 18
+#define DIR_KEYS 19
 
 /* One direction of a RelayState, as a table: names and values in the reference's order. */
 struct dir_view {
@@ -38,8 +39,8 @@ struct dir_view {
  */
 static void view_dir(const ProtobufCMessage *msg, struct dir_view *v)
 {
-	static const unsigned int order[DIR_KEYS] = {3, 4,   5,	  6,   11,  12,	 13,  14,  7,
-						     9, 100, 101, 102, 103, 104, 105, 106, 107};
+	static const unsigned int order[DIR_KEYS] = {3,	  4,   5,   6,	 11,  12,  13,	14,  7,	 9,
+						     100, 101, 102, 103, 104, 105, 106, 107, 108};
 	const char *base = (const char *)msg;
 
 	for (int k = 0; k < DIR_KEYS; k++) {
@@ -337,6 +338,8 @@ static const struct {
 	{"virtioforwarder_moves_total", "counter",
 	 "Times the direction was moved between workers (core scheduler or core-sched UPDATE).",
 	 17},
+	{"virtioforwarder_segmented_packets_total", "counter",
+	 "TSO frames the relay segmented in software for a VF without TSO (vm_to_vf).", 18},
 };
 
 /* Each worker's load and busy cycles. */

@@ -32,8 +32,9 @@ enum stats_field stats_field_value(unsigned int id, const struct relay_counters 
 	/* 8 and 10 (bytes dropped) are never sent, as the reference: ours are 105 and 106. */
 	const uint64_t counters[8] = {c->rx_pkts,   c->rx_bytes, c->tx_pkts,   c->tx_bytes,
 				      c->full_pkts, 0,		 c->down_pkts, 0};
-	const uint64_t ours[8] = {c->big_pkts, c->big_bytes,  c->busy_cycles, 0,
-				  c->retries,  c->full_bytes, c->down_bytes,  c->moves};
+	const uint64_t ours[9] = {c->big_pkts,	  c->big_bytes,	 c->busy_cycles, 0,
+				  c->retries,	  c->full_bytes, c->down_bytes,	 c->moves,
+				  c->sw_segmented};
 	const float rates[4] = {rt->rx_pps, rt->rx_bps, rt->tx_pps, rt->tx_bps};
 
 	if (id == 8 || id == 10)
@@ -44,7 +45,7 @@ enum stats_field stats_field_value(unsigned int id, const struct relay_counters 
 		*rate = rates[id - 11];
 	else if (id == 103)
 		*rate = rt->cycles_per_pkt;
-	else if (id >= 100 && id <= 107)
+	else if (id >= 100 && id <= 108)
 		*count = ours[id - 100];
 	else
 		return STATS_FIELD_NONE;

@@ -69,8 +69,9 @@ enum stats_field {
  * The value of field @id of a direction's stats message (VFtoVM and VMtoVF share their
  * numbers: 3..7 and 9 the counters in struct relay_counters' order (8 and 10, bytes dropped,
  * are never sent, as the reference), 11..14 the rates, 100..101 oversize drops, 102 busy
- * cycles, 103 cycles per packet, 104 retries, 105..106 the bytes of 7 and 9). The one map from
- * numbers to values: the stats service and telemetry both go through it. Pure.
+ * cycles, 103 cycles per packet, 104 retries, 105..106 the bytes of 7 and 9, 107 moves, 108 frames
+ * segmented in software). The one map from numbers to values: the stats service and telemetry both
+ * go through it. Pure.
  */
 enum stats_field stats_field_value(unsigned int id, const struct relay_counters *c,
 				   const struct stats_rates *rt, uint64_t *count, float *rate);

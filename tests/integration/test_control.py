@@ -55,9 +55,14 @@ def offered_rate(d):
     k = "relay_2.vf_to_vm.cpu_%s." % s["relay_2.cpu.vf_to_vm"]
     pps, bps = float(s[k + "pkt_rate_rx_from_vf"]), float(s[k + "byte_rate_rx_from_vf"])
     tx = float(s[k + "pkt_rate_tx_to_vm"])
-    # 10 %: the window's edges and a generator sharing its CPU with the guest on this box
-    check(abs(pps - rate) <= 0.1 * rate and abs(tx - rate) <= 0.1 * rate,
-          "rates over 1 s: %.0f pps from the VF, %.0f to the VM, %d offered" % (pps, tx, rate))
+    # 10 %: the window's edges and a generator sharing its CPU with the guest on this box. The
+    # guest (rxonly on the same 2 CPUs) may fall behind: then fewer reach it, and the relay
+    # must have counted the rest as queue-full drops.
+    full = d.relay(2)["vf_to_vm"]["pkts_dropped_vm_queue_full"]
+    check(abs(pps - rate) <= 0.1 * rate
+          and (abs(tx - rate) <= 0.1 * rate or (0.75 * rate <= tx < rate and full > 0)),
+          "rates over 1 s: %.0f pps from the VF, %.0f to the VM (%d dropped for a full guest "
+          "ring in all), %d offered" % (pps, tx, full, rate))
     c = d.relay(2)["vf_to_vm"]
     per = c["bytes_rx_from_vf"] / c["pkts_rx_from_vf"]
     check(abs(bps / pps - per) < 0.01 * per,
@@ -101,7 +106,8 @@ def traffic(d):
     for d_ in ("vf_to_vm", "vm_to_vf"):
         ours += ["relay_1.%s.cpu_1.%s" % (d_, k) for k in (
             "pkts_dropped_oversize", "bytes_dropped_oversize", "busy_cycles", "cycles_per_pkt",
-            "retries", "bytes_dropped_queue_full", "bytes_dropped_not_connected", "moves")]
+            "retries", "bytes_dropped_queue_full", "bytes_dropped_not_connected", "moves",
+            "segmented")]
     ours += ["worker_1.load_pct", "worker_1.busy_cycles"]
     check(keys[len(want):] == ours, "then our additions, after all of the reference's: %s"
           % keys[len(want):])

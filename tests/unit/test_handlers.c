@@ -383,7 +383,8 @@ START_TEST(field_values)
 				   .big_pkts = 9,
 				   .busy_cycles = (1ULL << 60) + 1,
 				   .retries = 11,
-				   .moves = 12};
+				   .moves = 12,
+				   .sw_segmented = 13};
 	struct stats_rates rt = {.rx_pps = 1.5f, .tx_bps = 2.5f, .cycles_per_pkt = 3.5f};
 	uint64_t n = 0;
 	float f = 0;
@@ -410,7 +411,9 @@ START_TEST(field_values)
 	ck_assert_uint_eq(n, 11);
 	ck_assert_int_eq(stats_field_value(107, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
 	ck_assert_uint_eq(n, 12);
-	ck_assert_int_eq(stats_field_value(108, &c, &rt, &n, &f), STATS_FIELD_NONE);
+	ck_assert_int_eq(stats_field_value(108, &c, &rt, &n, &f), STATS_FIELD_COUNTER);
+	ck_assert_uint_eq(n, 13);
+	ck_assert_int_eq(stats_field_value(109, &c, &rt, &n, &f), STATS_FIELD_NONE);
 }
 END_TEST
 
