@@ -512,7 +512,7 @@ class Guest:
                "--no-pci", "--no-huge", "-m", "512", "--file-prefix", self.prefix]
         for v in self.vdevs:
             cmd += ["--vdev", v]
-        cmd += self.eal + ["--", "--forward-mode=" + self.fwd, "--total-num-mbufs=%d" % (2048 * nports),
+        cmd += self.eal + ["--", "--forward-mode=" + self.fwd, "--total-num-mbufs=%d" % (2048 * max(nports, 1)),
                 "-a", "--stats-period", "0", "--no-flush-rx"] + self.extra
         self.runs += 1
         self.logfile = os.path.join(self.dir, "testpmd-%d.log" % self.runs)

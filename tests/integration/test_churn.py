@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""Churn with accounting: 1000 guest connect/disconnect cycles, then 100 VF add/remove cycles
-through the port-control tool, all under traffic, beside a bystander relay whose traffic is
-measured throughout.
+"""Churn with accounting: 1000 guest connect/disconnect cycles of our own front-end, 1000 of
+virtio_user, then 100 VF add/remove cycles through the port-control tool, all under traffic,
+beside a bystander relay whose traffic is measured throughout.
 
 Relay 0 is the bystander: a flooding VF (net_null) and a testpmd guest echoing (macswap). Relay
 1 is churned: a flooding VF and a guest that is our own vhost-user front-end (vhostuser.py),
 which connects, completes the set-up, receives frames and sends its own, then closes, in
-milliseconds. Every tenth cycle it vanishes half-way through the set-up instead. After each
-phase the daemon's open fds are back to the baseline exactly, its RSS within 4 MiB and relay 1's
+milliseconds. Every tenth cycle it vanishes half-way through the set-up instead. Then one
+testpmd attaches a virtio_user port to relay 1, starts it (frames from the VF reach it), stops,
+closes and detaches it, 1000 times (about 30 ms a cycle): the daemon logs 1000 connections. After
+each phase the daemon's open fds are back to the baseline exactly, its RSS within 4 MiB and relay 1's
 mbufs in use within a worker cache of the baseline and its DPDK memory exactly at it; relay 1's counters account for every frame
 and byte; the bystander's counters moved in every sample (never interrupted) and its worst
 sample rate is reported.
@@ -104,6 +106,25 @@ def connect_cycle(d, rnd, k):
         f.close()
 
 
+def virtio_user_cycles(d, n, by):
+    """@n virtio_user connections to relay 1 from one testpmd (attach, start, stop, close,
+    detach); the bystander sampled each second. Returns testpmd's output."""
+    cmds = os.path.join(d.dir, "vu-%d.cmds" % n)
+    with open(cmds, "w") as f:
+        f.write("port attach virtio_user1,path=%s\nport start all\nport stop all\n"
+                "port close all\ndevice detach virtio_user1\n" % d.sock(1) * n)
+    g = Guest("churn-vu%d" % n, [], extra=["--disable-link-check", "--cmdline-file=" + cmds]
+              ).start(wait_ready=False)
+    end = time.time() + 30 + n * 0.2
+    while "Press enter to exit" not in g.log():
+        if g.proc.poll() is not None or time.time() > end:
+            raise AssertionError("virtio_user cycles: testpmd %s:\n%s" % (
+                "exited" if g.proc.poll() is not None else "still cycling", g.log()[-3000:]))
+        time.sleep(1)
+        by.sample("virtio_user cycles")
+    return g.stop()
+
+
 def vf_cycle(d, f, what):
     """Relay 1's VF removed and added back through the tool; guest @f gets frames again."""
     for op in ("remove", "add"):
@@ -155,6 +176,23 @@ def main():
           % (GUEST_CYCLES, time.time() - t0, frames))
     settled(d, "after %d guest cycles" % GUEST_CYCLES, base)
 
+    # virtio_user: a warm-up connection (a first virtio_user allocates for good), the baseline
+    # (fds stay the first one), then the cycles.
+    virtio_user_cycles(d, 1, by)
+    time.sleep(0.3)
+    base_vu = (base[0], rss_kb(d), d.relay(1)["mbufs_in_use"], heap(d))
+    conns = d.log().count("relay 1: guest connected on")
+    sent = d.relay(1)["vf_to_vm"]["pkts_tx_to_vm"]
+    t0 = time.time()
+    out = virtio_user_cycles(d, GUEST_CYCLES, by)
+    conns = d.log().count("relay 1: guest connected on") - conns
+    sent = d.relay(1)["vf_to_vm"]["pkts_tx_to_vm"] - sent
+    check(out.count("Device virtio_user1 is detached") == GUEST_CYCLES == conns
+          and out.count("Now total ports is 1") == GUEST_CYCLES and sent >= GUEST_CYCLES,
+          "%d virtio_user cycles in %.1fs: %d connections logged, %d frames to the guests"
+          % (GUEST_CYCLES, time.time() - t0, conns, sent))
+    settled(d, "after %d virtio_user cycles" % GUEST_CYCLES, base_vu)
+
     # VF add/remove with a guest connected on relay 1: frames reach it after every add.
     for op, dev in (("remove", DEV1), ("add", DEV_CYCLED)):
         check(d.tool("port_control", op, "--virtio-id", "1", "--pci-addr", dev).returncode == 0,
@@ -189,7 +227,7 @@ def main():
     check(d.tool("port_control", "remove", "--virtio-id", "1", "--pci-addr", DEV_CYCLED)
           .returncode == 0, "relay 1's VF removed: its counters are still")
     d.accounted(1, "after the churn: ")
-    check(by.samples >= GUEST_CYCLES // 50 + VF_CYCLES // 5,
+    check(by.samples >= GUEST_CYCLES // 50 + VF_CYCLES // 5 + 5,
           "bystander sampled %d times, never interrupted; worst sample %.0f frames/s"
           % (by.samples, by.worst))
     d.stop_ok("daemon exits 0 after the churn")
