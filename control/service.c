@@ -1,11 +1,27 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* service.c: the control thread's event loop: ZeroMQ services, signals, rate sampling. */
+/*
+ * service.c: the control thread's event loop (ZeroMQ services, signals, rate sampling) and the
+ * stats service's own thread.
+ *
+ * Threads
+ * -------
+ * - The control thread (ctl_run) serves port control, config and the core scheduler: the
+ *   requests that change relays. An add or a remove holds it for tens of milliseconds.
+ * - The stats thread (stats_thread) serves the stats socket alone, so a stats request never
+ *   waits behind a change. It owns that socket and its list of requests waiting for their
+ *   rate window (struct stats_srv); it reads relays only through relay_snapshot_get() and
+ *   the rolling rates (both under their own locks, held for copies only) and changes nothing.
+ *   ctl_close() wakes it through its eventfd and joins it before closing the socket.
+ */
+#define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,15 +48,27 @@ struct pending {
 	struct ctl_stats_req *q;
 };
 
+/* The stats service: its thread's alone once started (header comment). */
+struct stats_srv {
+	void *sock;  /* ROUTER; NULL when off */
+	int wake_fd; /* eventfd: ctl_close asks the thread to leave */
+	bool started;
+	pthread_t tid;
+	struct pending pend[MAX_PENDING];
+	unsigned int nb_pend;
+};
+
+static int stats_srv_start(struct stats_srv *st);
+static void stats_srv_stop(struct stats_srv *st);
+
 struct ctl {
 	struct ctl_config cfg;
 	void *zctx;
-	void *port_control, *stats, *config; /* REP, ROUTER, REP; NULL when off */
-	void *core_sched;		     /* REP; NULL when off */
+	void *port_control, *config; /* REP, REP; NULL when off */
+	void *core_sched;	     /* REP; NULL when off */
+	struct stats_srv st;
 	uint64_t next_sample_ns;
 	uint64_t next_links_ns;
-	struct pending pend[MAX_PENDING];
-	unsigned int nb_pend;
 	struct ctl_ipcfile *ipc;       /* -I without -Z */
 	struct ctl_ovsdb *ovsdb;       /* -O without -Z and -I */
 	struct ctl_balancer *balancer; /* NULL when the core scheduler is off */
@@ -129,14 +157,15 @@ struct ctl *ctl_open(const struct ctl_config *cfg)
 	if (!c)
 		goto out_err;
 	c->cfg = *cfg;
+	c->st.wake_fd = -1;
 	c->zctx = zmq_ctx_new();
 	if (!c->zctx)
 		goto out_close;
 	c->port_control = service_bind(c, cfg->port_control_ep, ZMQ_REP, "port control");
 	if (cfg->port_control_ep[0] && !c->port_control)
 		goto out_errno;
-	c->stats = service_bind(c, cfg->stats_ep, ZMQ_ROUTER, "stats");
-	if (cfg->stats_ep[0] && !c->stats)
+	c->st.sock = service_bind(c, cfg->stats_ep, ZMQ_ROUTER, "stats");
+	if (cfg->stats_ep[0] && !c->st.sock)
 		goto out_errno;
 	c->config = service_bind(c, cfg->config_ep, ZMQ_REP, "config");
 	if (cfg->config_ep[0] && !c->config)
@@ -163,6 +192,8 @@ struct ctl *ctl_open(const struct ctl_config *cfg)
 			goto out_errno;
 	}
 	c->next_sample_ns = stats_now_ns();
+	if (c->st.sock && (err = stats_srv_start(&c->st)))
+		goto out_close;
 	return c;
 out_errno:
 	err = errno;
@@ -183,12 +214,11 @@ void ctl_close(struct ctl *c)
 {
 	if (!c)
 		return;
-	for (unsigned int i = 0; i < c->nb_pend; i++)
-		ctl_stats_req_free(c->pend[i].q);
+	stats_srv_stop(&c->st);
 	if (c->port_control)
 		zmq_close(c->port_control), unlink_ipc(c->cfg.port_control_ep);
-	if (c->stats)
-		zmq_close(c->stats), unlink_ipc(c->cfg.stats_ep);
+	if (c->st.sock)
+		zmq_close(c->st.sock), unlink_ipc(c->cfg.stats_ep);
 	if (c->config)
 		zmq_close(c->config), unlink_ipc(c->cfg.config_ep);
 	if (c->core_sched)
@@ -293,7 +323,7 @@ static int recv_envelope(void *s, struct pending *p, zmq_msg_t *body)
 	return 0;
 }
 
-static void serve_stats(struct ctl *c)
+static void serve_stats(struct stats_srv *st)
 {
 	struct pending p;
 	zmq_msg_t body;
@@ -302,7 +332,7 @@ static void serve_stats(struct ctl *c)
 	uint32_t delay;
 	int ret;
 
-	while ((ret = recv_envelope(c->stats, &p, &body)) != -EAGAIN) {
+	while ((ret = recv_envelope(st->sock, &p, &body)) != -EAGAIN) {
 		uint64_t now = stats_now_ns();
 
 		if (ret == -EPROTO) /* not from a REQ client: nobody to answer */
@@ -312,22 +342,22 @@ static void serve_stats(struct ctl *c)
 		p.q = ctl_stats_parse(zmq_msg_data(&body), zmq_msg_size(&body), now, &delay, &out,
 				      &n);
 		zmq_msg_close(&body);
-		if (p.q && delay && c->nb_pend < MAX_PENDING) {
+		if (p.q && delay && st->nb_pend < MAX_PENDING) {
 			p.deadline_ns = now + (uint64_t)delay * 1000000ull;
-			c->pend[c->nb_pend++] = p;
+			st->pend[st->nb_pend++] = p;
 			continue;
 		}
 		if (p.q) /* no window, or too many waiting: answer from the rolling window */
 			n = ctl_stats_answer(p.q, now, &out);
-		reply_router(c->stats, p.id, p.id_len, out, n);
+		reply_router(st->sock, p.id, p.id_len, out, n);
 		out = NULL;
 	}
 }
 
-static void answer_due(struct ctl *c, uint64_t now)
+static void answer_due(struct stats_srv *st, uint64_t now)
 {
-	for (unsigned int i = 0; i < c->nb_pend;) {
-		struct pending *p = &c->pend[i];
+	for (unsigned int i = 0; i < st->nb_pend;) {
+		struct pending *p = &st->pend[i];
 		uint8_t *out = NULL;
 		ssize_t n;
 
@@ -336,18 +366,83 @@ static void answer_due(struct ctl *c, uint64_t now)
 			continue;
 		}
 		n = ctl_stats_answer(p->q, now, &out);
-		reply_router(c->stats, p->id, p->id_len, out, n);
-		c->pend[i] = c->pend[--c->nb_pend];
+		reply_router(st->sock, p->id, p->id_len, out, n);
+		st->pend[i] = st->pend[--st->nb_pend];
 	}
+}
+
+/* Until the first waiting request's window ends; -1 (no timeout) when none waits. */
+static long stats_timeout_ms(const struct stats_srv *st, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (unsigned int i = 0; i < st->nb_pend; i++)
+		if (st->pend[i].deadline_ns < next)
+			next = st->pend[i].deadline_ns;
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (long)((next - now + 999999) / 1000000);
+}
+
+static void *stats_thread(void *arg)
+{
+	struct stats_srv *st = arg;
+	zmq_pollitem_t items[2] = {{st->sock, 0, ZMQ_POLLIN, 0},
+				   {NULL, st->wake_fd, ZMQ_POLLIN, 0}};
+
+	for (;;) {
+		if (zmq_poll(items, 2, stats_timeout_ms(st, stats_now_ns())) < 0 &&
+		    errno != EINTR) {
+			VLOG(ERR, "stats service stopped: %s", zmq_strerror(errno));
+			break;
+		}
+		if (items[1].revents & ZMQ_POLLIN)
+			break;
+		serve_stats(st);
+		answer_due(st, stats_now_ns());
+	}
+	return NULL;
+}
+
+/* Start the stats thread on @st's bound socket: 0 or an errno. */
+static int stats_srv_start(struct stats_srv *st)
+{
+	int ret;
+
+	st->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (st->wake_fd < 0)
+		return errno;
+	ret = pthread_create(&st->tid, NULL, stats_thread, st);
+	if (ret)
+		return ret;
+	pthread_setname_np(st->tid, "vfwd-stats");
+	st->started = true;
+	return 0;
+}
+
+/* Stop and join the stats thread; free what waited for its window. */
+static void stats_srv_stop(struct stats_srv *st)
+{
+	uint64_t one = 1;
+
+	if (st->started) {
+		if (write(st->wake_fd, &one, sizeof(one)) != sizeof(one))
+			VLOG(WARNING, "cannot wake the stats thread: %s", strerror(errno));
+		pthread_join(st->tid, NULL);
+		st->started = false;
+	}
+	if (st->wake_fd >= 0)
+		close(st->wake_fd);
+	st->wake_fd = -1;
+	for (unsigned int i = 0; i < st->nb_pend; i++)
+		ctl_stats_req_free(st->pend[i].q);
+	st->nb_pend = 0;
 }
 
 static long next_timeout_ms(const struct ctl *c, uint64_t now)
 {
 	uint64_t next = c->next_sample_ns < c->next_links_ns ? c->next_sample_ns : c->next_links_ns;
 
-	for (unsigned int i = 0; i < c->nb_pend; i++)
-		if (c->pend[i].deadline_ns < next)
-			next = c->pend[i].deadline_ns;
 	return next <= now ? 0 : (long)((next - now + 999999) / 1000000);
 }
 
@@ -359,10 +454,10 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 				   {NULL, relay_event_fd(), ZMQ_POLLIN, 0},
 				   {NULL, c->ipc ? ctl_ipcfile_fd(c->ipc) : -1, ZMQ_POLLIN, 0},
 				   {NULL, -1, ZMQ_POLLIN, 0}};
-	void *socks[4] = {c->port_control, c->stats, c->config, c->core_sched};
+	void *socks[3] = {c->port_control, c->config, c->core_sched};
 	int n = 4;
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 3; i++)
 		if (socks[i])
 			items[n++] = (zmq_pollitem_t){socks[i], 0, ZMQ_POLLIN, 0};
 	for (;;) {
@@ -387,8 +482,6 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 			serve_rep(c, c->config, REP_CONFIG);
 		if (c->core_sched)
 			serve_rep(c, c->core_sched, REP_CORE_SCHED);
-		if (c->stats)
-			serve_stats(c);
 		now = stats_now_ns();
 		if (now >= c->next_sample_ns) {
 			stats_rolling_sample(now);
@@ -403,6 +496,5 @@ int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)
 			relay_links_poll();
 			c->next_links_ns = now + LINKS_NS;
 		}
-		answer_due(c, now);
 	}
 }

@@ -16,7 +16,8 @@
  *  - rte_vhost's threads (vhost.c callbacks): the event thread runs every callback; the
  *    reconnect thread (client mode) runs new_connection. rte_vhost 22.11 calls
  *    vring_state_changed with ALL of that guest's vring access locks held.
- *  - telemetry and logging threads: read through relay_snapshot_get() / relay_log_ident().
+ *  - telemetry, stats (control/service.c) and logging threads: read through
+ *    relay_snapshot_get() / relay_log_ident().
  *
  * Locks:
  *  - engine lock (relay.c): orders relay-table writes against lookups from other threads.
