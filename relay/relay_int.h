@@ -72,7 +72,7 @@ struct relay_dir {
 	/* VF queue pair it serves; guest queues lane, lane + nb_lanes, ... (fixed at creation) */
 	uint8_t lane;
 	/* The serving worker's idle backoff (worker.c): passes to skip, empty polls in a row
-	 * (placed in holes: the struct stays 7 cache lines). */
+	 * (placed in holes: the struct stays 8 cache lines). */
 	uint8_t skip;
 	/*
 	 * VM->VF only: frames the VF did not take, sent before anything more is dequeued from

@@ -180,6 +180,18 @@ def run_guest(d, name, frames, work, retry=False):
                  fwd="csum", extra=["--cmdline-file=" + guest_cmds(work, retry)]).start()
 
 
+def finish(d, g, sock, base):
+    """Guest gone: the relay's mbufs back to @base (a worker cache and a burst of slack);
+    the capture closed, the daemon exits 0."""
+    g.stop()
+    wait_for(lambda: abs(d.relay(0)["mbufs_in_use"] - base) <= 48 + 32, 5, "mbufs back")
+    check(abs(d.relay(0)["mbufs_in_use"] - base) <= 48 + 32,
+          "no mbuf leaked (%d in use, %d before)" % (d.relay(0)["mbufs_in_use"], base))
+    sock.close()
+    rc, _ = d.stop()
+    check(rc == 0, "daemon exits 0")
+
+
 def main():
     require_env()
     work = tmpdir("tso")
@@ -201,13 +213,7 @@ def main():
           "the relay took %d frames of %d bytes and gave them all to the VF whole, for it to "
           "segment" % (c["pkts_rx_from_vm"], 54 + PAYLOAD))
     check_segments(got, {i: payload(i) for i in range(FRAMES)}, "VF with TSO (tap)")
-    g.stop()
-    wait_for(lambda: abs(d.relay(0)["mbufs_in_use"] - base) <= 48 + 32, 5, "mbufs back")
-    check(abs(d.relay(0)["mbufs_in_use"] - base) <= 48 + 32,
-          "no mbuf leaked (%d in use, %d before)" % (d.relay(0)["mbufs_in_use"], base))
-    sock.close()
-    rc, _ = d.stop()
-    check(rc == 0, "daemon exits 0")
+    finish(d, g, sock, base)
 
     # A VF without TSO or checksum offloads: the relay does both; the host behind gets them.
     ns, root_if, ns_if = vf_host("vm", "t")
@@ -234,13 +240,7 @@ def main():
     udp = sorted(len(l4) - 8 for p, _, _, _, l4 in got if p == 17)
     check(udp == [500 + i for i in range(SMALL)], "the %d UDP datagrams arrive whole (%s)"
           % (SMALL, udp))
-    g.stop()
-    wait_for(lambda: abs(d.relay(0)["mbufs_in_use"] - base) <= 48 + 32, 5, "mbufs back")
-    check(abs(d.relay(0)["mbufs_in_use"] - base) <= 48 + 32,
-          "no mbuf leaked (%d in use, %d before)" % (d.relay(0)["mbufs_in_use"], base))
-    sock.close()
-    rc, _ = d.stop()
-    check(rc == 0, "daemon exits 0")
+    finish(d, g, sock, base)
 
     # Backpressure: the VF refuses segments; those are made again later, none lost or doubled.
     gen = Gen(work, "tso-bp", "rx", 64, 8, extra=["--rx-pause-us", "200"])
