@@ -272,10 +272,14 @@ static inline bool sw_seg(const struct relay *r, const struct rte_mbuf *m)
 	return !r->tso_hw && (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG);
 }
 
+/* Bursts of segments made per call: a pass serves other relays too (64 kB / 1448: 2 bursts). */
+#define SEG_BURSTS_MAX 4
+
 /*
  * Send frame @m as segments made in software, from its payload byte d->seg_off on, as far as
- * the VF takes them: true once the last one is sent (the frame then counts as one sent, its
- * bytes as the guest gave them). Unsent segments are freed and made again next time.
+ * the VF takes them (SEG_BURSTS_MAX bursts at most): true once the last one is sent (the frame
+ * then counts as one sent, its bytes as the guest gave them). Unsent segments are freed and
+ * made again next time.
  */
 static bool send_segments(struct relay_dir *d, struct rte_mbuf *m)
 {
@@ -283,10 +287,14 @@ static bool send_segments(struct relay_dir *d, struct rte_mbuf *m)
 	struct rte_mbuf *segs[RELAY_BURST];
 	uint32_t payload = offload_seg_payload(m);
 
-	while (d->seg_off < payload) {
-		unsigned int k = offload_segment(r->pool, m, d->seg_off, segs, RELAY_BURST);
-		uint16_t sent = k ? rte_eth_tx_burst(r->port, d->lane, segs, (uint16_t)k) : 0;
+	for (unsigned int b = 0; d->seg_off < payload; b++) {
+		unsigned int k;
+		uint16_t sent;
 
+		if (b == SEG_BURSTS_MAX) /* the rest next pass: the frame stays held */
+			return false;
+		k = offload_segment(r->pool, m, d->seg_off, segs, RELAY_BURST);
+		sent = k ? rte_eth_tx_burst(r->port, d->lane, segs, (uint16_t)k) : 0;
 		if (sent < k)
 			rte_pktmbuf_free_bulk(segs + sent, k - sent);
 		d->seg_off += (uint32_t)sent * m->tso_segsz;

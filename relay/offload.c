@@ -25,6 +25,11 @@
 #define L4_CSUM_FLAGS (RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_UDP_CKSUM)
 /* Longest header run copied into each segment: L2 with two tags, IPv4 or IPv6, TCP options. */
 #define SEG_HDR_MAX 160
+/*
+ * Smallest segment size taken (Linux's tcp_min_snd_mss default): a guest asking for less
+ * would have the relay make over a thousand segments of each 64 kB frame.
+ */
+#define SEG_MSS_MIN 48
 
 /* IP payload end (offset of the first byte after the IP packet), 0 when it makes no sense. */
 static uint32_t ip_end(const struct rte_mbuf *m)
@@ -48,9 +53,11 @@ static bool headers_ok(const struct rte_mbuf *m, uint32_t l4_min)
 	uint32_t l4 = RTE_MAX((uint32_t)m->l4_len, l4_min);
 	uint32_t hdr = m->l2_len + m->l3_len + l4;
 
-	if (!m->l2_len || !m->l3_len || hdr > rte_pktmbuf_data_len(m))
+	if (!m->l2_len || hdr > rte_pktmbuf_data_len(m))
 		return false;
 	if ((m->ol_flags & RTE_MBUF_F_TX_IPV6) && m->l3_len != sizeof(struct rte_ipv6_hdr))
+		return false;
+	if ((m->ol_flags & RTE_MBUF_F_TX_IPV4) && m->l3_len < sizeof(struct rte_ipv4_hdr))
 		return false;
 	return ip_end(m) >= hdr;
 }
@@ -86,7 +93,8 @@ int offload_complete(struct rte_mbuf *m, uint64_t vf_offloads, uint32_t max)
 	if (f & RTE_MBUF_F_TX_TCP_SEG) {
 		if (vf_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO)
 			return 0; /* the VF segments (and checksums) it */
-		if (!headers_ok(m, sizeof(struct rte_tcp_hdr)) || !m->tso_segsz)
+		if (!headers_ok(m, sizeof(struct rte_tcp_hdr)) ||
+		    m->l4_len < sizeof(struct rte_tcp_hdr) || m->tso_segsz < SEG_MSS_MIN)
 			return -EINVAL;
 		if (ip_end(m) - m->l2_len - m->l3_len - m->l4_len > m->tso_segsz) {
 			/* segments must fit the VF; each gets its own headers and checksums */
@@ -156,6 +164,8 @@ static int seg_fill(struct rte_mempool *mp, struct rte_mbuf *s, const struct rte
 		c = RTE_MIN(room, len);
 		dst = rte_pktmbuf_mtod_offset(tail, uint8_t *, tail->data_len);
 		src = rte_pktmbuf_read(m, off, c, dst);
+		if (!src) /* past the frame: offload_complete checked it is not */
+			return -EINVAL;
 		if (src != dst)
 			rte_memcpy(dst, src, c);
 		tail->data_len = (uint16_t)(tail->data_len + c);

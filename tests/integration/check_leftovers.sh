@@ -29,7 +29,7 @@ pgrep -f 'dpdk-testpmd.*vfwd-g' >/dev/null && report "testpmd guest(s): $(pgrep 
 pgrep -f "qemu-system-x86_64.*vfwd" >/dev/null && report "qemu guest(s): $(pgrep -f "qemu-system-x86_64.*vfwd")"
 for d in /var/run/dpdk/vfwd-*; do [ -e "$d" ] && report "runtime dir $d"; done
 ip netns list 2>/dev/null | grep -q '^vfwd-' && report "netns: $(ip netns list | grep '^vfwd-')"
-links=': (vx|vp|vr|vi|vf|vq|vm|eq|mj|lv|lm)[ab][0-9a-z]*[0-9]+[@:]|: (vbr|vta|vtb|vbv|vlk|vmt|vmb)[0-9]'
+links=': (vx|vp|vr|vi|vf|vq|vm|eq|mj|lv|lm|ts)[ab][0-9a-z]*[0-9]+[@:]|: (vbr|vta|vtb|vbv|vlk|vmt|vmb)[0-9]'
 ip -o link show 2>/dev/null | grep -Eq "$links" && report "links: $(ip -o link show | grep -Eo "$links")"
 pgrep -f 'libvirtd.*vfwd-libvirt' >/dev/null && report "libvirtd: $(pgrep -f 'libvirtd.*vfwd-libvirt')"
 pgrep -f 'ovsdb-server.*vfwd-ovsdb' >/dev/null && report "ovsdb-server: $(pgrep -f 'ovsdb-server.*vfwd-ovsdb')"

@@ -14,7 +14,13 @@ Each iteration connects and picks a strategy:
 - guest: a complete set-up, then ring contents no driver writes: descriptors with random
   addresses, lengths, flags (NEXT, INDIRECT, WRITE) and next indices, avail indices jumping,
   virtio-net headers asking for random offloads; frames flow while it lasts;
-- bytes: random bytes, or a header promising more than is sent.
+- bytes: random bytes, or a header promising more than is sent;
+- offload: a complete set-up taking the checksum and segmentation offloads (the daemon runs
+  with -T; relay 1's VF, net_ring, has none, so the relay does them in software), then frames
+  that look like TCP or UDP over IPv4 or IPv6, some chained over up to 33 buffers (64 kB),
+  whose virtio-net headers and IP and TCP headers lie: segment sizes from 0 to 65535, header
+  and checksum offsets, IP lengths past the frame or short of it, IHL and data offsets out
+  of range. Afterwards relay 1 must have segmented some frames itself (its `segmented`).
 
 Out of scope, on purpose: a memory region larger than the file behind it. rte_vhost maps what
 the front-end declares and faults (SIGBUS) on access beyond the file's end; only the QEMU
@@ -122,13 +128,14 @@ def replay(d, what, inputs):
 # connection or message (256 bytes or more) exceeds this bound in the default 45 s run.
 HEAP_BOUND = 1 << 20
 # the mix of strategies (one name per share); VFWD_FUZZ_STRATEGIES=guest,guest narrows it
-STRATEGIES = os.environ.get("VFWD_FUZZ_STRATEGIES", "prefix,prefix,guest,bytes").split(",")
+STRATEGIES = os.environ.get("VFWD_FUZZ_STRATEGIES",
+                            "prefix,prefix,guest,bytes,offload").split(",")
 
 
 class Fuzzer:
     def __init__(self, rnd):
         self.rnd = rnd
-        self.counts = {"prefix": 0, "guest": 0, "bytes": 0}
+        self.counts = {"prefix": 0, "guest": 0, "bytes": 0, "offload": 0}
         self.messages = 0
         self.trace = []
 
@@ -219,10 +226,74 @@ class Fuzzer:
                 struct.pack_into("<H", f.mem, used + 2, rnd.getrandbits(16))
             time.sleep(0.001)
 
+    def offload_frame(self):
+        """Ethernet, IPv4 or IPv6, TCP or UDP, a payload: lengths and offsets that may lie."""
+        rnd = self.rnd
+        v6, udp = rnd.random() < 0.3, rnd.random() < 0.25
+        payload = rnd.randbytes(rnd.choice([0, 1, 100, 1400, 1500, 3000, 9000, 20000, 65000]))
+        if udp:
+            l4 = struct.pack("!HHHH", 5000, 6000, rnd.choice([8 + len(payload),
+                                                            rnd.getrandbits(16)]), 0x1234)
+        else:
+            doff = rnd.choice([5, 5, 5, 8, 15, 0, 3])
+            l4 = struct.pack("!HHIIBBHHH", 5000, 6000, rnd.getrandbits(32), 0, doff << 4,
+                             rnd.getrandbits(8), 65535, 0, 0) + bytes(max(0, doff - 5) * 4)
+        proto, n = (17 if udp else 6), len(l4) + len(payload)
+        if v6:
+            ip = struct.pack("!IHBB16s16s", 6 << 28, rnd.choice([n, n, rnd.getrandbits(16)]),
+                             proto, 64, bytes(15) + b"\2", bytes(15) + b"\1")
+            eth_type = b"\x86\xdd"
+        else:
+            ihl = rnd.choice([5, 5, 5, 6, 15, 0, 4])
+            ip = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0,
+                             rnd.choice([20 + n, 20 + n, rnd.getrandbits(16)]) & 0xFFFF,
+                             rnd.getrandbits(16), 0x4000, 64, proto, 0, bytes([10, 0, 0, 2]),
+                             bytes([10, 0, 0, 1])) + bytes(max(0, ihl - 5) * 4)
+            eth_type = b"\x08\x00"
+        vlan = b"\x81\x00\x00\x05" if rnd.random() < 0.1 else b""
+        return bytes.fromhex("020000000001020000000002") + vlan + eth_type + ip + l4 + payload
+
+    def offload_header(self):
+        """virtio_net_hdr_v1: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset."""
+        rnd = self.rnd
+        return struct.pack("<BBHHHHH", rnd.choice([0, 1, 1, 1, 2, rnd.getrandbits(8)]),
+                           rnd.choice([0, 1, 1, 4, 3, 0x81, 0x84, rnd.getrandbits(8)]),
+                           rnd.choice([0, 54, 66, 74, rnd.getrandbits(16)]),
+                           rnd.choice([0, 1, 47, 48, 536, 800, 1448, 1460, 9000, 0xFFFF,
+                                       rnd.getrandbits(16)]),
+                           rnd.choice([34, 38, 54, 14, rnd.getrandbits(16)]),
+                           rnd.choice([16, 6, 0, rnd.getrandbits(16)]), 0)
+
+    def offload_frames(self, f):
+        """Frames asking for offloads, posted on the TX ring once the relay took what the
+        set-up posted there (descriptors of frames in flight stay untouched)."""
+        rnd = self.rnd
+        desc, avail, used = f._ring(1)
+        end = time.time() + 0.5
+        while struct.unpack_from("<H", f.mem, used + 2)[0] != f.tx_posted and time.time() < end:
+            time.sleep(0.002)
+        idx, slot = f.tx_posted, 0
+        for _ in range(rnd.randrange(1, 12)):
+            data = self.offload_header() + self.offload_frame()
+            nbuf = -(-len(data) // vu.BUF)
+            if slot + nbuf > vu.QSIZE:
+                break
+            for k in range(nbuf):
+                i, chunk = slot + k, data[k * vu.BUF:(k + 1) * vu.BUF]
+                f.mem[f._buf(1, i):f._buf(1, i) + len(chunk)] = chunk
+                f.mem[desc + 16 * i:desc + 16 * (i + 1)] = struct.pack(
+                    "<QIHH", f._buf(1, i), len(chunk), vu.DESC_F_NEXT if k < nbuf - 1 else 0,
+                    i + 1)
+            struct.pack_into("<H", f.mem, avail + 4 + 2 * (idx % vu.QSIZE), slot)
+            idx, slot = idx + 1, slot + nbuf
+        struct.pack_into("<H", f.mem, avail + 2, idx & 0xFFFF)
+        f.tx_posted = idx
+        time.sleep(0.04)  # the relay takes them, segments, checksums, sends
+
     def iteration(self, path):
         rnd = self.rnd
         try:
-            f = Frontend(path, timeout=0.5)
+            f = Frontend(path, timeout=0.5, offloads=rnd.random() < 0.3)
         except OSError as e:
             self.trace = ["connect: %s" % e]
             return
@@ -238,6 +309,12 @@ class Fuzzer:
                 time.sleep(0.002)
                 return
             steps = f.steps()
+            if strategy == "offload":
+                f.offloads = True
+                for step in steps:
+                    step()
+                self.offload_frames(f)
+                return
             if strategy == "guest":
                 for step in steps:
                     step()
@@ -269,7 +346,9 @@ def main():
     seed = int(os.environ.get("VFWD_FUZZ_SEED", str(int(time.time()))))
     log("seed %d (VFWD_FUZZ_SEED to repeat), %.0f s" % (seed, SECONDS))
     rnd = random.Random(seed)
-    d = Daemon("vfuzz", ["-P", "net_null0,size=64=0", "-P", VF1 + "=1"], control=True).start()
+    # -T: guests may ask for checksums and segmentation, which net_ring leaves to the relay
+    d = Daemon("vfuzz", ["-T", "-P", "net_null0,size=64=0", "-P", VF1 + "=1"],
+               control=True).start()
     guest = Guest("vfuzz", ["virtio_user0,path=%s" % d.sock(0)], fwd="macswap").start()
     d.wait_state(0, "DPDK_READY")
     # A well-behaved guest first: rte_vhost's and our first-connection allocations are made.
@@ -324,6 +403,10 @@ def main():
     grown = heap(d) - base[2]
     check(grown <= HEAP_BOUND, "DPDK memory grew %d bytes in %d connections (bound %d)"
           % (grown, n, HEAP_BOUND))
+    v = r["vm_to_vf"]
+    check(fz.counts["offload"] == 0 or v["segmented"] > 0,
+          "relay 1 segmented %d guest frames itself, dropped %d as oversize or malformed"
+          % (v["segmented"], v["pkts_dropped_oversize"]))
     check(d.tool("port_control", "remove", "--virtio-id", "1", "--pci-addr", VF1)
           .returncode == 0, "relay 1's VF removed: its counters are still")
     d.accounted(1, "after the fuzzing: ")

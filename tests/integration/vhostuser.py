@@ -23,6 +23,9 @@ LAST_REQUEST = 40  # requests above are unknown to 22.11's rte_vhost
 
 VERSION, REPLY = 0x1, 0x4
 F_VERSION_1, F_PROTOCOL_FEATURES, F_MRG_RXBUF = 1 << 32, 1 << 30, 1 << 15
+# the offloads a guest can ask of the device (CSUM, HOST_TSO4, HOST_TSO6, HOST_ECN, HOST_UFO)
+F_HOST_OFFLOADS = (1 << 0) | (1 << 11) | (1 << 12) | (1 << 13) | (1 << 14)
+DESC_F_NEXT = 1
 QSIZE = 256
 BUF = 2048
 HDR = 12  # virtio_net_hdr_v1
@@ -38,8 +41,10 @@ def header(req, size, flags=VERSION):
 class Frontend:
     """One connection to a relay's socket (server mode: the daemon listens)."""
 
-    def __init__(self, path, timeout=2.0):
+    def __init__(self, path, timeout=2.0, offloads=False):
+        """@offloads: take the checksum and segmentation offloads the device offers (-T)."""
         self.path = path
+        self.offloads = offloads
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
         self.sock.connect(path)
@@ -106,7 +111,8 @@ class Frontend:
 
     def _features(self):
         self.offered = self.get_u64(GET_FEATURES)
-        self.features = self.offered & (F_VERSION_1 | F_PROTOCOL_FEATURES | F_MRG_RXBUF)
+        self.features = self.offered & (F_VERSION_1 | F_PROTOCOL_FEATURES | F_MRG_RXBUF |
+                                        (F_HOST_OFFLOADS if self.offloads else 0))
         if self.features & F_PROTOCOL_FEATURES:
             self.get_u64(GET_PROTOCOL_FEATURES)
             self.u64(SET_PROTOCOL_FEATURES, 0)
