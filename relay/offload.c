@@ -62,7 +62,43 @@ static bool headers_ok(const struct rte_mbuf *m, uint32_t l4_min)
 	return ip_end(m) >= hdr;
 }
 
-/* The TCP or UDP checksum of @m, computed whole into its field (header in the first mbuf). */
+/*
+ * Ones' complement sum of @len bytes at @p added to @sum, eight bytes at a time with the
+ * carries added back (RFC 1071: any word size gives the same folded sum); bytes in memory
+ * order, as rte_raw_cksum reads them.
+ */
+static uint64_t csum_add(uint64_t sum, const uint8_t *p, uint32_t len)
+{
+	uint64_t v;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&v, p, 8);
+		sum += v;
+		sum += sum < v;
+	}
+	if (len) {
+		v = 0;
+		memcpy(&v, p, len);
+		sum += v;
+		sum += sum < v;
+	}
+	return sum;
+}
+
+static uint16_t csum_fold(uint64_t sum)
+{
+	sum = (sum & 0xFFFFFFFF) + (sum >> 32);
+	sum = (sum & 0xFFFFFFFF) + (sum >> 32);
+	sum = (sum & 0xFFFF) + (sum >> 16);
+	sum = (sum & 0xFFFF) + (sum >> 16);
+	return (uint16_t)((sum & 0xFFFF) + (sum >> 16));
+}
+
+/*
+ * The TCP or UDP checksum of @m, computed whole into its field (header in the first mbuf).
+ * A frame in one buffer (every segment made here) is summed eight bytes at a time; DPDK's
+ * rte_raw_cksum, two at a time, took 44 % of a worker segmenting 60 kB frames.
+ */
 static void l4_csum(struct rte_mbuf *m, bool tcp)
 {
 	void *l3 = rte_pktmbuf_mtod_offset(m, void *, m->l2_len);
@@ -71,13 +107,23 @@ static void l4_csum(struct rte_mbuf *m, bool tcp)
 		rte_pktmbuf_mtod_offset(m, uint8_t *,
 					l4_off + (tcp ? offsetof(struct rte_tcp_hdr, cksum)
 						      : offsetof(struct rte_udp_hdr, dgram_cksum)));
+	bool v4 = m->ol_flags & RTE_MBUF_F_TX_IPV4;
 	uint16_t c = 0;
 
 	memcpy(field, &c, sizeof(c));
-	if (m->ol_flags & RTE_MBUF_F_TX_IPV4)
+	if (m->nb_segs == 1) {
+		uint32_t len = ip_end(m) - l4_off; /* offload_complete checked ip_end >= l4_off */
+		uint64_t sum = v4 ? rte_ipv4_phdr_cksum(l3, 0) : rte_ipv6_phdr_cksum(l3, 0);
+
+		c = (uint16_t)~csum_fold(
+			csum_add(sum, rte_pktmbuf_mtod_offset(m, uint8_t *, l4_off), len));
+		if (c == 0 && !tcp) /* UDP: 0 means no checksum; all ones is the same sum */
+			c = 0xFFFF;
+	} else if (v4) {
 		c = rte_ipv4_udptcp_cksum_mbuf(m, l3, l4_off);
-	else
+	} else {
 		c = rte_ipv6_udptcp_cksum_mbuf(m, l3, l4_off);
+	}
 	memcpy(field, &c, sizeof(c)); /* as computed: network order */
 }
 

@@ -32,6 +32,10 @@ the guest (testpmd on virtio_user) on CPU 0.
                         guests, no traffic; idle policy on (ours) and off (ours-spin)
   mem                   ours only: DPDK memory (telemetry /eal/heap_info) with 1, 8, 32 relays
   addrm                 ours only: add + remove of a VF through the port-control tool, 50 times
+  tso-sw                ours only (-T): a guest (testpmd csum engine, TSO at MSS 1448, one
+                        60 kB TCP frame from a pcap file, replayed) -> relay segmenting and
+                        checksumming in software -> net_null sink (a VF without offloads): Gbit/s
+                        of guest frames the relay sent, over the relay's own counters
 
 Each round starts every process afresh; the relays alternate (testpmd first in even rounds,
 last in odd ones). The memory mode is the same for all (--no-huge, 256 MB). --spin adds
@@ -89,6 +93,7 @@ SCENARIOS = {
     "mem": dict(kind="mem", impls=("1", "8", "32"), unit="MB", rounds=1),
     "addrm": dict(kind="addrm", impls=("add", "remove", "add+remove"), unit="ms", rounds=1,
                   cycles=50),
+    "tso-sw": dict(kind="tso", impls=("ours",), unit="Gbit/s", payload=60000, mss=1448),
 }
 
 
@@ -248,8 +253,37 @@ def addrm_round(work, impl, tag, sc, seconds):
     return [dict(v=x) for x in addrm_round.cache[impl]]
 
 
+def tso_round(work, impl, tag, sc, seconds):
+    """Software segmentation: Gbit/s of the guest's TSO frames the relay sent as segments."""
+    import test_tso  # noqa: E402  (its frame builder)
+
+    pcap = os.path.join(work, "tso-%s.pcap" % tag)
+    h.pcap_write(pcap, [test_tso.tcp_frame(0, bytes(sc["payload"]))])
+    cmds = os.path.join(work, "tso-%s.cmds" % tag)
+    with open(cmds, "w") as f:
+        f.write("port stop 0\ncsum set ip hw 0\ncsum set tcp hw 0\ntso set %d 0\nport start 0\n"
+                % sc["mss"])
+    relay = OurRelay(work, tag, "net_null0,no-rx=1", ["-T"], binary=alt_bin(impl))
+    # pcap's replay needs each frame in one mbuf: 64 kB buffers
+    guest = h.Guest("b-" + tag, ["virtio_user0,path=%s" % relay.sock,
+                                 "net_pcap0,rx_pcap=%s,infinite_rx=1" % pcap], fwd="csum",
+                    extra=["--mbuf-size=65000", "--cmdline-file=" + cmds]).start()
+    relay.wait_guest()
+    time.sleep(2)
+    a, t0 = relay.d.relay(0)["vm_to_vf"], time.monotonic()
+    time.sleep(seconds)
+    b, dt = relay.d.relay(0)["vm_to_vf"], time.monotonic() - t0
+    guest.stop()
+    relay.stop()
+    h.check(b["segmented"] > a["segmented"] and b["pkts_dropped_oversize"] == 0,
+            "tso-sw: the relay segmented the guest's frames (%d), dropped none"
+            % (b["segmented"] - a["segmented"]))
+    return dict(v=(b["bytes_tx_to_vf"] - a["bytes_tx_to_vf"]) * 8 / dt / 1e9)
+
+
 ROUND = dict(oneway=oneway_round, pvp=pvp_round, zeroloss=zeroloss_round,
-             relays=relays_round, idle=idle_round, mem=mem_round, addrm=addrm_round)
+             relays=relays_round, idle=idle_round, mem=mem_round, addrm=addrm_round,
+             tso=tso_round)
 
 
 def alt_bin(impl):
