@@ -371,6 +371,12 @@ static void answer_due(struct stats_srv *st, uint64_t now)
 	}
 }
 
+/* Milliseconds from @now to @next (rounded up: never woken early), for zmq_poll. */
+static long ms_until(uint64_t next, uint64_t now)
+{
+	return next <= now ? 0 : (long)((next - now + 999999) / 1000000);
+}
+
 /* Until the first waiting request's window ends; -1 (no timeout) when none waits. */
 static long stats_timeout_ms(const struct stats_srv *st, uint64_t now)
 {
@@ -379,9 +385,7 @@ static long stats_timeout_ms(const struct stats_srv *st, uint64_t now)
 	for (unsigned int i = 0; i < st->nb_pend; i++)
 		if (st->pend[i].deadline_ns < next)
 			next = st->pend[i].deadline_ns;
-	if (next == UINT64_MAX)
-		return -1;
-	return next <= now ? 0 : (long)((next - now + 999999) / 1000000);
+	return next == UINT64_MAX ? -1 : ms_until(next, now);
 }
 
 static void *stats_thread(void *arg)
@@ -441,9 +445,8 @@ static void stats_srv_stop(struct stats_srv *st)
 
 static long next_timeout_ms(const struct ctl *c, uint64_t now)
 {
-	uint64_t next = c->next_sample_ns < c->next_links_ns ? c->next_sample_ns : c->next_links_ns;
-
-	return next <= now ? 0 : (long)((next - now + 999999) / 1000000);
+	return ms_until(c->next_sample_ns < c->next_links_ns ? c->next_sample_ns : c->next_links_ns,
+			now);
 }
 
 int ctl_run(struct ctl *c, int sfd, const struct ctl_hooks *hooks)

@@ -356,10 +356,10 @@ static uint16_t send_sw(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t *n
 static uint16_t send_held(struct relay_dir *d, uint16_t port, bool up)
 {
 	uint16_t n = d->nheld, sent;
-	uint64_t bytes = burst_bytes(d->held, n);
+	uint64_t bytes;
 
 	if (unlikely(!up)) {
-		drop_down(d, d->held, n, bytes);
+		drop_down(d, d->held, n, burst_bytes(d->held, n));
 		d->nheld = 0;
 		d->seg_off = 0;
 		return 0;
@@ -374,6 +374,7 @@ static uint16_t send_held(struct relay_dir *d, uint16_t port, bool up)
 			memmove(d->held, d->held + sent, d->nheld * sizeof(d->held[0]));
 		return sent ? sent : d->seg_off != off; /* segments sent: progress */
 	}
+	bytes = burst_bytes(d->held, n); /* before the PMD owns the sent ones */
 	sent = rte_eth_tx_burst(port, d->lane, d->held, n);
 	count_sent(&d->c, d->held, n, sent, bytes);
 	d->nheld = n - sent;

@@ -129,23 +129,24 @@ static void l4_csum(struct rte_mbuf *m, bool tcp)
 
 int offload_complete(struct rte_mbuf *m, uint64_t vf_offloads, uint32_t max)
 {
-	uint64_t f = m->ol_flags;
+	uint64_t f = m->ol_flags, l4;
 	bool tcp;
 
-	if (likely(!(f & (RTE_MBUF_F_TX_TCP_SEG | L4_CSUM_FLAGS | RTE_MBUF_F_TX_IP_CKSUM))))
+	/* rte_vhost asks for no IPv4 header checksum: the guest's is always there, valid. */
+	if (likely(!(f & (RTE_MBUF_F_TX_TCP_SEG | L4_CSUM_FLAGS))))
 		return 0;
 	if (!(f & (RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6)))
 		return -EINVAL;
 	if (f & RTE_MBUF_F_TX_TCP_SEG) {
+		uint32_t hdr = m->l2_len + m->l3_len + m->l4_len;
+
 		if (vf_offloads & RTE_ETH_TX_OFFLOAD_TCP_TSO)
 			return 0; /* the VF segments (and checksums) it */
 		if (!headers_ok(m, sizeof(struct rte_tcp_hdr)) ||
 		    m->l4_len < sizeof(struct rte_tcp_hdr) || m->tso_segsz < SEG_MSS_MIN)
 			return -EINVAL;
-		if (ip_end(m) - m->l2_len - m->l3_len - m->l4_len > m->tso_segsz) {
+		if (ip_end(m) - hdr > m->tso_segsz) {
 			/* segments must fit the VF; each gets its own headers and checksums */
-			uint32_t hdr = m->l2_len + m->l3_len + m->l4_len;
-
 			if (hdr + m->tso_segsz > max || hdr > SEG_HDR_MAX)
 				return -EMSGSIZE;
 			return OFFLOAD_SEGMENT;
@@ -157,27 +158,16 @@ int offload_complete(struct rte_mbuf *m, uint64_t vf_offloads, uint32_t max)
 		m->ol_flags = f;
 		vf_offloads &= ~RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
 	}
-	if ((f & RTE_MBUF_F_TX_IP_CKSUM) && !(vf_offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)) {
-		struct rte_ipv4_hdr *ip =
-			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, m->l2_len);
-
-		if (!(f & RTE_MBUF_F_TX_IPV4) || !headers_ok(m, 0))
-			return -EINVAL;
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		m->ol_flags &= ~RTE_MBUF_F_TX_IP_CKSUM;
-	}
-	tcp = (f & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM;
-	if ((f & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM ||
-	    (f & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_UDP_CKSUM) {
-		if (vf_offloads &
-		    (tcp ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : RTE_ETH_TX_OFFLOAD_UDP_CKSUM))
-			return 0;
-		if (!headers_ok(m, tcp ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr)))
-			return -EINVAL;
-		l4_csum(m, tcp);
-		m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
-	}
+	l4 = f & RTE_MBUF_F_TX_L4_MASK;
+	if (l4 != RTE_MBUF_F_TX_TCP_CKSUM && l4 != RTE_MBUF_F_TX_UDP_CKSUM)
+		return 0; /* SCTP: not done in software */
+	tcp = l4 == RTE_MBUF_F_TX_TCP_CKSUM;
+	if (vf_offloads & (tcp ? RTE_ETH_TX_OFFLOAD_TCP_CKSUM : RTE_ETH_TX_OFFLOAD_UDP_CKSUM))
+		return 0;
+	if (!headers_ok(m, tcp ? sizeof(struct rte_tcp_hdr) : sizeof(struct rte_udp_hdr)))
+		return -EINVAL;
+	l4_csum(m, tcp);
+	m->ol_flags &= ~RTE_MBUF_F_TX_L4_MASK;
 	return 0;
 }
 

@@ -275,10 +275,11 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 	if (r->sw_offload)
 		VLOG(NOTICE,
 		     "relay %u: %s lacks TX offloads the guest may ask for (-T; it has 0x%" PRIx64
-		     " of 0x%" PRIx64 "): the relay does %s%s in software",
+		     " of 0x%" PRIx64 "): the relay does %s in software",
 		     r->id, r->name, conf->txmode.offloads & VF_TX_OFFLOADS,
-		     (uint64_t)VF_TX_OFFLOADS, r->tso_hw ? "" : "TCP segmentation and ",
-		     "the missing checksums");
+		     (uint64_t)VF_TX_OFFLOADS,
+		     r->tso_hw ? "the missing checksums"
+			       : "TCP segmentation and the missing checksums");
 }
 
 static int vf_setup(struct relay *r, const struct relay_params *p)
