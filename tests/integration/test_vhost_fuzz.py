@@ -293,7 +293,7 @@ class Fuzzer:
     def iteration(self, path):
         rnd = self.rnd
         try:
-            f = Frontend(path, timeout=0.5, offloads=rnd.random() < 0.3)
+            f = Frontend(path, timeout=0.5)
         except OSError as e:
             self.trace = ["connect: %s" % e]
             return
