@@ -1,13 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 # run.sh TARGET CORPUS_DIR [SECONDS]: run one libFuzzer target for SECONDS (default
-# $VFWD_FUZZ_SECONDS, else 20) over a copy of its committed corpus (which stays as it is).
+# $VFWD_FUZZ_SECONDS, else 10) over a copy of its committed corpus (which stays as it is).
 # Fails on any crash, leak, sanitizer report or timeout; prints libFuzzer's closing figures.
 # VFWD_FUZZ_KEEP=DIR: merge the corpus the run grew into DIR (minimized: libFuzzer -merge=1).
 set -eu
 target=$(readlink -f "$1")
 corpus=$(readlink -f "$2")
-secs=${3:-${VFWD_FUZZ_SECONDS:-20}}
+secs=${3:-${VFWD_FUZZ_SECONDS:-10}}
 [ -x "$target" ] || { echo "run.sh: $target not built (fuzz.build failed?)"; exit 1; }
 [ -d "$corpus" ] || { echo "run.sh: no corpus $corpus"; exit 1; }
 work=$(mktemp -d /tmp/vfwd-fuzz-corpus-XXXXXX)

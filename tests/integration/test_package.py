@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The Debian package: built with dpkg-buildpackage (scripts/build-deb.sh, lintian clean),
+"""The Debian package (built by integ.release with scripts/build-deb.sh, lintian clean),
 installed over a stand-in of the reference's package (its file layout and shipped
 /etc/default/virtioforwarder, tuned by the operator): the operator's file is kept, the
 reference's own files go, the service starts from that file; the compatibility spec's operator
@@ -7,6 +7,7 @@ workflow runs verbatim against the installed files and the .py names (the daemon
 unit's ExecStart starts it, hugepages and all, with a device alias standing in for VF 02:08.0),
 an operator's script imports the reference's Python module; then purged: nothing left.
 """
+import glob
 import os
 import re
 import shlex
@@ -19,6 +20,10 @@ from harness import check, log, on_exit, require_env, run, sh, skip, tmpdir, wai
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("VFWD_SOURCE_DIR", os.path.join(HERE, "../.."))
+BUILD = os.environ.get("VFWD_BUILD_DIR", os.path.join(SRC, "build"))
+# integ.release builds the packages from the release tarball and leaves them here (ctest fixture
+# "packages": ctest -R integ.package runs integ.release first)
+PACKAGES = os.path.join(BUILD, "packages")
 CONF = "/etc/default/virtioforwarder"
 LIBEXEC = "/usr/lib/virtio-forwarder"
 FILES = ["/usr/bin/virtio-forwarder", "/usr/bin/virtioforwarder_port_control",
@@ -31,6 +36,14 @@ FILES = ["/usr/bin/virtio-forwarder", "/usr/bin/virtioforwarder_port_control",
          LIBEXEC + "/protobuf/virtioforwarder/virtioforwarder_pb2.py",
          LIBEXEC + "/protobuf/virtioforwarder/__init__.py", LIBEXEC + "/protobuf/__init__.py",
          "/usr/share/doc/virtio-forwarder/examples/relay-server-mode.xml"]
+
+
+def built(kind, pattern):
+    """The package integ.release made: PACKAGES/@kind/@pattern, exactly one."""
+    found = sorted(glob.glob(os.path.join(PACKAGES, kind, pattern)))
+    check(len(found) == 1, "integ.release left one %s in %s (found %s): run it first (ctest "
+          "does, fixture 'packages')" % (pattern, os.path.join(PACKAGES, kind), found))
+    return found[0]
 
 
 def shell(cmd):
@@ -203,10 +216,7 @@ def main():
     if subprocess.run(["dpkg", "-s", "virtio-forwarder"], stdout=subprocess.DEVNULL,
                       stderr=subprocess.DEVNULL).returncode == 0:
         skip("virtio-forwarder is already installed on this machine; not touching it")
-    r = subprocess.run(["bash", os.path.join(SRC, "scripts/build-deb.sh")],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
-    check(r.returncode == 0, "package built, lintian reports no error:\n" + r.stdout[-1500:])
-    deb = r.stdout.strip().splitlines()[-1]
+    deb = built("deb", "virtio-forwarder_*_amd64.deb")
     check(re.search(r"/virtio-forwarder_[0-9.]+_amd64\.deb$", deb) is not None, "built " + deb)
 
     on_exit(purge)

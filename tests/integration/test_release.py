@@ -2,9 +2,11 @@
 """A release as a packager or an air-gapped site meets it, with no git on the PATH:
 scripts/release.sh makes the tarball (and its SHA-256) from the checkout; unpacked, the tree
 makes the same tarball again byte for byte, a Debian source package (dpkg-source), the .deb
-(dpkg-buildpackage in the tree itself) and the .rpm (the tarball as Source0); the README's test
-command runs from it (unit tests); the .deb installs, the service starts as its unit's
-ExecStart starts it and answers, and purging leaves nothing.
+(scripts/build-deb.sh: dpkg-buildpackage in the unpacked tree, lintian) and the .rpm (the spec
+found by rpmbuild -t, scripts/build-rpm.sh: the tarball as Source0); the README's test command
+runs from it (unit tests); the .deb installs, the service starts as its unit's ExecStart
+starts it and answers, and purging leaves nothing. The packages it made stay in
+<build>/packages for integ.package and integ.rpm (a ctest fixture: one build of each).
 """
 import glob
 import os
@@ -15,13 +17,14 @@ import sys
 import tarfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, log, on_exit, require_env, run, skip, tmpdir, wait_for
+from harness import check, log, require_env, run, skip, tmpdir
 import test_package as pkg
 
 SRC = os.path.abspath(os.environ.get("VFWD_SOURCE_DIR",
                                      os.path.join(os.path.dirname(__file__), "../..")))
 VERSION = open(os.path.join(SRC, "VERSION")).read().strip()
 NAME = "virtio-forwarder-" + VERSION
+PACKAGES = pkg.PACKAGES
 
 
 def path_without_git(work):
@@ -139,14 +142,14 @@ def main():
           "a Debian source package: " + ", ".join(
               os.path.basename(p) for p in glob.glob(os.path.join(work, "virtio-forwarder_*"))))
 
-    # rpmbuild -tb: the spec found in the tarball, the tarball itself as Source0 (Debian has no
-    # rpm database of the build dependencies, nor the _unitdir macro's value)
+    # rpmbuild -t: the spec found in the tarball, the tarball itself as Source0 (Debian has no
+    # rpm database of the build dependencies, nor the _unitdir macro's value); through %prep
+    # here, the whole build below with the same spec and tarball (scripts/build-rpm.sh)
     top = os.path.join(work, "rpm")
-    step(env, work, "rpmbuild", "-tb", "--nodeps", "--define", "_topdir " + top,
+    step(env, work, "rpmbuild", "-tp", "--nodeps", "--define", "_topdir " + top,
          "--define", "_unitdir /lib/systemd/system", tarball)
-    rpms = [p for p in glob.glob(os.path.join(top, "RPMS/*/*.rpm")) if "debug" not in p]
-    check(any(os.path.basename(p).startswith(NAME + "-") for p in rpms),
-          "the .rpm built from the tarball: %s" % [os.path.basename(p) for p in rpms])
+    check(os.path.isdir(os.path.join(top, "BUILD", NAME)),
+          "rpmbuild -tp found the spec in the tarball and unpacked it as Source0")
 
     # The README's two commands, from the unpacked tree: the test command (its unit tests: the
     # rest is this suite; clang-tidy, 90 s of the same sources, runs in the suite itself) and
@@ -159,10 +162,19 @@ def main():
           "scripts/demo.sh runs from the tarball: pings through the relay, 0% loss")
     shutil.rmtree(os.path.join(tree, "build"))
 
-    step(env, tree, "dpkg-buildpackage", "-b", "-us", "-uc", "-j%d" % os.cpu_count())
-    debs = glob.glob(os.path.join(work, "virtio-forwarder_%s_*.deb" % VERSION))
-    check(len(debs) == 1, "dpkg-buildpackage in the tree itself made %s" % debs)
-    install_and_start(debs[0])
+    # The packages, by the scripts packagers run, in the unpacked tree: dpkg-buildpackage there
+    # (and lintian), rpmbuild with the tree's tarball as Source0. integ.package and integ.rpm
+    # test what they made (PACKAGES, a ctest fixture), so the suite builds each package once.
+    shutil.rmtree(PACKAGES, ignore_errors=True)
+    env_deb = dict(env, VFWD_DEB_DIR=os.path.join(PACKAGES, "deb"))
+    deb = step(env_deb, tree, "bash", "scripts/build-deb.sh").strip().splitlines()[-1]
+    check(re.search(r"/virtio-forwarder_%s_amd64\.deb$" % re.escape(VERSION), deb) is not None,
+          "scripts/build-deb.sh (dpkg-buildpackage in the tree, lintian clean) made " + deb)
+    env_rpm = dict(env, VFWD_RPM_DIR=os.path.join(PACKAGES, "rpm"))
+    rpm = step(env_rpm, tree, "bash", "scripts/build-rpm.sh").strip().splitlines()[-1]
+    check(os.path.basename(rpm).startswith(NAME + "-") and rpm.endswith(".rpm"),
+          "scripts/build-rpm.sh made " + rpm)
+    install_and_start(deb)
     log("PASS")
 
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""The RPM spec builds (rpmbuild, here on Debian without its dependency check) and installs the
-same files as the Debian package: binaries, .py names, default file, unit, man pages, examples.
+"""The RPM (built by integ.release with scripts/build-rpm.sh: rpmbuild, here on Debian without
+its dependency check) installs the same files as the Debian package: binaries, .py names,
+default file, unit, man pages, examples.
 """
 import os
 import re
@@ -10,15 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import check, log, require_env, run, skip
-
-SRC = os.environ.get("VFWD_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
-
-
-def build(script):
-    r = subprocess.run(["bash", os.path.join(SRC, "scripts", script)], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True, timeout=900)
-    check(r.returncode == 0, "%s builds" % script)
-    return r.stdout.strip().splitlines()[-1]
+import test_package as pkg
 
 
 def files(cmd, pattern):
@@ -40,8 +33,8 @@ def main():
     require_env()
     if not shutil.which("rpmbuild"):
         skip("rpmbuild missing: run scripts/setup.sh")
-    rpm = build("build-rpm.sh")
-    deb = build("build-deb.sh")
+    rpm = pkg.built("rpm", "virtio-forwarder-[0-9]*.rpm")
+    deb = pkg.built("deb", "virtio-forwarder_*_amd64.deb")
     # RPM distributions keep the tools in lib64, as the reference's packages do
     in_rpm = {f.replace("/usr/lib64/virtio-forwarder", "/usr/lib/virtio-forwarder")
               for f in files(["rpm", "-qlp", rpm], r"^(/.*)$")}
