@@ -291,6 +291,12 @@ static inline void ctr_add(uint64_t *c, uint64_t v)
 	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
 }
 
+/* mbuf pools (mpool.c): per-lcore caches of this many for the lcores the EAL enabled. */
+#define RELAY_POOL_CACHE RELAY_BURST
+/* A pool of @n mbufs of @data_room bytes on @socket_id; NULL with rte_errno set. */
+struct rte_mempool *relay_pool_create(const char *name, unsigned int n, uint16_t data_room,
+				      int socket_id);
+
 /* VF glue (vf.c) */
 int vf_open(struct relay *r, const struct relay_params *p);
 void vf_close(struct relay *r);

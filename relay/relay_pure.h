@@ -19,9 +19,12 @@
 #define CPUSET_MAX		    256 /* highest CPU number + 1 we accept */
 #define RELAY_DEV_LEN		    256 /* DPDK device string or PCI address */
 #define RELAY_PATTERN_LEN	    128
-#define RELAY_BOND_MAX		    8	   /* VFs in one bond */
-#define RELAY_MAX_QP		    64	   /* guest RX queues VF->VM traffic is spread over */
-#define RELAY_MAX_LANES		    8	   /* VF queue pairs of one relay (--vf-queues) */
+#define RELAY_BOND_MAX		    8	/* VFs in one bond */
+#define RELAY_MAX_QP		    64	/* guest RX queues VF->VM traffic is spread over */
+#define RELAY_MAX_LANES		    8	/* VF queue pairs of one relay (--vf-queues) */
+#define RELAY_RING_DEFAULT	    512 /* --vf-ring-size */
+#define RELAY_RING_MIN		    64
+#define RELAY_RING_MAX		    4096
 #define RELAY_IDLE_SLEEP_DEFAULT_US 500	   /* --idle-sleep-max-us */
 #define RELAY_IDLE_SLEEP_MAX_US	    100000 /* its upper bound */
 
@@ -149,6 +152,8 @@ struct relay_params {
 	 * placement per direction, so that one relay can be served by several workers.
 	 */
 	unsigned int vf_queues;
+	/* Descriptors of each VF RX and TX ring (RELAY_RING_MIN..MAX): the relay's pool follows. */
+	unsigned int vf_ring_size;
 	struct relay_pin pins[RELAY_MAX];
 	struct relay_alias aliases[RELAY_MAX];
 	unsigned int nb_aliases;

@@ -66,6 +66,7 @@ void relay_params_default(struct relay_params *p)
 	snprintf(p->pattern, sizeof(p->pattern), "virtio-forwarder%%u.sock");
 	p->idle_sleep_max_us = RELAY_IDLE_SLEEP_DEFAULT_US;
 	p->vf_queues = 1;
+	p->vf_ring_size = RELAY_RING_DEFAULT;
 	p->sock_uid = (uid_t)-1;
 	p->sock_gid = (gid_t)-1;
 	for (unsigned int i = 0; i < RELAY_MAX; i++)

@@ -12,15 +12,11 @@
 #include <rte_lcore.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
-#include <rte_mbuf_pool_ops.h>
 
 #include "relay_int.h"
 
-#define VF_RX_DESC    512
-#define VF_TX_DESC    512
-#define VF_POOL_CACHE RELAY_BURST
-#define VF_JUMBO_MTU  9000
-#define VF_RSS_HF     (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
+#define VF_JUMBO_MTU 9000
+#define VF_RSS_HF    (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 
 static void vf_frame_limit(struct relay *r);
 static void link_read(struct relay *r, bool announce);
@@ -60,57 +56,11 @@ static int dev_start(const struct relay *r)
 static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso, unsigned int lanes)
 {
 	unsigned int n = (nb_rxd + nb_txd + 2 * RELAY_BURST) * lanes +
-			 rte_lcore_count() * VF_POOL_CACHE * 3 / 2;
+			 rte_lcore_count() * RELAY_POOL_CACHE * 3 / 2;
 
 	if (tso)
 		n += (2 * TSO_CHAIN + 1) * RELAY_BURST * lanes;
 	return n;
-}
-
-/*
- * The relay's mbuf pool. Without hugepages memory comes in 4 kB pages and a mempool keeps each
- * object within one page unless told its objects need no contiguous IO addresses: a 2.3 kB
- * mbuf would take a whole page. With IO addresses that are virtual addresses, contiguous
- * virtual memory is contiguous for devices too, so objects may straddle pages there; the
- * mempool then knows no IO address for them, and each mbuf is given its virtual address
- * (unit.test_relay checks it).
- */
-/* rte_pktmbuf_init, then the IO address: the virtual one (see below). */
-static void mbuf_init_va(struct rte_mempool *mp, void *arg, void *obj, unsigned int i)
-{
-	struct rte_mbuf *m = obj;
-
-	rte_pktmbuf_init(mp, arg, obj, i);
-	rte_mbuf_iova_set(m, (rte_iova_t)(uintptr_t)m->buf_addr);
-}
-
-static struct rte_mempool *pool_create(const char *name, unsigned int n, uint16_t data_room,
-				       int socket_id)
-{
-	struct rte_pktmbuf_pool_private priv = {.mbuf_data_room_size = data_room};
-	unsigned int flags = 0;
-	struct rte_mempool *mp;
-	int ret;
-
-	if (!rte_eal_has_hugepages() && rte_eal_iova_mode() == RTE_IOVA_VA)
-		flags |= RTE_MEMPOOL_F_NO_IOVA_CONTIG;
-	mp = rte_mempool_create_empty(name, n, sizeof(struct rte_mbuf) + data_room, VF_POOL_CACHE,
-				      sizeof(priv), socket_id, flags);
-	if (!mp)
-		return NULL;
-	ret = rte_mempool_set_ops_byname(mp, rte_mbuf_best_mempool_ops(), NULL);
-	if (ret)
-		goto out_free;
-	rte_pktmbuf_pool_init(mp, &priv);
-	ret = rte_mempool_populate_default(mp);
-	if (ret < 0)
-		goto out_free;
-	rte_mempool_obj_iter(mp, flags ? mbuf_init_va : rte_pktmbuf_init, NULL);
-	return mp;
-out_free:
-	rte_mempool_free(mp);
-	rte_errno = -ret;
-	return NULL;
 }
 
 /* Probe one PCI address or device string; its device name into @name, its port into @port. */
@@ -284,7 +234,7 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 
 static int vf_setup(struct relay *r, const struct relay_params *p)
 {
-	uint16_t nb_rxd = VF_RX_DESC, nb_txd = VF_TX_DESC;
+	uint16_t nb_rxd = (uint16_t)p->vf_ring_size, nb_txd = (uint16_t)p->vf_ring_size;
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
 	uint32_t data_room;
@@ -329,8 +279,8 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	if (ret)
 		goto out_err;
 	snprintf(pname, sizeof(pname), "relay%u", r->id);
-	r->pool = pool_create(pname, pool_size(nb_rxd, nb_txd, p->tso, r->nb_lanes),
-			      (uint16_t)data_room, r->socket_id);
+	r->pool = relay_pool_create(pname, pool_size(nb_rxd, nb_txd, p->tso, r->nb_lanes),
+				    (uint16_t)data_room, r->socket_id);
 	what = "create mbuf pool";
 	relay_step(RELAY_STEP_POOL);
 	if (!r->pool) {

@@ -104,8 +104,9 @@ int pidfile_write(int fd);
  */
 int eal_args_build(const struct vfwd_config *cfg, const char *argv0, char **argv, int max,
 		   char *buf, size_t buflen);
-/* DPDK memory an estimate says the daemon needs for @relays static relays, in MB. */
-unsigned int huge_need_mb(unsigned int relays);
+/* DPDK memory an estimate says the daemon needs for @relays static relays with VF rings of
+ * @ring descriptors (--vf-ring-size), in MB. */
+unsigned int huge_need_mb(unsigned int relays, unsigned int ring);
 /*
  * With hugepages: is the hugetlbfs there and are enough pages free? 0, or
  * -errno with what is needed, where, and how to reserve it in @err.

@@ -130,8 +130,9 @@ int eal_args_build(const struct vfwd_config *cfg, const char *argv0, char **argv
 		char per_node[256];
 
 		if (eal_socket_mem("/sys", &cfg->relay.workers,
-				   mem ? mem : huge_need_mb(cfg->nb_static), per_node,
-				   sizeof(per_node)))
+				   mem ? mem
+				       : huge_need_mb(cfg->nb_static, cfg->relay.vf_ring_size),
+				   per_node, sizeof(per_node)))
 			return -E2BIG;
 		ret |= arg_add(&a, "--socket-mem");
 		ret |= arg_add(&a, per_node);
@@ -176,11 +177,18 @@ void eal_runtime_dir_remove(const char *dir)
 
 #define HUGETLBFS_MAGIC_NR 0x958458f6
 #define HUGE_BASE_MB	   8 /* EAL, telemetry, control plane: 2 MB measured */
-#define HUGE_RELAY_MB	   5 /* one relay: 4.0 MB measured (doc/architecture.md, Memory) */
+#define HUGE_MBUF_KB	   5 /* two mbufs of 2 kB data room, headers included */
+#define HUGE_RELAY_MB	   2 /* a relay's bursts, caches, pool and queue headers, with room */
 
-unsigned int huge_need_mb(unsigned int relays)
+/*
+ * A relay's pool holds about two mbufs a descriptor (its RX and TX rings): 3.3 MB of DPDK heap
+ * measured for EAL and one relay with rings of 512 (doc/architecture.md, Memory); 5 MB counted.
+ */
+unsigned int huge_need_mb(unsigned int relays, unsigned int ring)
 {
-	return HUGE_BASE_MB + HUGE_RELAY_MB * (relays ? relays : 1);
+	unsigned int relay_mb = (ring * HUGE_MBUF_KB + 1023) / 1024 + HUGE_RELAY_MB;
+
+	return HUGE_BASE_MB + relay_mb * (relays ? relays : 1);
 }
 
 /* The first hugetlbfs in /proc/mounts, for when no --huge-dir was given. */
@@ -202,7 +210,8 @@ static bool huge_mount_find(char *dir, size_t len)
 
 int huge_check(const struct vfwd_config *cfg, char *err, size_t len)
 {
-	unsigned int need = huge_need_mb(cfg->nb_static), free_pages = 0, page_kb, have;
+	unsigned int need = huge_need_mb(cfg->nb_static, cfg->relay.vf_ring_size);
+	unsigned int free_pages = 0, page_kb, have;
 	char dir[PATH_MAX], path[PATH_MAX];
 	struct statfs sf;
 	FILE *f;

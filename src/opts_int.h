@@ -80,6 +80,7 @@ int set_mem(struct opt_call *c);
 int set_vf_mtu(struct opt_call *c);
 int set_idle_sleep(struct opt_call *c);
 int set_vf_queues(struct opt_call *c);
+int set_vf_ring_size(struct opt_call *c);
 int set_file_prefix(struct opt_call *c);
 int set_token(struct opt_call *c);
 int set_bind(struct opt_call *c);

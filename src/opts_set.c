@@ -263,6 +263,13 @@ int set_vf_queues(struct opt_call *c)
 			   &c->cfg->relay.vf_queues);
 }
 
+int set_vf_ring_size(struct opt_call *c)
+{
+	return set_bounded(c, RELAY_RING_MIN, RELAY_RING_MAX,
+			   "is not a number of descriptors (64..4096)",
+			   &c->cfg->relay.vf_ring_size);
+}
+
 int set_file_prefix(struct opt_call *c)
 {
 	size_t n = strlen(c->arg);

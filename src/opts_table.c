@@ -83,6 +83,11 @@ const struct opt opts[] = {
 	 "i and the guest's queues i, i+N, ... are served together, possibly by another worker than "
 	 "the others, so one relay may use several cores",
 	 .env = "VIRTIOFWD_VF_QUEUES", .dflt = "1"},
+	{"vf-ring-size", 0, required_argument, "N", set_vf_ring_size,
+	 "descriptors of each VF RX and TX ring (64..4096, default 512; the VF may round it): "
+	 "each relay's mbuf pool holds what its rings hold, so smaller rings take less memory and "
+	 "absorb shorter bursts",
+	 .env = "VIRTIOFWD_VF_RING_SIZE", .dflt = "512"},
 	{"device-alias", 0, required_argument, "PCI=DEV", set_alias,
 	 "requests naming PCI (or, for -I and -O, interface NETDEV) use DPDK device string DEV "
 	 "instead (repeatable)",

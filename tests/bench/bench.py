@@ -90,7 +90,8 @@ SCENARIOS = {
     "relays": dict(kind="relays", impls=("1x1", "32x1", "32x8"), unit="Mpps"),
     "idle": dict(kind="idle", impls=("ours", "ours-sleep100", "ours-spin"), unit="% CPU",
                  relays=32),
-    "mem": dict(kind="mem", impls=("1", "8", "32"), unit="MB", rounds=1),
+    # N relays, or N relays with VF rings of R descriptors ("NrR", --vf-ring-size R)
+    "mem": dict(kind="mem", impls=("1", "8", "32", "32r256", "32r128"), unit="MB", rounds=1),
     "addrm": dict(kind="addrm", impls=("add", "remove", "add+remove"), unit="ms", rounds=1,
                   cycles=50),
     "tso-sw": dict(kind="tso", impls=("ours",), unit="Gbit/s", payload=60000, mss=1448),
@@ -226,8 +227,10 @@ def idle_round(work, impl, tag, sc, seconds):
 
 
 def mem_round(work, impl, tag, sc, seconds):
-    n = int(impl)
-    relay = OurRelay(work, tag, ["net_ring%d" % i for i in range(n)])
+    n, _, ring = impl.replace("alt-", "").partition("r")
+    extra = ["--vf-ring-size", ring] if ring else []
+    relay = OurRelay(work, tag, ["net_ring%d" % i for i in range(int(n))], extra,
+                     binary=alt_bin(impl))
     heap = relay.d.telemetry("/eal/heap_info,0")["/eal/heap_info"]["Alloc_size"]
     relay.stop()
     return dict(v=heap / 1e6)
@@ -293,10 +296,10 @@ def alt_bin(impl):
 
 def impls_of(sc, spin):
     if "impls" in sc:
-        if not os.environ.get("VFWD_ALT_BIN") or sc["kind"] in ("mem", "addrm"):
+        if not os.environ.get("VFWD_ALT_BIN") or sc["kind"] == "addrm":
             return list(sc["impls"])
-        if sc["kind"] in ("relays", "idle"):
-            return list(sc["impls"]) + ["alt-" + i for i in sc["impls"]]
+        if sc["kind"] in ("relays", "idle", "mem"):  # (ring sizes: a newer option)
+            return list(sc["impls"]) + ["alt-" + i for i in sc["impls"] if "r" not in i]
         return list(sc["impls"]) + ["ours-alt"]
     extra = ["ours-spin"] if spin else []
     if os.environ.get("VFWD_ALT_BIN"):  # a second build of ours, side by side
@@ -407,6 +410,9 @@ def main():
         h.check(0 < r["1"][0]["v"] < r["8"][0]["v"] < r["32"][0]["v"],
                 "smoke: DPDK memory grows with relays (%s MB)"
                 % ", ".join("%.1f" % r[k][0]["v"] for k in ("1", "8", "32")))
+        h.check(r["32r128"][0]["v"] < r["32r256"][0]["v"] < r["32"][0]["v"],
+                "smoke: and shrinks with the VF rings (32 relays: %s MB with rings of 128, 256, "
+                "512)" % ", ".join("%.1f" % r[k][0]["v"] for k in ("32r128", "32r256", "32")))
         h.log("PASS")
 
 

@@ -9,9 +9,9 @@ which connects, completes the set-up, receives frames and sends its own, then cl
 milliseconds. Every tenth cycle it vanishes half-way through the set-up instead. Then one
 testpmd attaches a virtio_user port to relay 1, starts it (frames from the VF reach it), stops,
 closes and detaches it, 1000 times (about 30 ms a cycle): the daemon logs 1000 connections. After
-each phase the daemon's open fds are back to the baseline exactly, its RSS within 4 MiB and relay 1's
-mbufs in use within a worker cache of the baseline and its DPDK memory exactly at it; relay 1's counters account for every frame
-and byte; the bystander's counters moved in every sample (never interrupted) and its worst
+each phase the daemon's open fds are back to the baseline exactly, its RSS within 4 MiB, relay 1's
+mbufs in use within a worker cache of the baseline and its DPDK allocations exactly at it (their
+bytes within 512); relay 1's counters account for every frame and byte; the bystander's counters moved in every sample (never interrupted) and its worst
 sample rate is reported.
 """
 import os
@@ -31,6 +31,7 @@ DEV1 = "net_null1,size=64"
 # close; measured), which would hide a leak of ours in the RSS and heap figures.
 DEV_CYCLED = "net_ring0"
 SLACK = 48 + 32  # a worker's mempool cache and a burst in hand (as test_stress)
+HEAP_SLACK = 512  # bytes; allocations must match exactly
 RSS_SLACK_KB = 4096
 SANITIZED = os.environ.get("VFWD_SANITIZED") == "1"  # the daemon is the ASan build
 
@@ -48,9 +49,16 @@ def fds(d, samples=5):
     return min(n)
 
 
+class Heap(tuple):
+    """DPDK memory allocated: bytes and allocations (the daemon's own telemetry)."""
+
+    def __str__(self):
+        return "%d bytes of DPDK memory in %d allocations" % self
+
+
 def heap(d):
-    """Bytes of DPDK memory allocated (the daemon's own telemetry)."""
-    return d.telemetry("/eal/heap_info,0")["/eal/heap_info"]["Alloc_size"]
+    h = d.telemetry("/eal/heap_info,0")["/eal/heap_info"]
+    return Heap((h["Alloc_size"], h["Alloc_count"]))
 
 
 def rss_kb(d):
@@ -148,8 +156,11 @@ def settled(d, what, base):
               % (what, now[1], base[1], now[1] - base[1]))
     check(abs(now[2] - base[2]) <= SLACK, "%s: relay 1 has %d mbufs in use, %d before"
           % (what, now[2], base[2]))
-    check(now[3] == base[3], "%s: %d bytes of DPDK memory allocated, %d before"
-          % (what, now[3], base[3]))
+    # A leak is an allocation more. The bytes may differ by a little without one: DPDK's
+    # allocator leaves a remnant too small to split inside an element (seen: +128 bytes once
+    # after VF cycles, the same allocations, then stable).
+    check(now[3][1] == base[3][1] and abs(now[3][0] - base[3][0]) <= HEAP_SLACK,
+          "%s: %s, %s before" % (what, now[3], base[3]))
 
 
 def main():
@@ -164,7 +175,7 @@ def main():
     connect_cycle(d, rnd, 0)
     time.sleep(0.3)
     base = (fds(d), rss_kb(d), d.relay(1)["mbufs_in_use"], heap(d))
-    log("baseline: %d fds, RSS %d KiB, relay 1 %d mbufs in use, %d bytes of DPDK memory" % base)
+    log("baseline: %d fds, RSS %d KiB, relay 1 %d mbufs in use, %s" % base)
     by = Bystander(d)
 
     t0, frames = time.time(), 0
@@ -207,7 +218,7 @@ def main():
     time.sleep(0.3)
     base = (base[0], rss_kb(d), d.relay(1)["mbufs_in_use"], heap(d))
     f = Frontend(d.sock(1)).setup()
-    log("baseline with %s: RSS %d KiB, %d mbufs in use, %d bytes of DPDK memory"
+    log("baseline with %s: RSS %d KiB, %d mbufs in use, %s"
         % (DEV_CYCLED, base[1], base[2], base[3]))
     t0, times = time.time(), []
     try:

@@ -229,6 +229,23 @@ START_TEST(vf_queues)
 }
 END_TEST
 
+/* --vf-ring-size and its key; the hugepage estimate follows the rings. */
+START_TEST(vf_ring_size)
+{
+	ck_assert_int_eq(parse("-C", "1", NULL), OPTS_RUN);
+	ck_assert_uint_eq(cfg.relay.vf_ring_size, 512);
+	ck_assert_uint_eq(huge_need_mb(64, 512), 328); /* 8 + 64 x 5 MB, as before the option */
+	ck_assert_int_eq(parse("-C", "1", "--vf-ring-size", "128", NULL), OPTS_RUN);
+	ck_assert_uint_eq(cfg.relay.vf_ring_size, 128);
+	ck_assert_uint_lt(huge_need_mb(64, 128), huge_need_mb(64, 512));
+	ck_assert_uint_gt(huge_need_mb(1, 4096), huge_need_mb(1, 512) + 16);
+	ck_assert_bad("--vf-ring-size: '63' is not a number of descriptors (64..4096)", "-C", "1",
+		      "--vf-ring-size", "63");
+	ck_assert_bad("--vf-ring-size: '8192' is not a number of descriptors", "-C", "1",
+		      "--vf-ring-size", "8192");
+}
+END_TEST
+
 /* -u/-g (reference-behaviour.md 1.2), -n[=log_syslog], -s turning stats on. */
 START_TEST(reference_optional_values)
 {
@@ -353,6 +370,7 @@ int main(void)
 	tcase_add_test(tc, manpage_lists_every_option);
 	tcase_add_test(tc, control_group_and_idle_policy);
 	tcase_add_test(tc, vf_queues);
+	tcase_add_test(tc, vf_ring_size);
 	tcase_add_test(tc, reference_optional_values);
 	tcase_add_test(tc, bad_values_name_the_problem);
 	tcase_add_test(tc, repeated_pins_accumulate);

@@ -15,6 +15,10 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <rte_memzone.h>
+#include <pthread.h>
+
+#include "relay_int.h"
 #include "unit_eal.h"
 
 static char dir[] = "/tmp/vfwd-relay-XXXXXX";
@@ -125,6 +129,89 @@ START_TEST(pool_sized_exactly_with_io_addresses)
 		ck_assert(rte_mbuf_iova_get(m) != RTE_BAD_IOVA);
 	rte_pktmbuf_free(m);
 	ck_assert_int_eq(relay_remove(3), 0);
+}
+END_TEST
+
+/* --vf-ring-size: the pool that fills the VF's rings follows it (net_null tells no ring size). */
+START_TEST(pool_follows_ring_size)
+{
+	struct relay_params p = unit_params;
+	struct rte_mempool *mp;
+
+	relay_engine_stop();
+	p.vf_ring_size = 128;
+	ck_assert_int_eq(relay_engine_start(&p), 0);
+	ck_assert_int_eq(relay_add(3, "net_null3"), 0);
+	mp = rte_mempool_lookup("relay3");
+	ck_assert_ptr_nonnull(mp);
+	ck_assert_uint_eq(mp->size, 128 + 128 + 2 * 32 + rte_lcore_count() * 32 * 3 / 2);
+	ck_assert_int_eq(relay_remove(3), 0);
+}
+END_TEST
+
+/* All @n mbufs of @mp taken from this thread, in bulks of 32, then of 1; how many. */
+static unsigned int take_all(struct rte_mempool *mp, struct rte_mbuf **m, unsigned int n)
+{
+	unsigned int got = 0;
+
+	while (got + 32 <= n && !rte_pktmbuf_alloc_bulk(mp, &m[got], 32))
+		got += 32;
+	while (got < n && (m[got] = rte_pktmbuf_alloc(mp)))
+		got++;
+	return got;
+}
+
+static void *other_thread(void *arg)
+{
+	struct rte_mbuf *m[10];
+
+	ck_assert_int_eq(rte_pktmbuf_alloc_bulk(arg, m, 10), 0);
+	rte_pktmbuf_free_bulk(m, 10);
+	return NULL;
+}
+
+/*
+ * The relays' pools carry caches for the lcores that exist, not DPDK's 128 (1 MB a pool): the
+ * pool's header stays small; every mbuf can be taken from one lcore and comes back; a bulk
+ * is all or nothing; what sits in a cache counts as available.
+ */
+START_TEST(pool_caches_for_lcores_that_exist)
+{
+	const unsigned int n = 200;
+	struct rte_mbuf *m[200];
+	const struct rte_memzone *mz;
+	struct rte_mempool *mp;
+	pthread_t t;
+
+	mp = relay_pool_create("cachetest", n, RTE_MBUF_DEFAULT_DATAROOM, SOCKET_ID_ANY);
+	ck_assert_ptr_nonnull(mp);
+	ck_assert_str_eq(rte_mempool_get_ops(mp->ops_index)->name, "vfwd_lcore");
+	mz = rte_memzone_lookup("MP_cachetest");
+	ck_assert_ptr_nonnull(mz);
+	ck_assert_uint_lt(mz->len, 64 * 1024); /* with DPDK's cache: 1 MB and more */
+	ck_assert_uint_eq(rte_mempool_avail_count(mp), n);
+
+	ck_assert_uint_eq(take_all(mp, m, n), n);
+	ck_assert_uint_eq(rte_mempool_avail_count(mp), 0);
+	ck_assert_ptr_null(rte_pktmbuf_alloc(mp));
+	rte_pktmbuf_free_bulk(m, 100); /* most of it to the ring, a cache's worth kept */
+	for (unsigned int i = 100; i < n; i++)
+		rte_pktmbuf_free(m[i]);
+	ck_assert_uint_eq(rte_mempool_avail_count(mp), n);
+	ck_assert_uint_eq(rte_mempool_in_use_count(mp), 0);
+
+	ck_assert_uint_eq(take_all(mp, m, n - 10), n - 10);
+	ck_assert_int_lt(rte_pktmbuf_alloc_bulk(mp, &m[n - 10], 32), 0);
+	ck_assert_uint_eq(rte_mempool_avail_count(mp), 10); /* the failed bulk took nothing */
+	rte_pktmbuf_free_bulk(m, n - 10);
+	/* A thread that is no lcore goes to the ring. */
+	ck_assert_int_eq(pthread_create(&t, NULL, other_thread, mp), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_uint_eq(take_all(mp, m, n), n);
+	rte_pktmbuf_free_bulk(m, n);
+	ck_assert_uint_eq(rte_mempool_avail_count(mp), n);
+	rte_mempool_free(mp);
+	ck_assert_ptr_null(rte_memzone_lookup("MP_cachetest"));
 }
 END_TEST
 
@@ -270,6 +357,8 @@ int main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, add_remove_and_errors);
 	tcase_add_test(tc, pool_sized_exactly_with_io_addresses);
+	tcase_add_test(tc, pool_caches_for_lcores_that_exist);
+	tcase_add_test(tc, pool_follows_ring_size);
 	tcase_add_test(tc, stale_socket_replaced_other_files_kept);
 	tcase_add_test(tc, dynamic_sockets);
 	tcase_add_test(tc, counts_not_connected_drops);
