@@ -14,9 +14,9 @@
 
 /*
  * Per-direction counters: pkts/bytes received, sent, dropped (far queue full, far side down or
- * without link, frame longer than the far side's MTU allows), and the TSC cycles the worker
- * spent on this direction in passes where it moved frames (cycles per packet: busy_cycles
- * over rx_pkts). VM->VF never drops for a full VF queue: it holds the frames and retries.
+ * without link, frame longer than the far side's MTU allows), and the TSC cycles of the
+ * worker's passes where this direction moved frames, its share by frames when others moved
+ * frames in the same pass (cycles per packet: busy_cycles over rx_pkts). VM->VF never drops for a full VF queue: it holds the frames and retries.
  */
 struct relay_counters {
 	uint64_t rx_pkts, rx_bytes;

@@ -120,12 +120,15 @@ unsigned int stats_rolling_workers(struct stats_worker *out, unsigned int max)
 		bool window = i < rolling.nw_prev && a->lcore == b->lcore && b->tsc > a->tsc &&
 			      b->busy_cycles >= a->busy_cycles;
 
+		double pct = window ? 100.0 * (double)(b->busy_cycles - a->busy_cycles) /
+					      (double)(b->tsc - a->tsc)
+				    : 0.0;
+
 		out[i].lcore = b->lcore;
 		out[i].busy_cycles = b->busy_cycles;
-		out[i].load_pct =
-			window ? (float)(100.0 * (double)(b->busy_cycles - a->busy_cycles) /
-					 (double)(b->tsc - a->tsc))
-			       : 0.0f;
+		/* A worker's counter runs up to the end of its pass, the TSC beside it is read a
+		 * little earlier or later: a busy worker may show a hair over 100. */
+		out[i].load_pct = (float)(pct > 100.0 ? 100.0 : pct);
 	}
 	pthread_mutex_unlock(&rolling.lock);
 	return n;

@@ -117,6 +117,13 @@ def traffic(d):
           and 0 < float(s["worker_1.load_pct"]) <= 100,
           "under traffic: cycles per packet %.0f / %.0f, worker busy %s%%"
           % (cpp[0], cpp[1], s["worker_1.load_pct"]))
+    # Relay 1 is the only one with traffic on worker 1: its directions share all of the
+    # worker's busy cycles (each busy pass's are split among the directions that moved frames).
+    # The worker's figure is the rate sampler's, up to a second older than the relay's.
+    dirs = sum(int(s["relay_1.%s.cpu_1.busy_cycles" % d_]) for d_ in ("vf_to_vm", "vm_to_vf"))
+    check(0.95 <= dirs / int(s["worker_1.busy_cycles"]) <= 1.5,
+          "relay 1's directions were charged %d of worker 1's %s busy cycles"
+          % (dirs, s["worker_1.busy_cycles"]))
     z = flat(d.tool("stats", "--relay", "1", "--delay", "0").stdout)
     check(float(z[a + "pkt_rate_tx_to_vm"]) > 0, "delay 0: rate of the rolling one-second window")
 
