@@ -123,7 +123,8 @@ static unsigned int mpool_count(const struct rte_mempool *mp)
 	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++)
 		if (p->cache[l])
 			n += __atomic_load_n(&p->cache[l]->len, __ATOMIC_RELAXED);
-	return n;
+	/* Read while others move objects, a count can be off either way: never above the pool. */
+	return RTE_MIN(n, mp->size);
 }
 
 static void mpool_free(struct rte_mempool *mp)
