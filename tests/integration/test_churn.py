@@ -56,9 +56,14 @@ class Heap(tuple):
         return "%d bytes of DPDK memory in %d allocations" % self
 
 
-def heap(d):
+def heap_state(d):
     h = d.telemetry("/eal/heap_info,0")["/eal/heap_info"]
     return Heap((h["Alloc_size"], h["Alloc_count"]))
+
+
+def heap(d):
+    """Bytes of DPDK memory allocated (the daemon's own telemetry)."""
+    return heap_state(d)[0]
 
 
 def rss_kb(d):
@@ -147,7 +152,7 @@ def settled(d, what, base):
     """Relay 1 without a guest: fds, RSS and mbufs back to @base."""
     r = wait_for(lambda: d.relay(1)["vm_state"] == "VIRTIO_UNINIT" and d.relay(1), 10,
                  "relay 1 without a guest")
-    now = (fds(d), rss_kb(d), r["mbufs_in_use"], heap(d))
+    now = (fds(d), rss_kb(d), r["mbufs_in_use"], heap_state(d))
     check(now[0] == base[0], "%s: %d open fds, %d before" % (what, now[0], base[0]))
     if SANITIZED:  # ASan's quarantine keeps freed memory: LSan checks leaks at exit instead
         log("%s: RSS %d KiB, %d before (not compared under ASan)" % (what, now[1], base[1]))
@@ -174,7 +179,7 @@ def main():
     # Warm up relay 1 once (rte_vhost's first connection allocates for good), then the baseline.
     connect_cycle(d, rnd, 0)
     time.sleep(0.3)
-    base = (fds(d), rss_kb(d), d.relay(1)["mbufs_in_use"], heap(d))
+    base = (fds(d), rss_kb(d), d.relay(1)["mbufs_in_use"], heap_state(d))
     log("baseline: %d fds, RSS %d KiB, relay 1 %d mbufs in use, %s" % base)
     by = Bystander(d)
 
@@ -191,7 +196,7 @@ def main():
     # (fds stay the first one), then the cycles.
     virtio_user_cycles(d, 1, by)
     time.sleep(0.3)
-    base_vu = (base[0], rss_kb(d), d.relay(1)["mbufs_in_use"], heap(d))
+    base_vu = (base[0], rss_kb(d), d.relay(1)["mbufs_in_use"], heap_state(d))
     conns = d.log().count("relay 1: guest connected on")
     sent = d.relay(1)["vf_to_vm"]["pkts_tx_to_vm"]
     t0 = time.time()
@@ -216,7 +221,7 @@ def main():
     f.close()  # the baseline as settled() measures: no guest
     wait_for(lambda: d.relay(1)["vm_state"] == "VIRTIO_UNINIT", 10, "relay 1 without a guest")
     time.sleep(0.3)
-    base = (base[0], rss_kb(d), d.relay(1)["mbufs_in_use"], heap(d))
+    base = (base[0], rss_kb(d), d.relay(1)["mbufs_in_use"], heap_state(d))
     f = Frontend(d.sock(1)).setup()
     log("baseline with %s: RSS %d KiB, %d mbufs in use, %s"
         % (DEV_CYCLED, base[1], base[2], base[3]))
