@@ -224,6 +224,8 @@ static size_t workers_fill(Virtioforwarder__WorkerLoad *msgs, Virtioforwarder__W
 		msgs[i].lcore = w[i].lcore;
 		msgs[i].load_pct = w[i].load_pct;
 		msgs[i].busy_cycles = w[i].busy_cycles;
+		msgs[i].has_irq_sleeps = true;
+		msgs[i].irq_sleeps = w[i].irq_sleeps;
 		ptrs[i] = &msgs[i];
 	}
 	return n;

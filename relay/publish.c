@@ -166,3 +166,8 @@ void relay_test_slow_grace(unsigned int us)
 {
 	workers_slow_grace(us);
 }
+
+void relay_test_irq_sleep(unsigned int ms)
+{
+	workers_irq_sleep(ms);
+}

@@ -16,7 +16,8 @@
  * Per-direction counters: pkts/bytes received, sent, dropped (far queue full, far side down or
  * without link, frame longer than the far side's MTU allows), and the TSC cycles of the
  * worker's passes where this direction moved frames, its share by frames when others moved
- * frames in the same pass (cycles per packet: busy_cycles over rx_pkts). VM->VF never drops for a full VF queue: it holds the frames and retries.
+ * frames in the same pass (cycles per packet: busy_cycles over rx_pkts). VM->VF never drops for a
+ * full VF queue: it holds the frames and retries.
  */
 struct relay_counters {
 	uint64_t rx_pkts, rx_bytes;
@@ -35,6 +36,7 @@ struct relay_worker_load {
 	unsigned int lcore;
 	uint64_t busy_cycles;
 	uint64_t tsc;
+	uint64_t irq_sleeps; /* sleeps in interrupt mode (--idle-interrupts) */
 };
 
 struct relay_snapshot {
@@ -183,6 +185,8 @@ unsigned int relay_workers_load(struct relay_worker_load *out, unsigned int max)
 void relay_test_stall_worker(void);
 /* Test hook (VFWD_TEST_GRACE_DELAY_US): every grace period lasts @us longer. Control thread. */
 void relay_test_slow_grace(unsigned int us);
+/* Test hook (VFWD_TEST_IRQ_SLEEP_MS): sleeps in interrupt mode last up to @ms. */
+void relay_test_irq_sleep(unsigned int ms);
 /* Test hook (VFWD_TEST_FAIL_START): starting device @dev (its name) fails. Control thread. */
 void relay_test_fail_start(const char *dev);
 /* VF and socket of relay @id for log records; false when unknown. Any thread, never blocks long. */

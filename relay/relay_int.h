@@ -38,7 +38,9 @@
  *     relay_remove() frees it only after rte_vhost_driver_unregister() has returned, and that
  *     waits for the callbacks in progress on the socket.
  *  4. Workers take no lock and never wait, except inside rte_vhost as above; their only
- *     syscall is the idle sleep, taken offline for RCU when passes find no frame.
+ *     syscalls are the idle sleeps: timed ones offline for RCU, and the interrupt mode's
+ *     epoll wait (irq.c), online, without a quiescent state between arming and disarming,
+ *     and cut short by workers_synchronize() and workers_wake().
  */
 
 #include <rte_common.h>
@@ -132,6 +134,7 @@ struct relay {
 	bool vf_open;
 	bool sock_open;
 	bool is_pci;
+	bool vf_irq; /* its RX queues can wake an idle worker (irq.c); set with the VF */
 	struct rte_mempool *pool;
 	char dev[RELAY_DEV_LEN];     /* as requested (PCI addresses normalised) */
 	char devargs[RELAY_DEV_LEN]; /* what is probed: dev, or its alias */
@@ -257,10 +260,33 @@ void workers_stall_one(void);
 void workers_sample(void);
 /* Busy cycles of each worker (relay_workers_load). */
 unsigned int workers_load(struct relay_worker_load *out, unsigned int max);
+/* Test hook: sleeps in interrupt mode last up to @ms (IRQ_SLEEP_MS). */
+void workers_irq_sleep(unsigned int ms);
 /* Test hook: every grace period lasts @us longer (as after a worker's long pass). */
 void workers_slow_grace(unsigned int us);
 /* Wait until every worker has finished the iteration it was in (rule 1: no engine lock). */
 void workers_synchronize(void);
+
+/* Wake the workers asleep in interrupt mode (irq.c) to look again at what they serve: after
+ * a store that changes it (a guest's vid, its queues), any thread, no lock taken or awaited. */
+void workers_wake(void);
+
+/* interrupt mode of idle workers (irq.c): all but irq_wake() on the owning worker only */
+struct worker_irq;
+/* A worker's epoll set and wake-up fd; NULL (logged) if they cannot be made. */
+struct worker_irq *irq_create(void);
+void irq_destroy(struct worker_irq *x);
+/*
+ * Arm what can bring frames to directions @dirs: 0, or -errno with nothing left armed when
+ * one of them cannot wake the worker (a VF without RX interrupts, a guest without kick fds).
+ */
+int irq_arm(struct worker_irq *x, struct relay_dir *const *dirs, unsigned int n);
+/* Sleep until an armed source fires, irq_wake(), or @ms pass. */
+void irq_sleep(struct worker_irq *x, int ms);
+/* Undo irq_arm(): polling, guests asked not to kick. */
+void irq_disarm(struct worker_irq *x);
+/* Make irq_sleep() return, now or at once next time. Any thread. */
+void irq_wake(struct worker_irq *x);
 
 /* the data path (datapath.c) */
 /* One pass over @d: the frames it took in. Its worker only. */

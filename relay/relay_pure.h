@@ -147,6 +147,8 @@ struct relay_params {
 	bool tso;	     /* offer TSO and checksum offloads */
 	/* Idle policy: a worker whose passes find no frames sleeps, growing to this (0: spin). */
 	unsigned int idle_sleep_max_us;
+	/* Past the longest sleep, sleep until a VF RX interrupt or a guest kick (irq.c). */
+	bool idle_irq;
 	/*
 	 * VF queue pairs a relay asks for (1..RELAY_MAX_LANES): queue pair i is lane i, one unit of
 	 * placement per direction, so that one relay can be served by several workers.

@@ -65,6 +65,7 @@ void relay_params_default(struct relay_params *p)
 	snprintf(p->vhost_dir, sizeof(p->vhost_dir), "/tmp/virtio-forwarder");
 	snprintf(p->pattern, sizeof(p->pattern), "virtio-forwarder%%u.sock");
 	p->idle_sleep_max_us = RELAY_IDLE_SLEEP_DEFAULT_US;
+	p->idle_irq = true;
 	p->vf_queues = 1;
 	p->vf_ring_size = RELAY_RING_DEFAULT;
 	p->sock_uid = (uid_t)-1;

@@ -175,6 +175,8 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 		conf->intr_conf.lsc = 1;
 	VLOG(DEBUG, "relay %u: %s link-state interrupts %s", r->id, r->name,
 	     conf->intr_conf.lsc ? "on" : "off (no support)");
+	/* RX interrupts for the interrupt mode of idle workers (irq.c); vf_irq_probe() checks. */
+	conf->intr_conf.rxq = p->idle_irq && p->idle_sleep_max_us;
 	r->mtu_cap = RTE_ETHER_MTU;
 	if (want != RTE_ETHER_MTU) {
 		uint32_t frame_mtu = info->max_rx_pktlen - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN;
@@ -230,6 +232,28 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 		     (uint64_t)VF_TX_OFFLOADS,
 		     r->tso_hw ? "the missing checksums"
 			       : "TCP segmentation and the missing checksums");
+}
+
+/*
+ * Can each of @r's RX queues wake a worker? Asked of ethdev, which logs an error for devices
+ * without RX interrupts (net_null, net_memif, ...): quietened for the question. The queues
+ * start with their interrupts off: workers poll until they arm them.
+ */
+static bool vf_irq_probe(struct relay *r)
+{
+	int lt = rte_log_register("lib.ethdev"), level = rte_log_get_level(lt);
+	bool ok = true;
+
+	rte_log_set_level(lt, RTE_LOG_CRIT);
+	for (unsigned int q = 0; q < r->nb_lanes && ok; q++)
+		ok = rte_eth_dev_rx_intr_ctl_q_get_fd(r->port, (uint16_t)q) >= 0;
+	rte_log_set_level(lt, (uint32_t)level);
+	for (unsigned int q = 0; q < r->nb_lanes && ok; q++)
+		rte_eth_dev_rx_intr_disable(r->port, (uint16_t)q);
+	VLOG(INFO, "relay %u: %s %s", r->id, r->name,
+	     ok ? "has RX interrupts: an idle worker sleeps until frames come"
+		: "has no RX interrupts: an idle worker wakes on a timer");
+	return ok;
 }
 
 static int vf_setup(struct relay *r, const struct relay_params *p)
@@ -309,8 +333,25 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	what = "start";
 	relay_step(RELAY_STEP_START);
 	ret = dev_start(r);
+	if (ret && conf.intr_conf.rxq) {
+		VLOG(WARNING, "relay %u: %s does not start with RX interrupts (%s); without them",
+		     r->id, r->name, strerror(-ret));
+		conf.intr_conf.rxq = 0;
+		ret = rte_eth_dev_configure(r->port, (uint16_t)r->nb_lanes, (uint16_t)r->nb_lanes,
+					    &conf);
+		for (unsigned int q = 0; q < r->nb_lanes && !ret; q++) {
+			ret = rte_eth_rx_queue_setup(r->port, q, nb_rxd, (unsigned int)r->socket_id,
+						     NULL, r->pool);
+			if (!ret)
+				ret = rte_eth_tx_queue_setup(r->port, q, nb_txd,
+							     (unsigned int)r->socket_id, NULL);
+		}
+		if (!ret)
+			ret = dev_start(r);
+	}
 	if (ret)
 		goto out_err;
+	r->vf_irq = conf.intr_conf.rxq && vf_irq_probe(r);
 	return 0;
 out_err:
 	RERR("relay %u: cannot %s VF %s: %s", r->id, what, r->name, strerror(-ret));

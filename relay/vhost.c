@@ -70,6 +70,7 @@ static int on_new_device(int vid)
 	}
 	__atomic_store_n(&r->nr_vring, nr, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->vid, vid, __ATOMIC_RELEASE);
+	workers_wake(); /* a worker asleep in interrupt mode arms its kicks */
 	VLOG(NOTICE, "relay %u: guest connected on %s (vid %d, %u queue pairs)%s", r->id, r->path,
 	     vid, nr / 2, r->vf_open ? "" : "; no VF yet: what it sends is dropped");
 	features_log(r, features);
@@ -225,6 +226,8 @@ static int on_vring_state_changed(int vid, uint16_t queue, int enable)
 		mask = __atomic_load_n(&vhost_slots[vid].txq_mask[w], __ATOMIC_RELAXED);
 		mask = enable ? mask | bit : mask & ~bit;
 		__atomic_store_n(&vhost_slots[vid].txq_mask[w], mask, __ATOMIC_RELAXED);
+		/* Interrupt mode: arm this kick fd, or drop the one rte_vhost is about to close. */
+		workers_wake();
 		return 0;
 	}
 	if (queue / 2 >= RELAY_MAX_QP)

@@ -27,18 +27,22 @@ struct work_list {
 struct worker {
 	/* Read by the worker each pass; written by the control thread only on publication. */
 	struct work_list *list; /* published with release, read with acquire */
-	bool stall;		/* test hook: stop making progress (set by the control thread) */
-	unsigned int lcore;
-	unsigned int tid; /* QSBR thread id */
-	bool shares_cpu;  /* another worker runs on one of its CPUs (test-only mapping) */
-	int node;	  /* NUMA node of its CPU */
+	struct worker_irq *irq; /* interrupt mode (irq.c), NULL without it; set before launch */
 	/* Written by the worker alone, each pass (single-writer counters). */
 	uint64_t heartbeat;   /* passes over the list */
 	uint64_t busy_cycles; /* TSC cycles of the passes that moved frames */
+	uint64_t irq_sleeps;  /* sleeps in interrupt mode */
+	/* Set before launch. */
+	unsigned int lcore;
+	unsigned int tid; /* QSBR thread id */
+	int node;	  /* NUMA node of its CPU */
+	bool shares_cpu;  /* another worker runs on one of its CPUs (test-only mapping) */
+	bool stall;	  /* test hook: stop making progress (set by the control thread) */
+	bool armed;	  /* in interrupt mode, written by the worker: see worker_doze() */
 	/* The control thread's bookkeeping: its own cache line, off the worker's hot path. */
 	uint64_t seen __rte_cache_aligned; /* heartbeat at the last check */
-	unsigned int load;		   /* directions assigned */
 	uint64_t busy_seen, tsc_seen;	   /* busy_cycles and TSC at the last sample */
+	unsigned int load;		   /* directions assigned */
 	unsigned int busy_pm;		   /* measured load, per mille, smoothed */
 } __rte_cache_aligned;
 
@@ -159,6 +163,52 @@ static void worker_pass(struct worker *w, const struct work_list *l, bool busy, 
 	p->tsc = end;
 }
 
+/*
+ * Interrupt mode (irq.c): a worker still silent after a sleep of idle_max_us arms what can
+ * bring it frames and sleeps in epoll, up to IRQ_SLEEP_MS (so a kick fd replaced without a
+ * callback, or a lost wake-up, costs at most that; the watchdog wants a pass a second).
+ *
+ * It stays online for RCU and reports no quiescent state from arming to disarming, so what it
+ * armed (ports, vids, fds) cannot go away under it; whoever waits for a grace period or
+ * changes what it should watch must wake it. The handshake, Dekker's: the worker stores
+ * armed = true, then (seq_cst fence) reads its list and each relay's state, arms, makes one
+ * more pass and sleeps; the other side stores its change, then (seq_cst fence) reads armed
+ * and, when set, writes the wake-up fd (workers_wake; workers_synchronize checks again while
+ * it waits). Either the worker's reads see the change, or the other side sees it armed.
+ */
+#define IRQ_SLEEP_MS 100
+
+static unsigned int irq_sleep_ms = IRQ_SLEEP_MS; /* test hook: workers_irq_sleep() */
+
+void workers_irq_sleep(unsigned int ms)
+{
+	__atomic_store_n(&irq_sleep_ms, ms, __ATOMIC_RELAXED);
+}
+
+/* Sleep in interrupt mode; false when something it serves cannot wake it (nothing done). */
+static bool worker_doze(struct worker *w, struct pass *p)
+{
+	const struct work_list *l;
+	bool armed;
+
+	__atomic_store_n(&w->armed, true, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	l = __atomic_load_n(&w->list, __ATOMIC_ACQUIRE);
+	armed = irq_arm(w->irq, l->item, l->n) == 0;
+	if (armed) {
+		/* Frames may have come before the guest saw it may kick: look once more. */
+		worker_pass(w, l, false, p);
+		if (!p->moved) {
+			ctr_add(&w->irq_sleeps, 1);
+			irq_sleep(w->irq, (int)__atomic_load_n(&irq_sleep_ms, __ATOMIC_RELAXED));
+		}
+		irq_disarm(w->irq);
+	}
+	__atomic_store_n(&w->armed, false, __ATOMIC_RELEASE);
+	p->tsc = rte_rdtsc(); /* the sleep is nobody's busy time */
+	return armed;
+}
+
 static bool worker_shares_cpu(unsigned int i)
 {
 	rte_cpuset_t mine = rte_lcore_cpuset(workers[i].lcore);
@@ -210,8 +260,12 @@ static int worker_main(void *arg)
 			silent_since = pass.tsc; /* the first pass without a frame */
 		} else if (idle_max_us && empty > IDLE_SPIN_PASSES &&
 			   pass.tsc - silent_since > spin_tsc) {
+			/* The timed sleeps are done: interrupt mode, where all can wake us. */
+			if (w->irq && sleep_us > idle_max_us && worker_doze(w, &pass))
+				continue;
 			worker_sleep(w, RTE_MIN(sleep_us, idle_max_us));
-			sleep_us = RTE_MIN(sleep_us * 2, idle_max_us);
+			/* Past idle_max_us once the longest sleep is done (interrupt mode). */
+			sleep_us = sleep_us >= idle_max_us ? idle_max_us + 1 : sleep_us * 2;
 			pass.tsc = rte_rdtsc(); /* the sleep is nobody's busy time */
 		}
 	}
@@ -242,6 +296,7 @@ unsigned int workers_load(struct relay_worker_load *out, unsigned int max)
 		out[i].lcore = workers[i].lcore;
 		out[i].busy_cycles = __atomic_load_n(&workers[i].busy_cycles, __ATOMIC_RELAXED);
 		out[i].tsc = rte_rdtsc();
+		out[i].irq_sleeps = __atomic_load_n(&workers[i].irq_sleeps, __ATOMIC_RELAXED);
 	}
 	return n;
 }
@@ -269,10 +324,28 @@ void workers_synchronize(void)
 		 * (a guest, in tests that map two workers onto one CPU: integ.moves).
 		 */
 		uint64_t token = rte_rcu_qsbr_start(qsv);
+		bool woken[RTE_MAX_LCORE] = {false};
 
-		while (!rte_rcu_qsbr_check(qsv, token, false))
+		/* Armed workers report no quiescent state until woken (worker_doze). */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		while (!rte_rcu_qsbr_check(qsv, token, false)) {
+			for (unsigned int i = 0; i < nb_workers; i++)
+				if (!woken[i] &&
+				    __atomic_load_n(&workers[i].armed, __ATOMIC_ACQUIRE)) {
+					irq_wake(workers[i].irq);
+					woken[i] = true;
+				}
 			rte_delay_us_sleep(GRACE_POLL_US);
+		}
 	}
+}
+
+void workers_wake(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the caller's change, then armed: worker_doze */
+	for (unsigned int i = 0; workers && i < nb_workers; i++)
+		if (__atomic_load_n(&workers[i].armed, __ATOMIC_ACQUIRE))
+			irq_wake(workers[i].irq);
 }
 
 static struct work_list *list_alloc(unsigned int n)
@@ -415,6 +488,13 @@ int workers_start(const struct relay_params *p)
 			goto out_free;
 		}
 	}
+	for (unsigned int i = 0; i < nb_workers && p->idle_irq && idle_max_us; i++) {
+		workers[i].irq = irq_create();
+		if (!workers[i].irq) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
 	for (unsigned int i = 0; i < nb_workers; i++) {
 		workers[i].shares_cpu = worker_shares_cpu(i);
 		if (workers[i].shares_cpu)
@@ -439,10 +519,13 @@ out_free:
 void workers_stop(void)
 {
 	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
+	workers_wake();
 	for (unsigned int i = 0; workers && i < nb_workers; i++)
 		rte_eal_wait_lcore(workers[i].lcore);
-	for (unsigned int i = 0; workers && i < nb_workers; i++)
+	for (unsigned int i = 0; workers && i < nb_workers; i++) {
 		free(workers[i].list);
+		irq_destroy(workers[i].irq);
+	}
 	rte_free(workers);
 	rte_free(qsv);
 	dir_drop_pool_free();

@@ -113,12 +113,15 @@ static unsigned int relays_add_static(const struct vfwd_config *cfg)
 /*
  * Test hooks (VFWD_TEST_HOOKS=1 only): VFWD_TEST_GRACE_DELAY_US=N makes every grace period
  * last N microseconds longer, as a worker busy with a long pass can make it;
- * VFWD_TEST_FAIL_START=DEV makes starting device DEV fail, as a VF that cannot start does.
+ * VFWD_TEST_FAIL_START=DEV makes starting device DEV fail, as a VF that cannot start does;
+ * VFWD_TEST_IRQ_SLEEP_MS=N makes a worker's sleeps in interrupt mode last up to N ms (100),
+ * so that a wake-up that does not come shows.
  */
 static void test_hooks_apply(void)
 {
 	const char *delay = getenv("VFWD_TEST_GRACE_DELAY_US");
 	const char *dev = getenv("VFWD_TEST_FAIL_START");
+	const char *irq_ms = getenv("VFWD_TEST_IRQ_SLEEP_MS");
 
 	if (!getenv("VFWD_TEST_HOOKS"))
 		return;
@@ -129,6 +132,10 @@ static void test_hooks_apply(void)
 	if (dev) {
 		relay_test_fail_start(dev);
 		VLOG(WARNING, "test hook: starting device %s fails", dev);
+	}
+	if (irq_ms) {
+		relay_test_irq_sleep((unsigned int)strtoul(irq_ms, NULL, 10));
+		VLOG(WARNING, "test hook: sleeps in interrupt mode last up to %s ms", irq_ms);
 	}
 }
 

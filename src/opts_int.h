@@ -79,6 +79,7 @@ int set_alias(struct opt_call *c);
 int set_mem(struct opt_call *c);
 int set_vf_mtu(struct opt_call *c);
 int set_idle_sleep(struct opt_call *c);
+int set_idle_irq(struct opt_call *c); /* true/false */
 int set_vf_queues(struct opt_call *c);
 int set_vf_ring_size(struct opt_call *c);
 int set_file_prefix(struct opt_call *c);

@@ -407,6 +407,16 @@ static int parse_bool(const char *arg, bool *v)
 	return arg ? -EINVAL : (*v = true, 0);
 }
 
+/* --idle-interrupts[=BOOL]; an empty file value: the default, on. */
+int set_idle_irq(struct opt_call *c)
+{
+	if (c->arg && !c->arg[0]) {
+		c->cfg->relay.idle_irq = true;
+		return 0;
+	}
+	return parse_bool(c->arg, &c->cfg->relay.idle_irq) ? bad(c, "is not true or false") : 0;
+}
+
 /* --core-sched[=BOOL] and the VIO4WD_CORE_SCHED_* keys: the balancer in the daemon. */
 int set_core_sched(struct opt_call *c)
 {

@@ -78,6 +78,10 @@ const struct opt opts[] = {
 	 "idle workers sleep, longer each pass up to US; full polling from the first frame "
 	 "(default 500, 0: never sleep)",
 	 .env = "VIRTIOFWD_IDLE_SLEEP_MAX_US", .dflt = "500"},
+	{"idle-interrupts", 0, optional_argument, "BOOL", set_idle_irq,
+	 "after the longest idle sleep, a worker sleeps until a VF RX interrupt or a guest kick "
+	 "where every relay it serves has them (true/false, default true)",
+	 .env = "VIRTIOFWD_IDLE_INTERRUPTS", .dflt = "true"},
 	{"vf-queues", 0, required_argument, "N", set_vf_queues,
 	 "queue pairs each VF is given (1..8, default 1; fewer when the VF has fewer): queue pair "
 	 "i and the guest's queues i, i+N, ... are served together, possibly by another worker than "

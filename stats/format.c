@@ -186,9 +186,12 @@ static void write_flat_workers(FILE *out, const StatsResponse *resp)
 
 	for (size_t i = 0; i < resp->n_worker; i++) {
 		stats_py_float(resp->worker[i]->load_pct, buf, sizeof(buf));
-		fprintf(out, "worker_%u.load_pct=%s\nworker_%u.busy_cycles=%" PRIu64 "\n",
+		fprintf(out,
+			"worker_%u.load_pct=%s\nworker_%u.busy_cycles=%" PRIu64
+			"\nworker_%u.irq_sleeps=%" PRIu64 "\n",
 			resp->worker[i]->lcore, buf, resp->worker[i]->lcore,
-			resp->worker[i]->busy_cycles);
+			resp->worker[i]->busy_cycles, resp->worker[i]->lcore,
+			resp->worker[i]->irq_sleeps);
 	}
 }
 
@@ -284,7 +287,8 @@ static void write_json(FILE *out, const StatsResponse *resp)
 		fprintf(out, "%s{\"lcore\": %u, \"load_pct\": ", i ? ", " : "",
 			resp->worker[i]->lcore);
 		print_value(out, resp->worker[i]->load_pct, 1);
-		fprintf(out, ", \"busy_cycles\": %" PRIu64 "}", resp->worker[i]->busy_cycles);
+		fprintf(out, ", \"busy_cycles\": %" PRIu64 ", \"irq_sleeps\": %" PRIu64 "}",
+			resp->worker[i]->busy_cycles, resp->worker[i]->irq_sleeps);
 	}
 	fputs("]}\n", out);
 }
@@ -362,6 +366,13 @@ static void write_prometheus_workers(FILE *out, const StatsResponse *resp)
 	for (size_t i = 0; i < resp->n_worker; i++)
 		fprintf(out, "virtioforwarder_worker_busy_cycles_total{lcore=\"%u\"} %" PRIu64 "\n",
 			resp->worker[i]->lcore, resp->worker[i]->busy_cycles);
+	fputs("# HELP virtioforwarder_worker_irq_sleeps_total Sleeps of an idle worker until a VF "
+	      "interrupt or a guest kick.\n"
+	      "# TYPE virtioforwarder_worker_irq_sleeps_total counter\n",
+	      out);
+	for (size_t i = 0; i < resp->n_worker; i++)
+		fprintf(out, "virtioforwarder_worker_irq_sleeps_total{lcore=\"%u\"} %" PRIu64 "\n",
+			resp->worker[i]->lcore, resp->worker[i]->irq_sleeps);
 }
 
 /* VF link, speed and MTUs: one gauge family each, one sample per relay that has them. */

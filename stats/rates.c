@@ -126,6 +126,7 @@ unsigned int stats_rolling_workers(struct stats_worker *out, unsigned int max)
 
 		out[i].lcore = b->lcore;
 		out[i].busy_cycles = b->busy_cycles;
+		out[i].irq_sleeps = b->irq_sleeps;
 		/* A worker's counter runs up to the end of its pass, the TSC beside it is read a
 		 * little earlier or later: a busy worker may show a hair over 100. */
 		out[i].load_pct = (float)(pct > 100.0 ? 100.0 : pct);

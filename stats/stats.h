@@ -33,6 +33,7 @@ struct stats_worker {
 	unsigned int lcore;
 	float load_pct;
 	uint64_t busy_cycles; /* since start */
+	uint64_t irq_sleeps;  /* sleeps in interrupt mode, since start */
 };
 
 /*

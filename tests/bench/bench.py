@@ -21,6 +21,13 @@ the guest (testpmd on virtio_user) on CPU 0.
                         least every 50 us)
   wake-64@1k            PVP at 1000 frames/s one by one: every frame finds the relay idle;
                         its latency is what the idle policy adds to the first frame
+  wake-tap-64@100, wake-tap-vm-64@100
+                        the same at 100 frames/s over net_tap, the VF stand-in with RX
+                        interrupts: vfwd-gen on the tap's kernel side (net_af_packet) and as
+                        the guest, frames from the VF side (or from the guest: -vm), the
+                        other side echoing; ours in interrupt mode (the default), with timed
+                        sleeps only (ours-timed) and spinning; each gap is 10 ms, so the
+                        worker is asleep in epoll when a frame comes
   lanes-64              ours only: vf2vm-64 into a 4-queue guest, the VF with 1 queue pair
                         (1q), 2 (2q: --vf-queues 2, one worker), 2 on two workers (2q-2w:
                         test-only, both on CPU 1, as this machine has no third CPU): what a
@@ -30,6 +37,8 @@ the guest (testpmd on virtio_user) on CPU 0.
                         have a VF and a connected guest, idle
   idle                  ours only: worker CPU (from /proc) with 32 relays, VFs and connected
                         guests, no traffic; idle policy on (ours) and off (ours-spin)
+  idle-tap              the same with 8 relays over net_tap: interrupt mode (ours) against
+                        timed sleeps (ours-timed)
   mem                   ours only: DPDK memory (telemetry /eal/heap_info) with 1, 8, 32 relays
   addrm                 ours only: add + remove of a VF through the port-control tool, 50 times
   tso-sw                ours only (-T): a guest (testpmd csum engine, TSO at MSS 1448, one
@@ -86,10 +95,16 @@ SCENARIOS = {
     "zeroloss-64": dict(kind="zeroloss", size=64, hi=4000000, steps=6, loop=True),
     "wake-64@1k": dict(kind="pvp", size=64, rate=1000, loop=True, gen=["--burst", "1"],
                        impls=("testpmd", "ours", "ours-sleep100", "ours-spin")),
+    "wake-tap-64@100": dict(kind="tap", size=64, rate=100, guest_first=False,
+                            impls=("testpmd", "ours", "ours-timed", "ours-spin")),
+    "wake-tap-vm-64@100": dict(kind="tap", size=64, rate=100, guest_first=True,
+                               impls=("testpmd", "ours", "ours-timed", "ours-spin")),
     "lanes-64": vf2vm(64, queues=4, impls=("ours-1q", "ours-2q", "ours-2q-2w")),
     "relays": dict(kind="relays", impls=("1x1", "32x1", "32x8"), unit="Mpps"),
     "idle": dict(kind="idle", impls=("ours", "ours-sleep100", "ours-spin"), unit="% CPU",
                  relays=32),
+    "idle-tap": dict(kind="idle", impls=("ours", "ours-timed"), unit="% CPU", relays=8,
+                     vf="net_tap%d,iface=%s"),
     # N relays, or N relays with VF rings of R descriptors ("NrR", --vf-ring-size R)
     "mem": dict(kind="mem", impls=("1", "8", "32", "32r256", "32r128"), unit="MB", rounds=1),
     "addrm": dict(kind="addrm", impls=("add", "remove", "add+remove"), unit="ms", rounds=1,
@@ -100,9 +115,11 @@ SCENARIOS = {
 
 def ours_args(impl):
     """ours-spin: the idle policy off, to show what it costs; ours-sleepN: sleeps of at most N
-    us (ours: the default, 500)."""
+    us (ours: the default, 500); ours-timed: no interrupt mode."""
     if impl == "ours-spin":
         return SPIN
+    if impl == "ours-timed":
+        return ["--idle-interrupts=false"]
     if impl.startswith("ours-sleep"):
         return ["--idle-sleep-max-us", impl[len("ours-sleep"):]]
     if impl.startswith("ours-2q"):
@@ -211,9 +228,37 @@ def relays_round(work, impl, tag, sc, seconds):
     return dict(v=mpps)
 
 
+def tap_name():
+    """A fresh interface name for a net_tap VF (15 characters at most)."""
+    tap_name.n = getattr(tap_name, "n", 0) + 1
+    return "vfb%s_%d" % (h.RUN_ID[-5:], tap_name.n)
+
+
+def tap_round(work, impl, tag, sc, seconds):
+    """PVP over net_tap at a low rate: every frame wakes the relay (wake-tap-...)."""
+    tap = tap_name()
+    relay = relay_start(work, impl, tag, "net_tap0,iface=%s" % tap)
+    ports = ["net_af_packet0,iface=%s" % tap, "virtio_user0,path=%s" % relay.sock]
+    gen = Gen(work, tag, "pvp", sc["size"], seconds, rate=sc["rate"], flows=1,
+              extra=["--burst", "1", "--spin"],
+              ports=ports[::-1] if sc["guest_first"] else ports)
+    gen.wait("listening")
+    gen.wait("ready")
+    relay.wait_guest()
+    time.sleep(0.5)
+    gen.go()
+    res = gen.result(timeout=seconds + 30)
+    relay.stop()
+    return dict(v=float(res["rx_mpps"]), sent=int(res["sent"]), received=int(res["received"]),
+                lost=int(res["lost"]), headroom=float(res["gen_headroom_pct"]),
+                p50=float(res["lat_p50_us"]), p99=float(res["lat_p99_us"]),
+                p999=float(res["lat_p999_us"]), max=float(res["lat_max_us"]))
+
+
 def idle_round(work, impl, tag, sc, seconds):
     n = sc["relays"]
-    relay = OurRelay(work, tag, ["net_null%d,no-rx=1" % i for i in range(n)],
+    vf = sc.get("vf", "net_null%d,no-rx=1")
+    relay = OurRelay(work, tag, [vf % ((i, tap_name()) if "tap" in vf else i) for i in range(n)],
                      ours_args(impl.replace("alt-", "")), binary=alt_bin(impl))
     guests = [Frontend(s) for s in relay.socks]
     for f in guests:
@@ -286,7 +331,7 @@ def tso_round(work, impl, tag, sc, seconds):
 
 ROUND = dict(oneway=oneway_round, pvp=pvp_round, zeroloss=zeroloss_round,
              relays=relays_round, idle=idle_round, mem=mem_round, addrm=addrm_round,
-             tso=tso_round)
+             tso=tso_round, tap=tap_round)
 
 
 def alt_bin(impl):
@@ -322,7 +367,7 @@ def table(results, names, impls):
             med[impl] = statistics.median(v)
             ratio = ("%.2f" % (med[impl] / med[base])
                      if med[base] and impl != base else "")
-            pvp = sc["kind"] == "pvp"
+            pvp = sc["kind"] in ("pvp", "tap")
 
             def m(k, fmt):
                 return fmt % statistics.median(r[k] for r in rs) if pvp else ""

@@ -21,15 +21,19 @@ def memif_sock(work, tag):
 class Gen:
     """vfwd-gen: it waits for 'go' on stdin once its link is up. Alone, the memif server.
     With @guest (a relay's vhost-user socket) it is also the guest (an in-process echo on a
-    virtio_user port) and the memif client of a relay serving memif_sock(work, tag)."""
+    virtio_user port) and the memif client of a relay serving memif_sock(work, tag). With
+    @ports, those devices instead."""
 
-    def __init__(self, work, tag, mode, size, seconds, rate=0, flows=64, extra=(), guest=None):
+    def __init__(self, work, tag, mode, size, seconds, rate=0, flows=64, extra=(), guest=None,
+                 ports=None):
         self.sock = memif_sock(work, tag)
         self.prefix = "vfwd-b%s-gen-%s" % (h.RUN_ID, tag)
         vdevs = ["--vdev", "net_memif0,role=%s,socket=%s"
                  % ("client" if guest else "server", self.sock)]
         if guest:
             vdevs += ["--vdev", "virtio_user0,path=%s,queue_size=1024" % guest]
+        if ports:  # other devices: port 0 sends, port 1 (if any) echoes
+            vdevs = [x for p in ports for x in ("--vdev", p)]
         cmd = ["timeout", "-s", "KILL", str(int(seconds) + 60), "taskset", "-c", "0", GEN,
                "-l", "0", "--no-pci", "--no-huge", "-m", "256", "--file-prefix", self.prefix
                ] + vdevs + ["--",

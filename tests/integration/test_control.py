@@ -108,7 +108,7 @@ def traffic(d):
             "pkts_dropped_oversize", "bytes_dropped_oversize", "busy_cycles", "cycles_per_pkt",
             "retries", "bytes_dropped_queue_full", "bytes_dropped_not_connected", "moves",
             "segmented")]
-    ours += ["worker_1.load_pct", "worker_1.busy_cycles"]
+    ours += ["worker_1.load_pct", "worker_1.busy_cycles", "worker_1.irq_sleeps"]
     check(keys[len(want):] == ours, "then our additions, after all of the reference's: %s"
           % keys[len(want):])
     s = flat(d.tool("stats", "--relay", "1").stdout)

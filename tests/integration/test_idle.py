@@ -2,8 +2,17 @@
 """Idle policy: a worker whose relays carry no frames sleeps (its CPU time, read from /proc,
 stays low), spins with --idle-sleep-max-us 0, and polls at full speed again as soon as frames
 flow (net_null as an endless source), without losing a frame the guest could take.
+
+Interrupt mode, over net_tap (the one VF stand-in with RX interrupts): the idle worker sleeps
+in epoll (worker_N.irq_sleeps counts it) and uses no CPU; frames from the VF and kicks from
+the guest wake it (vfwd-gen on the tap's kernel side is also the guest, at 100 frames/s
+from either side, the other echoing: every frame finds the worker asleep); a guest leaving (a grace period) and coming
+(new_device) wakes it. A test hook makes each of its sleeps last up to 5 s instead of 100 ms,
+so a wake-up that does not come shows as seconds.
 """
 import os
+import shutil
+import subprocess
 import sys
 import time
 
@@ -13,6 +22,8 @@ from harness import check, Daemon, flat, Guest, log, require_env, run, wait_for
 
 RELAYS = 8
 WINDOW = 2.0
+IRQ_HOOK = {"VFWD_TEST_HOOKS": "1", "VFWD_TEST_IRQ_SLEEP_MS": "5000"}
+GEN = os.environ.get("VFWD_GEN", os.path.join(harness.BUILD, "tests/bench/vfwd-gen"))
 
 
 def worker_cpu(d, seconds=WINDOW):
@@ -47,11 +58,98 @@ def empty_sockets():
     check(rc == 0, "daemon exits 0")
 
 
+def irq_sleeps(d):
+    return int(d.flat_stats("--delay", "0")["worker_1.irq_sleeps"])
+
+
+def gen_pvp(tap, sock, rate, seconds, guest_first):
+    """vfwd-gen: frames into the tap's kernel side (net_af_packet), through the relay to its
+    own virtio_user port (the guest), which echoes them back; or (@guest_first) the other way
+    round, the tap's side echoing: sent, received, latency."""
+    prefix = "vfwd-t%s-irqgen" % harness.RUN_ID
+    ports = ["net_af_packet0,iface=%s" % tap, "virtio_user0,path=%s" % sock]
+    if guest_first:
+        ports.reverse()  # port 0 sends, port 1 echoes
+    cmd = ["timeout", "-s", "KILL", str(seconds + 30), "taskset", "-c", "0", GEN, "-l", "0",
+           "--no-pci", "--no-huge", "-m", "256", "--file-prefix", prefix,
+           "--vdev", ports[0], "--vdev", ports[1], "--", "--mode", "pvp", "--size", "64", "--duration", str(seconds), "--rate",
+           str(rate), "--flows", "1", "--burst", "1", "--drain-ms", "300", "--spin"]
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    harness.on_exit(harness._kill, p, "generator")
+    harness.on_exit(shutil.rmtree, harness.dpdk_dir(prefix), True)
+    for want in ("listening", "ready"):
+        line = p.stdout.readline().strip()
+        check(line == want, "generator: %s" % line)
+    time.sleep(0.5)  # the new guest's kicks armed (new_device wakes the worker)
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    out, _ = p.communicate(timeout=seconds + 30)
+    return dict(x.split("=", 1) for x in out.split() if "=" in x)
+
+
+def interrupt_mode():
+    tap = "vfirq" + harness.RUN_ID[-5:]
+    d = Daemon("idle-irq", ["-P", "net_tap0,iface=%s=0" % tap], control=True,
+               env=IRQ_HOOK).start()
+    check("has RX interrupts" in d.log(), "net_tap's RX interrupts found")
+    g = Guest("idle-irq", ["virtio_user0,path=%s" % d.sock(0)], fwd="rxonly").start()
+    wait_for(lambda: d.relay(0)["vid"] >= 0, 20, "guest connected")
+    time.sleep(0.5)
+    before = irq_sleeps(d)
+    cpu = worker_cpu(d)
+    after = irq_sleeps(d)
+    log("interrupt mode, 1 relay with a guest, idle: worker at %.2f%% of a CPU, %d sleeps"
+        % (100 * cpu, after - before))
+    check(after > before and cpu < 0.01, "an idle worker sleeps in epoll: %.2f%% of a CPU, "
+          "%d sleeps in interrupt mode" % (100 * cpu, after - before))
+    t = time.time()
+    g.stop()
+    wait_for(lambda: d.relay(0)["vid"] < 0, 20, "guest gone")
+    check(time.time() - t < 3, "a guest leaving (a grace period) wakes the sleeping worker "
+          "(%.1f s)" % (time.time() - t))
+    for first, what in ((False, "VF interrupts"), (True, "guest kicks")):
+        before = irq_sleeps(d)
+        r = gen_pvp(tap, d.sock(0), 100, 3, first)
+        slept = irq_sleeps(d) - before
+        log("interrupt mode, 100 frames/s, %s first: %s of %s back, p50 %s us, p99 %s us, "
+            "max %s us, %d sleeps" % ("guest" if first else "VF", r["received"], r["sent"],
+                                      r["lat_p50_us"], r["lat_p99_us"], r["lat_max_us"], slept))
+        check(int(r["sent"]) >= 250 and r["received"] == r["sent"] and r["lost"] == "0",
+              "every frame made the round trip (%s of %s)" % (r["received"], r["sent"]))
+        check(float(r["lat_p99_us"]) < 500000 and slept >= int(r["sent"]) // 2,
+              "%s woke the worker: p99 %s us, %d sleeps for %s frames"
+              % (what, r["lat_p99_us"], slept, r["sent"]))
+        wait_for(lambda: d.relay(0)["vid"] < 0, 20, "generator's guest gone")
+    # A guest that sends first: new_device wakes the worker to arm its kicks.
+    time.sleep(0.5)
+    g = Guest("idle-irq-tx", ["virtio_user0,path=%s" % d.sock(0)], fwd="txonly").start()
+    wait_for(lambda: d.relay(0)["vid"] >= 0, 20, "sending guest connected")
+    t = time.time()
+    wait_for(lambda: d.relay(0)["vm_to_vf"]["pkts_tx_to_vf"] > 0, 20, "the guest's frames sent")
+    check(time.time() - t < 2, "a new guest's first frames wake the worker (%.1f s)"
+          % (time.time() - t))
+    g.stop()
+    wait_for(lambda: d.relay(0)["vid"] < 0, 20, "sending guest gone")
+    time.sleep(0.5)
+    secs = d.stop_ok()
+    check(secs < 3, "stopping wakes the sleeping worker (%.1f s)" % secs)
+    # Off: the timed sleeps only.
+    d = Daemon("idle-noirq", ["-P", "net_tap0,iface=%s=0" % tap, "--idle-interrupts=false"],
+               control=True).start()
+    time.sleep(1)
+    check(irq_sleeps(d) == 0 and "has RX interrupts" not in d.log(),
+          "--idle-interrupts=false: no sleep in interrupt mode")
+    d.stop_ok()
+
+
 def main():
     require_env()
+    interrupt_mode()
     empty_sockets()
     d, guests = idle_daemon("idle-on", [])
     cpu_on = worker_cpu(d)
+    irq_sleeps_on = irq_sleeps(d)
     load = float(flat(d.tool("stats", "--delay", "0").stdout)["worker_1.load_pct"])
     check(load < 1, "stats: the idle worker's load is %.2f%%" % load)
     for g in guests:
@@ -68,6 +166,7 @@ def main():
           % (100 * cpu_off))
     check(cpu_on < 0.1, "with it (default) an idle worker sleeps (%.1f%% of a CPU)"
           % (100 * cpu_on))
+    check(irq_sleeps_on == 0, "net_null has no RX interrupts: timed sleeps only")
 
     # Frames wake it: net_null receives endlessly, the guest takes what it can.
     d = Daemon("idle-busy", ["-P", "net_null0=0"], control=True)

@@ -213,6 +213,16 @@ START_TEST(control_group_and_idle_policy)
 			 OPTS_RUN);
 	ck_assert_int_eq((int)cfg.ctl.ipc_gid, 0);
 	ck_assert_uint_eq(cfg.relay.idle_sleep_max_us, 0);
+	/* Interrupt mode: on by default; BOOL, or alone for true. */
+	ck_assert_int_eq(parse("-C", "1", NULL), OPTS_RUN);
+	ck_assert(cfg.relay.idle_irq);
+	ck_assert_int_eq(parse("-C", "1", "--idle-interrupts=false", NULL), OPTS_RUN);
+	ck_assert(!cfg.relay.idle_irq);
+	ck_assert_int_eq(parse("-C", "1", "--idle-interrupts=no", "--idle-interrupts", NULL),
+			 OPTS_RUN);
+	ck_assert(cfg.relay.idle_irq);
+	ck_assert_bad("--idle-interrupts: 'sometimes' is not true or false", "-C", "1",
+		      "--idle-interrupts=sometimes");
 }
 END_TEST
 
