@@ -198,7 +198,7 @@ static bool worker_doze(struct worker *w, struct pass *p)
 	if (armed) {
 		/* Frames may have come before the guest saw it may kick: look once more. */
 		worker_pass(w, l, false, p);
-		if (!p->moved) {
+		if (!p->moved && !__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
 			ctr_add(&w->irq_sleeps, 1);
 			irq_sleep(w->irq, (int)__atomic_load_n(&irq_sleep_ms, __ATOMIC_RELAXED));
 		}
