@@ -346,7 +346,28 @@ static const struct {
 	 "TSO frames the relay segmented in software for a VF without TSO (vm_to_vf).", 18},
 };
 
-/* Each worker's load and busy cycles. */
+static uint64_t worker_busy(const Virtioforwarder__WorkerLoad *w)
+{
+	return w->busy_cycles;
+}
+
+static uint64_t worker_irq_sleeps(const Virtioforwarder__WorkerLoad *w)
+{
+	return w->irq_sleeps;
+}
+
+/* One counter family, a sample per worker: @get's value. */
+static void prom_worker_counter(FILE *out, const StatsResponse *resp, const char *name,
+				const char *help,
+				uint64_t (*get)(const Virtioforwarder__WorkerLoad *))
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (size_t i = 0; i < resp->n_worker; i++)
+		fprintf(out, "%s{lcore=\"%u\"} %" PRIu64 "\n", name, resp->worker[i]->lcore,
+			get(resp->worker[i]));
+}
+
+/* Each worker's load, busy cycles and sleeps in interrupt mode. */
 static void write_prometheus_workers(FILE *out, const StatsResponse *resp)
 {
 	fputs("# HELP virtioforwarder_worker_load_ratio Share of a worker's cycles in passes that "
@@ -359,20 +380,11 @@ static void write_prometheus_workers(FILE *out, const StatsResponse *resp)
 		print_value(out, resp->worker[i]->load_pct / 100.0, 1);
 		fputc('\n', out);
 	}
-	fputs("# HELP virtioforwarder_worker_busy_cycles_total TSC cycles of a worker's passes "
-	      "that moved frames.\n"
-	      "# TYPE virtioforwarder_worker_busy_cycles_total counter\n",
-	      out);
-	for (size_t i = 0; i < resp->n_worker; i++)
-		fprintf(out, "virtioforwarder_worker_busy_cycles_total{lcore=\"%u\"} %" PRIu64 "\n",
-			resp->worker[i]->lcore, resp->worker[i]->busy_cycles);
-	fputs("# HELP virtioforwarder_worker_irq_sleeps_total Sleeps of an idle worker until a VF "
-	      "interrupt or a guest kick.\n"
-	      "# TYPE virtioforwarder_worker_irq_sleeps_total counter\n",
-	      out);
-	for (size_t i = 0; i < resp->n_worker; i++)
-		fprintf(out, "virtioforwarder_worker_irq_sleeps_total{lcore=\"%u\"} %" PRIu64 "\n",
-			resp->worker[i]->lcore, resp->worker[i]->irq_sleeps);
+	prom_worker_counter(out, resp, "virtioforwarder_worker_busy_cycles_total",
+			    "TSC cycles of a worker's passes that moved frames.", worker_busy);
+	prom_worker_counter(out, resp, "virtioforwarder_worker_irq_sleeps_total",
+			    "Sleeps of an idle worker until a VF interrupt or a guest kick.",
+			    worker_irq_sleeps);
 }
 
 /* VF link, speed and MTUs: one gauge family each, one sample per relay that has them. */

@@ -162,6 +162,8 @@ def traffic(d):
           % r.stdout.strip())
     check(re.search(r'^virtioforwarder_sent_packets_total\{relay="1",direction="vf_to_vm"\} [1-9]',
                     prom, re.M) is not None, "Prometheus counter with relay/direction labels")
+    check(re.search(r'^virtioforwarder_worker_busy_cycles_total\{lcore="1"\} [1-9]', prom, re.M)
+          is not None, "Prometheus: the worker's busy cycles")
 
     # Two clients at once, each with its own 500 ms window: both answered in about 500 ms,
     # neither resets what the other measures.

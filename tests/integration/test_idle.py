@@ -10,7 +10,9 @@ from either side, the other echoing: every frame finds the worker asleep); a gue
 (new_device) wakes it. A test hook makes each of its sleeps last up to 5 s instead of 100 ms,
 so a wake-up that does not come shows as seconds.
 """
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -103,6 +105,12 @@ def interrupt_mode():
         % (100 * cpu, after - before))
     check(after > before and cpu < 0.01, "an idle worker sleeps in epoll: %.2f%% of a CPU, "
           "%d sleeps in interrupt mode" % (100 * cpu, after - before))
+    j = json.loads(d.tool("stats", "--output-format", "json").stdout)
+    prom = d.tool("stats", "--output-format", "prometheus").stdout
+    m = re.search(r'^virtioforwarder_worker_irq_sleeps_total\{lcore="1"\} (\d+)$', prom, re.M)
+    js = j["worker"][0]["irq_sleeps"]
+    check(js >= after and m and js <= int(m.group(1)) <= js + 1000,
+          "JSON and Prometheus count them too (%d, %s)" % (js, m and m.group(1)))
     t = time.time()
     g.stop()
     wait_for(lambda: d.relay(0)["vid"] < 0, 20, "guest gone")
