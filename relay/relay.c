@@ -130,6 +130,11 @@ void engine_vring_locked(bool in)
 	vring_locked = in;
 }
 
+bool engine_vring_lock_held(void)
+{
+	return vring_locked;
+}
+
 struct relay *engine_find_by_path(const char *path)
 {
 	for (unsigned int i = 0; i < RELAY_MAX; i++)

@@ -32,7 +32,8 @@
  *     guest's vring locks, a worker can spin on those, and then the grace period never ends.
  *  2. A callback that runs under vring locks (vring_state_changed) takes none of our locks
  *     but the leaf ident lock (through logging): it finds its state through the vid slot
- *     (vhost_slots[vid]) and stores with atomics.
+ *     (vhost_slots[vid]) and stores with atomics. Nor does it wait for a grace period: a
+ *     worker arming interrupt mode (irq.c) spins on those vring locks, online for RCU.
  *  3. The vhost callbacks find their relay through the vid slot, which new_connection fills
  *     (under the engine lock, before any vring exists). The relay outlives its connections:
  *     relay_remove() frees it only after rte_vhost_driver_unregister() has returned, and that
@@ -216,6 +217,8 @@ void engine_unlock(void);
 bool engine_lock_held(void);
 /* This thread runs a callback under a guest's vring locks (rule 2); engine_lock() refuses. */
 void engine_vring_locked(bool in);
+/* Does this thread run such a callback? */
+bool engine_vring_lock_held(void);
 /* Relay @id, or NULL. Control thread, or any thread holding the engine lock. */
 struct relay *engine_relay(unsigned int id);
 /* Relay whose socket is @path, or NULL. Caller holds the engine lock. */

@@ -206,8 +206,8 @@ static void on_destroy_connection(int vid)
 		__atomic_store_n(&vhost_slots[vid].relay, NULL, __ATOMIC_RELEASE);
 }
 
-/* Under every vring lock of the guest (rule 2): atomics only, no lock, no waiting. */
-static int on_vring_state_changed(int vid, uint16_t queue, int enable)
+/* The enabled queues of @vid, in its vid slot: atomics only, no lock, no waiting. */
+static void vring_state_apply(int vid, uint16_t queue, int enable)
 {
 	uint64_t bit = 1ULL << (queue / 2), mask;
 	struct relay *r = relay_of_vid(vid);
@@ -216,29 +216,35 @@ static int on_vring_state_changed(int vid, uint16_t queue, int enable)
 	 * new_device keep kicks on (harmless). */
 	VLOG(DEBUG, "vhost device %d: vring %u %s", vid, queue, enable ? "enabled" : "disabled");
 	if (!r)
-		return 0;
+		return;
 	if (queue % 2) { /* a guest TX queue: VM->VF polls only the enabled ones */
 		unsigned int w = queue / 2 / 64;
 
 		if (w >= VHOST_TXQ_WORDS)
-			return 0;
+			return;
 		bit = 1ULL << (queue / 2 % 64);
 		mask = __atomic_load_n(&vhost_slots[vid].txq_mask[w], __ATOMIC_RELAXED);
 		mask = enable ? mask | bit : mask & ~bit;
 		__atomic_store_n(&vhost_slots[vid].txq_mask[w], mask, __ATOMIC_RELAXED);
 		/* Interrupt mode: arm this kick fd, or drop the one rte_vhost is about to close. */
 		workers_wake();
-		return 0;
+		return;
 	}
 	if (queue / 2 >= RELAY_MAX_QP)
-		return 0; /* RX spreading covers 64 queues */
-	engine_vring_locked(true);
+		return; /* RX spreading covers 64 queues */
 	/* One writer per vid (this thread); workers pick it up on their next burst. */
 	mask = __atomic_load_n(&vhost_slots[vid].rxq_mask, __ATOMIC_RELAXED);
 	mask = enable ? mask | bit : mask & ~bit;
 	__atomic_store_n(&vhost_slots[vid].rxq_mask, mask, __ATOMIC_RELAXED);
 	VLOG(INFO, "relay %u: guest RX queue %u %s; VF->VM spreads over %d queue(s)", r->id,
 	     queue / 2, enable ? "enabled" : "disabled", __builtin_popcountll(mask));
+}
+
+/* Under every vring lock of the guest (rule 2): the lock rules know it while it runs. */
+static int on_vring_state_changed(int vid, uint16_t queue, int enable)
+{
+	engine_vring_locked(true);
+	vring_state_apply(vid, queue, enable);
 	engine_vring_locked(false);
 	return 0;
 }

@@ -315,6 +315,8 @@ void workers_slow_grace(unsigned int us)
 void workers_synchronize(void)
 {
 	LOCK_RULE(!engine_lock_held(), "grace period awaited under the engine lock (rule 1)");
+	LOCK_RULE(!engine_vring_lock_held(), "grace period awaited under a guest's vring locks "
+					     "(rule 2)");
 	if (unlikely(grace_delay_us))
 		rte_delay_us_sleep(grace_delay_us);
 	if (qsv) {

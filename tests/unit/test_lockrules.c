@@ -19,6 +19,13 @@ START_TEST(engine_lock_under_vring_locks_aborts)
 }
 END_TEST
 
+START_TEST(grace_period_under_vring_locks_aborts)
+{
+	engine_vring_locked(true);
+	workers_synchronize(); /* rule 2: an armed worker may spin on those locks */
+}
+END_TEST
+
 START_TEST(engine_lock_twice_aborts)
 {
 	engine_lock();
@@ -47,6 +54,7 @@ int main(void)
 
 	tcase_add_test_raise_signal(tc, grace_period_under_engine_lock_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, engine_lock_under_vring_locks_aborts, SIGABRT);
+	tcase_add_test_raise_signal(tc, grace_period_under_vring_locks_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, engine_lock_twice_aborts, SIGABRT);
 	tcase_add_test(tc, allowed_sequences_pass);
 	suite_add_tcase(s, tc);
