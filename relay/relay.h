@@ -187,8 +187,11 @@ void relay_test_stall_worker(void);
 void relay_test_slow_grace(unsigned int us);
 /* Test hook (VFWD_TEST_IRQ_SLEEP_MS): sleeps in interrupt mode last up to @ms. */
 void relay_test_irq_sleep(unsigned int ms);
-/* Test hook (VFWD_TEST_FAIL_START): starting device @dev (its name) fails. Control thread. */
-void relay_test_fail_start(const char *dev);
+/*
+ * Test hook (VFWD_TEST_FAIL_START, VFWD_TEST_FAIL_IRQ_START): starting device @dev (its name)
+ * fails; @with_irq_only: only while RX interrupts are configured. Control thread.
+ */
+void relay_test_fail_start(const char *dev, bool with_irq_only);
 /* VF and socket of relay @id for log records; false when unknown. Any thread, never blocks long. */
 bool relay_log_ident(unsigned int id, char *dev, size_t dlen, char *path, size_t plen);
 /* Log one line per relay with state and counters (control thread). */

@@ -21,18 +21,26 @@
 static void vf_frame_limit(struct relay *r);
 static void link_read(struct relay *r, bool announce);
 
-static char fail_start_dev[RELAY_DEV_LEN]; /* test hook: this device's start fails */
+/* Test hooks: this device's start fails; fails while RX interrupts are configured. */
+static char fail_start_dev[RELAY_DEV_LEN], fail_irq_start_dev[RELAY_DEV_LEN];
 
-void relay_test_fail_start(const char *dev)
+void relay_test_fail_start(const char *dev, bool with_irq_only)
 {
-	snprintf(fail_start_dev, sizeof(fail_start_dev), "%s", dev);
+	char *hook = with_irq_only ? fail_irq_start_dev : fail_start_dev;
+
+	snprintf(hook, RELAY_DEV_LEN, "%s", dev);
 }
 
-/* rte_eth_dev_start(), or the test hook's failure for its device. */
+/* rte_eth_dev_start(), or a test hook's failure for its device. */
 static int dev_start(const struct relay *r)
 {
+	struct rte_eth_conf conf;
+
 	if (unlikely(fail_start_dev[0] && !strcmp(r->name, fail_start_dev)))
 		return -EIO;
+	if (unlikely(fail_irq_start_dev[0] && !strcmp(r->name, fail_irq_start_dev)) &&
+	    rte_eth_dev_conf_get(r->port, &conf) == 0 && conf.intr_conf.rxq)
+		return -ENOTSUP;
 	return rte_eth_dev_start(r->port);
 }
 
@@ -256,6 +264,25 @@ static bool vf_irq_probe(struct relay *r)
 	return ok;
 }
 
+/* RX and TX queue of each lane, from @r's pool; on failure, *@what names the step. */
+static int vf_queues_setup(struct relay *r, uint16_t nb_rxd, uint16_t nb_txd, const char **what)
+{
+	int ret = 0;
+
+	for (unsigned int q = 0; q < r->nb_lanes && !ret; q++) {
+		*what = "set up rx queue";
+		relay_step(RELAY_STEP_RXQ);
+		ret = rte_eth_rx_queue_setup(r->port, q, nb_rxd, (unsigned int)r->socket_id, NULL,
+					     r->pool);
+		if (ret)
+			break;
+		*what = "set up tx queue";
+		relay_step(RELAY_STEP_TXQ);
+		ret = rte_eth_tx_queue_setup(r->port, q, nb_txd, (unsigned int)r->socket_id, NULL);
+	}
+	return ret;
+}
+
 static int vf_setup(struct relay *r, const struct relay_params *p)
 {
 	uint16_t nb_rxd = (uint16_t)p->vf_ring_size, nb_txd = (uint16_t)p->vf_ring_size;
@@ -313,19 +340,9 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	}
 	VLOG(DEBUG, "relay %u: pool of %u mbufs (%u bytes data room), %u queue pair(s)", r->id,
 	     pool_size(nb_rxd, nb_txd, p->tso, r->nb_lanes), data_room, r->nb_lanes);
-	for (unsigned int q = 0; q < r->nb_lanes; q++) {
-		what = "set up rx queue";
-		relay_step(RELAY_STEP_RXQ);
-		ret = rte_eth_rx_queue_setup(r->port, q, nb_rxd, (unsigned int)r->socket_id, NULL,
-					     r->pool);
-		if (ret)
-			goto out_err;
-		what = "set up tx queue";
-		relay_step(RELAY_STEP_TXQ);
-		ret = rte_eth_tx_queue_setup(r->port, q, nb_txd, (unsigned int)r->socket_id, NULL);
-		if (ret)
-			goto out_err;
-	}
+	ret = vf_queues_setup(r, nb_rxd, nb_txd, &what);
+	if (ret)
+		goto out_err;
 	ret = rte_eth_promiscuous_enable(r->port);
 	if (ret && ret != -ENOTSUP)
 		VLOG(WARNING, "relay %u: cannot enable promiscuous mode on %s: %s", r->id, r->name,
@@ -339,15 +356,13 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 		conf.intr_conf.rxq = 0;
 		ret = rte_eth_dev_configure(r->port, (uint16_t)r->nb_lanes, (uint16_t)r->nb_lanes,
 					    &conf);
-		for (unsigned int q = 0; q < r->nb_lanes && !ret; q++) {
-			ret = rte_eth_rx_queue_setup(r->port, q, nb_rxd, (unsigned int)r->socket_id,
-						     NULL, r->pool);
-			if (!ret)
-				ret = rte_eth_tx_queue_setup(r->port, q, nb_txd,
-							     (unsigned int)r->socket_id, NULL);
-		}
 		if (!ret)
+			ret = vf_queues_setup(r, nb_rxd, nb_txd, &what);
+		if (!ret) {
+			what = "start";
+			relay_step(RELAY_STEP_START);
 			ret = dev_start(r);
+		}
 	}
 	if (ret)
 		goto out_err;

@@ -114,6 +114,7 @@ static unsigned int relays_add_static(const struct vfwd_config *cfg)
  * Test hooks (VFWD_TEST_HOOKS=1 only): VFWD_TEST_GRACE_DELAY_US=N makes every grace period
  * last N microseconds longer, as a worker busy with a long pass can make it;
  * VFWD_TEST_FAIL_START=DEV makes starting device DEV fail, as a VF that cannot start does;
+ * VFWD_TEST_FAIL_IRQ_START=DEV the same only while RX interrupts are configured on it;
  * VFWD_TEST_IRQ_SLEEP_MS=N makes a worker's sleeps in interrupt mode last up to N ms (100),
  * so that a wake-up that does not come shows.
  */
@@ -121,6 +122,7 @@ static void test_hooks_apply(void)
 {
 	const char *delay = getenv("VFWD_TEST_GRACE_DELAY_US");
 	const char *dev = getenv("VFWD_TEST_FAIL_START");
+	const char *irq_dev = getenv("VFWD_TEST_FAIL_IRQ_START");
 	const char *irq_ms = getenv("VFWD_TEST_IRQ_SLEEP_MS");
 
 	if (!getenv("VFWD_TEST_HOOKS"))
@@ -130,8 +132,12 @@ static void test_hooks_apply(void)
 		VLOG(WARNING, "test hook: grace periods last %s us longer", delay);
 	}
 	if (dev) {
-		relay_test_fail_start(dev);
+		relay_test_fail_start(dev, false);
 		VLOG(WARNING, "test hook: starting device %s fails", dev);
+	}
+	if (irq_dev) {
+		relay_test_fail_start(irq_dev, true);
+		VLOG(WARNING, "test hook: starting device %s with RX interrupts fails", irq_dev);
 	}
 	if (irq_ms) {
 		relay_test_irq_sleep((unsigned int)strtoul(irq_ms, NULL, 10));

@@ -66,7 +66,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "../integration"))
 import harness as h  # noqa: E402
-from procs import GEN, BenchGuest, Gen, OurRelay, TestpmdRelay, memif_sock  # noqa: E402
+from procs import GEN, BenchGuest, Gen, OurRelay, TestpmdRelay, memif_sock, tap_pvp  # noqa: E402
 from vhostuser import Frontend  # noqa: E402
 
 SPIN = ["--idle-sleep-max-us", "0"]
@@ -238,16 +238,8 @@ def tap_round(work, impl, tag, sc, seconds):
     """PVP over net_tap at a low rate: every frame wakes the relay (wake-tap-...)."""
     tap = tap_name()
     relay = relay_start(work, impl, tag, "net_tap0,iface=%s" % tap)
-    ports = ["net_af_packet0,iface=%s" % tap, "virtio_user0,path=%s" % relay.sock]
-    gen = Gen(work, tag, "pvp", sc["size"], seconds, rate=sc["rate"], flows=1,
-              extra=["--burst", "1", "--spin"],
-              ports=ports[::-1] if sc["guest_first"] else ports)
-    gen.wait("listening")
-    gen.wait("ready")
-    relay.wait_guest()
-    time.sleep(0.5)
-    gen.go()
-    res = gen.result(timeout=seconds + 30)
+    res = tap_pvp(work, tag, tap, relay.sock, sc["rate"], seconds, sc["guest_first"],
+                  relay.wait_guest, sc["size"])
     relay.stop()
     return dict(v=float(res["rx_mpps"]), sent=int(res["sent"]), received=int(res["received"]),
                 lost=int(res["lost"]), headroom=float(res["gen_headroom_pct"]),

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "../integration"))
@@ -58,6 +59,22 @@ class Gen:
     def result(self, timeout):
         out, _ = self.proc.communicate(timeout=timeout)
         return dict(l.split("=", 1) for l in out.split() if "=" in l)
+
+
+def tap_pvp(work, tag, tap, sock, rate, seconds, guest_first, wait_guest, size=64):
+    """PVP over a net_tap VF at @rate frames/s, one at a time: vfwd-gen on the tap's kernel side
+    (net_af_packet) and as the guest on @sock; the frames start at the VF side or
+    (@guest_first) at the guest, the other side echoing. @wait_guest() returns once the relay
+    has the guest. The generator's result."""
+    ports = ["net_af_packet0,iface=%s" % tap, "virtio_user0,path=%s" % sock]
+    gen = Gen(work, tag, "pvp", size, seconds, rate=rate, flows=1,
+              extra=["--burst", "1", "--spin"], ports=ports[::-1] if guest_first else ports)
+    gen.wait("listening")
+    gen.wait("ready")
+    wait_guest()
+    time.sleep(0.5)  # the relay's worker back asleep, the guest's kicks armed
+    gen.go()
+    return gen.result(timeout=seconds + 30)
 
 
 class TestpmdRelay:

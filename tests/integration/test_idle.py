@@ -6,26 +6,27 @@ flow (net_null as an endless source), without losing a frame the guest could tak
 Interrupt mode, over net_tap (the one VF stand-in with RX interrupts): the idle worker sleeps
 in epoll (worker_N.irq_sleeps counts it) and uses no CPU; frames from the VF and kicks from
 the guest wake it (vfwd-gen on the tap's kernel side is also the guest, at 100 frames/s
-from either side, the other echoing: every frame finds the worker asleep); a guest leaving (a grace period) and coming
-(new_device) wakes it. A test hook makes each of its sleeps last up to 5 s instead of 100 ms,
-so a wake-up that does not come shows as seconds.
+from either side, the other echoing: every frame finds the worker asleep); a guest leaving
+(a grace period) and coming (new_device) wakes it. A test hook makes each of its sleeps last
+up to 5 s instead of 100 ms, so a wake-up that does not come shows as seconds. A VF that does
+not start with RX interrupts (another hook) is started without them: its relay runs, with
+timed sleeps.
 """
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../bench"))
 import harness  # noqa: E402
+from procs import tap_pvp  # noqa: E402
 from harness import check, Daemon, flat, Guest, log, require_env, run, wait_for
 
 RELAYS = 8
 WINDOW = 2.0
 IRQ_HOOK = {"VFWD_TEST_HOOKS": "1", "VFWD_TEST_IRQ_SLEEP_MS": "5000"}
-GEN = os.environ.get("VFWD_GEN", os.path.join(harness.BUILD, "tests/bench/vfwd-gen"))
 
 
 def worker_cpu(d, seconds=WINDOW):
@@ -64,32 +65,6 @@ def irq_sleeps(d):
     return int(d.flat_stats("--delay", "0")["worker_1.irq_sleeps"])
 
 
-def gen_pvp(tap, sock, rate, seconds, guest_first):
-    """vfwd-gen: frames into the tap's kernel side (net_af_packet), through the relay to its
-    own virtio_user port (the guest), which echoes them back; or (@guest_first) the other way
-    round, the tap's side echoing: sent, received, latency."""
-    prefix = "vfwd-t%s-irqgen" % harness.RUN_ID
-    ports = ["net_af_packet0,iface=%s" % tap, "virtio_user0,path=%s" % sock]
-    if guest_first:
-        ports.reverse()  # port 0 sends, port 1 echoes
-    cmd = ["timeout", "-s", "KILL", str(seconds + 30), "taskset", "-c", "0", GEN, "-l", "0",
-           "--no-pci", "--no-huge", "-m", "256", "--file-prefix", prefix,
-           "--vdev", ports[0], "--vdev", ports[1], "--", "--mode", "pvp", "--size", "64", "--duration", str(seconds), "--rate",
-           str(rate), "--flows", "1", "--burst", "1", "--drain-ms", "300", "--spin"]
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                         start_new_session=True)
-    harness.on_exit(harness._kill, p, "generator")
-    harness.on_exit(shutil.rmtree, harness.dpdk_dir(prefix), True)
-    for want in ("listening", "ready"):
-        line = p.stdout.readline().strip()
-        check(line == want, "generator: %s" % line)
-    time.sleep(0.5)  # the new guest's kicks armed (new_device wakes the worker)
-    p.stdin.write("go\n")
-    p.stdin.flush()
-    out, _ = p.communicate(timeout=seconds + 30)
-    return dict(x.split("=", 1) for x in out.split() if "=" in x)
-
-
 def interrupt_mode():
     tap = "vfirq" + harness.RUN_ID[-5:]
     d = Daemon("idle-irq", ["-P", "net_tap0,iface=%s=0" % tap], control=True,
@@ -118,7 +93,8 @@ def interrupt_mode():
           "(%.1f s)" % (time.time() - t))
     for first, what in ((False, "VF interrupts"), (True, "guest kicks")):
         before = irq_sleeps(d)
-        r = gen_pvp(tap, d.sock(0), 100, 3, first)
+        r = tap_pvp(harness.tmpdir("irq-gen"), "irq%d" % first, tap, d.sock(0), 100, 3, first,
+                    lambda: wait_for(lambda: d.relay(0)["vid"] >= 0, 20, "generator's guest"))
         slept = irq_sleeps(d) - before
         log("interrupt mode, 100 frames/s, %s first: %s of %s back, p50 %s us, p99 %s us, "
             "max %s us, %d sleeps" % ("guest" if first else "VF", r["received"], r["sent"],
@@ -142,6 +118,15 @@ def interrupt_mode():
     time.sleep(0.5)
     secs = d.stop_ok()
     check(secs < 3, "stopping wakes the sleeping worker (%.1f s)" % secs)
+    # A VF that refuses to start with RX interrupts: started again without them.
+    d = Daemon("idle-irq-refused", ["-P", "net_tap0,iface=%s=0" % tap], control=True,
+               env={"VFWD_TEST_HOOKS": "1", "VFWD_TEST_FAIL_IRQ_START": "net_tap0"}).start()
+    time.sleep(1)
+    check(d.vf_relays() == [0] and "does not start with RX interrupts" in d.log()
+          and "has RX interrupts" not in d.log() and irq_sleeps(d) == 0,
+          "a VF that does not start with RX interrupts is started without them (relays %s)"
+          % d.vf_relays())
+    d.stop_ok()
     # Off: the timed sleeps only.
     d = Daemon("idle-noirq", ["-P", "net_tap0,iface=%s=0" % tap, "--idle-interrupts=false"],
                control=True).start()
