@@ -228,7 +228,7 @@ static int op_remove(const PcReq *rq, struct outcome *o)
 
 	if (req_relay_id(rq, SRC_REMOVE, o) || req_devices(rq, devs, &n, false, o))
 		return -1;
-	if (relay_snapshot_get(rq->virtio_id, &s) || s.vf_side == RELAY_SIDE_NONE) {
+	if (relay_snapshot_get(rq->virtio_id, &s) || (s.vf_side == RELAY_SIDE_NONE && !s.vf_lost)) {
 		if (rq->conditional)
 			return 0; /* already gone */
 		return fail(o, 4, SRC_REMOVE, "relay %u has no VF", rq->virtio_id);

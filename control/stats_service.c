@@ -34,6 +34,9 @@ struct relay_msg {
 	char path[PATH_MAX];
 	char dev[RELAY_DEV_LEN];
 	char ident[RELAY_DEV_LEN];
+	char guest_mac[18];
+	char rx_irq[16];
+	char mac_state[16];
 };
 
 void ctl_stats_req_free(struct ctl_stats_req *q)
@@ -187,16 +190,26 @@ static bool fill_relay(struct relay_msg *m, unsigned int id, const struct ctl_st
 	m->vhost.mtu = s.guest_mtu;
 	m->rs.vhost = &m->vhost;
 	m->rs.socket_id = vf_up && s.socket_id >= 0 ? (uint32_t)s.socket_id : UINT32_MAX;
-	if (vf_up) {
+	if (vf_up || s.vf_lost) {
 		snprintf(m->dev, sizeof(m->dev), "%s", s.dev);
 		snprintf(m->ident, sizeof(m->ident), "%s", s.devargs);
 		m->rs.ident = m->ident;
 		virtioforwarder__relay_state__vf__init(&m->vf);
 		m->vf.pci_addr_str = m->dev;
-		m->vf.has_link_up = m->vf.has_link_speed = m->vf.has_mtu = true;
+		m->vf.has_link_up = m->vf.has_link_speed = m->vf.has_mtu = vf_up;
 		m->vf.link_up = s.link_up;
 		m->vf.link_speed = s.link_speed;
 		m->vf.mtu = s.vf_mtu;
+		m->vf.has_lost = true;
+		m->vf.lost = s.vf_lost;
+		snprintf(m->rx_irq, sizeof(m->rx_irq), "%s", s.rx_irq);
+		m->vf.rx_interrupts = m->rx_irq;
+		snprintf(m->guest_mac, sizeof(m->guest_mac), "%s", s.guest_mac);
+		snprintf(m->mac_state, sizeof(m->mac_state), "%s", s.mac_state);
+		if (m->guest_mac[0]) {
+			m->vf.guest_mac = m->guest_mac;
+			m->vf.guest_mac_state = m->mac_state[0] ? m->mac_state : "own";
+		}
 		m->rs.vf = &m->vf;
 	}
 	virtioforwarder__relay_state__cpu__init(&m->cpu);

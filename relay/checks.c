@@ -83,7 +83,8 @@ int relay_add_check(unsigned int id, const char *const *devs, unsigned int n, un
 				return -EINVAL;
 			}
 		owner = dev_owner(norm[m]);
-		if (owner) {
+		/* A relay waiting for its lost VF may be given it (or another) again. */
+		if (owner && !(owner->id == id && owner->vf_lost)) {
 			RERR("relay %u: device %s already belongs to another relay (%u)", id,
 			     devs[m], owner->id);
 			return -EBUSY;

@@ -426,6 +426,22 @@ static bool guest_to_vf_sw(struct relay_dir *d, struct rte_mbuf **pkts, uint16_t
 }
 
 /*
+ * The source MAC of a guest's frame, for a VF that filters unicast by MAC (vfevent.c reads it).
+ * Lane 0's VM->VF alone writes it, so it has one writer; multicast sources are not addresses.
+ */
+static inline void mac_learn(struct relay *r, const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint64_t mac = 0;
+
+	if (m->data_len < sizeof(*eh) || rte_is_multicast_ether_addr(&eh->src_addr))
+		return;
+	memcpy(&mac, eh->src_addr.addr_bytes, RTE_ETHER_ADDR_LEN);
+	if (mac != __atomic_load_n(&r->guest_mac, __ATOMIC_RELAXED))
+		__atomic_store_n(&r->guest_mac, mac, __ATOMIC_RELAXED);
+}
+
+/*
  * One guest TX queue to the VF: false when the VF refused frames (held): the guest's next
  * frames stay in its rings.
  */
@@ -443,6 +459,8 @@ static inline bool guest_to_vf(struct relay_dir *d, int vid, uint16_t q, uint32_
 		return true;
 	*rx += n;
 	bytes = count_rx(&d->c, pkts, n, &longest);
+	if (r->mac_learn && d->lane == 0)
+		mac_learn(r, pkts[0]);
 	if (unlikely(!up)) {
 		drop_down(d, pkts, n, bytes);
 		return true;

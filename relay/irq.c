@@ -157,7 +157,11 @@ static int arm_vf(struct worker_irq *x, uint16_t port, uint16_t q)
 	s->port = port;
 	s->queue = q;
 	ret = rte_eth_dev_rx_intr_enable(port, q);
-	return ret == -ENOTSUP ? 0 : ret; /* net_tap: its queue fd is the interrupt, always on */
+	/*
+	 * net_tap: its queue fd is the interrupt, always on. Whether an interrupt that can be
+	 * armed also fires is another matter: worker_doze() checks (irq_missed).
+	 */
+	return ret == -ENOTSUP ? 0 : ret;
 }
 
 /* The guest TX queues @d polls (datapath.c, poll_vm_to_vf and drain_guest). */
@@ -192,8 +196,9 @@ static int irq_possible(struct relay_dir *const *dirs, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		const struct relay_dir *d = dirs[i];
 
-		if (d->id == RELAY_VM_TO_VF ? d->nheld != 0
-					    : d->relay->vf_open && !d->relay->vf_irq)
+		if (d->id == RELAY_VM_TO_VF
+			    ? d->nheld != 0
+			    : d->relay->vf_open && (!d->relay->vf_irq || d->irq_missed))
 			return -ENOTSUP;
 	}
 	return 0;
@@ -217,11 +222,11 @@ int irq_arm(struct worker_irq *x, struct relay_dir *const *dirs, unsigned int n)
 	return ret;
 }
 
-void irq_sleep(struct worker_irq *x, int ms)
+int irq_sleep(struct worker_irq *x, int ms)
 {
 	struct rte_epoll_event ev[8];
 
-	rte_epoll_wait(x->epfd, ev, RTE_DIM(ev), ms);
+	return rte_epoll_wait(x->epfd, ev, RTE_DIM(ev), ms);
 }
 
 void irq_disarm(struct worker_irq *x)

@@ -78,8 +78,10 @@ void relay_events_handle(void)
 	if (relay_event_fd() >= 0)
 		(void)eventfd_read(relay_event_fd(), &v);
 	for (unsigned int i = 0; i < RELAY_MAX; i++)
-		if (engine_relay(i))
+		if (engine_relay(i)) {
+			vf_requests_handle(engine_relay(i));
 			relay_sync(engine_relay(i));
+		}
 }
 
 /* Move one published lane's direction @dir to @cpu (a worker CPU). */

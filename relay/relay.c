@@ -252,6 +252,7 @@ static int slot_sock_open(struct relay *r, const char *path)
 static void vf_forget(struct relay *r)
 {
 	engine_lock();
+	r->vf_lost = false;
 	r->nb_members = 0;
 	r->dev[0] = r->devargs[0] = r->bond_name[0] = '\0';
 	memset(r->member, 0, sizeof(r->member));
@@ -267,6 +268,92 @@ static void vf_detach(struct relay *r)
 	vf_close(r);
 	relay_apply(r, &r->vf_side, RELAY_EV_GONE);
 	vf_forget(r);
+}
+
+void relay_vf_lose(struct relay *r, const char *why)
+{
+	bool guest = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE) >= 0;
+
+	relay_apply(r, &r->vf_side, RELAY_EV_DOWN);
+	relay_unpublish(r);
+	vf_close(r);
+	relay_apply(r, &r->vf_side, RELAY_EV_GONE);
+	engine_lock();
+	r->vf_lost = true;
+	engine_unlock();
+	r->retake_tsc = 0;
+	r->retake_gap = 1;
+	r->retake_err = 0;
+	relay_sync(r);
+	VLOG(WARNING,
+	     "relay %u: VF %s %s: let go at once%s; taken back when it returns "
+	     "(port_control remove forgets it)",
+	     r->id, r->dev, why,
+	     guest ? "; the guest stays connected, what it sends is dropped meanwhile" : "");
+}
+
+static int (*vf_ready_fn)(const char *dev, char *why, size_t len);
+
+void relay_vf_ready_hook(int (*fn)(const char *dev, char *why, size_t len))
+{
+	vf_ready_fn = fn;
+}
+
+/* Is each device of lost @r there again, ready to probe? 0, or -errno with @why. */
+static int vf_ready(const struct relay *r, char *why, size_t len)
+{
+	char path[PATH_MAX];
+	int ret = 0;
+
+	for (unsigned int m = 0; m < RTE_MAX(r->nb_members, 1u) && !ret; m++) {
+		const char *dev = r->nb_members ? r->member[m].dev : r->dev;
+		const char *args =
+			relay_alias_resolve(eng.params.aliases, eng.params.nb_aliases, dev);
+		char pci[32];
+
+		if (!relay_pci_normalize(args, pci, sizeof(pci)))
+			continue; /* a device string: probing tells */
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", pci);
+		if (access(path, F_OK)) {
+			snprintf(why, len, "PCI device %s is not there", pci);
+			ret = -ENODEV;
+		} else if (vf_ready_fn) {
+			ret = vf_ready_fn(pci, why, len);
+		}
+	}
+	return ret;
+}
+
+int relay_vf_retake(struct relay *r)
+{
+	char why[256] = "";
+	int ret = vf_ready(r, why, sizeof(why));
+
+	if (ret) {
+		if (ret != r->retake_err)
+			VLOG(INFO, "relay %u: waiting for VF %s: %s", r->id, r->dev, why);
+		r->retake_err = ret;
+		return ret;
+	}
+	/* Directions a guest keeps published: vf_open, port and pool change unpublished. */
+	relay_unpublish(r);
+	ret = vf_open(r, &eng.params);
+	if (ret) {
+		r->retake_err = ret;
+		relay_sync(r);
+		return ret;
+	}
+	engine_lock();
+	r->vf_lost = false;
+	engine_unlock();
+	relay_apply(r, &r->vf_side, RELAY_EV_UP);
+	ret = relay_sync(r);
+	if (ret) {
+		relay_vf_lose(r, "came back but has no worker");
+		return ret;
+	}
+	VLOG(NOTICE, "relay %u: VF %s is back: relaying again", r->id, r->dev);
+	return 0;
 }
 
 /* Close the socket and the VF and forget the slot; no worker sees it afterwards. */
@@ -344,6 +431,11 @@ int relay_engine_start(const struct relay_params *p)
 	ret = workers_start(p);
 	if (ret)
 		goto out_fd;
+	ret = vf_events_start();
+	if (ret) {
+		workers_stop();
+		goto out_fd;
+	}
 	eng.started = true;
 	if (relay_max() < RELAY_MAX)
 		VLOG(NOTICE,
@@ -379,6 +471,7 @@ void relay_engine_stop(void)
 	for (unsigned int i = 0; i < RELAY_MAX; i++)
 		if (eng.table[i])
 			slot_destroy(eng.table[i]);
+	vf_events_stop();
 	workers_stop();
 	close(eng.event_fd);
 	eng.event_fd = -1;
@@ -389,6 +482,7 @@ void relay_engine_stop(void)
 static int vf_attach(struct relay *r, const char *const *devs, unsigned int n, unsigned int mode,
 		     const char *name)
 {
+	char why[256] = "";
 	int ret;
 
 	/* A connected guest's VM->VF direction is published: take it back while the VF comes. */
@@ -404,7 +498,13 @@ static int vf_attach(struct relay *r, const char *const *devs, unsigned int n, u
 	snprintf(r->devargs, sizeof(r->devargs), "%s",
 		 relay_alias_resolve(eng.params.aliases, eng.params.nb_aliases, r->dev));
 	engine_unlock();
-	ret = vf_open(r, &eng.params);
+	/* A PCI VF not on vfio-pci yet: bound here when VIRTIOFWD_BIND_VFIO_PCI names it. */
+	relay_step(RELAY_STEP_PROBE);
+	ret = vf_ready(r, why, sizeof(why));
+	if (ret && ret != -ENODEV) /* not there: probing says so */
+		RERR("relay %u: %s", r->id, why);
+	else
+		ret = vf_open(r, &eng.params);
 	if (ret) {
 		vf_forget(r);
 		return ret;
@@ -488,6 +588,13 @@ int relay_remove(unsigned int id)
 	struct relay *r = id < RELAY_MAX ? eng.table[id] : NULL;
 
 	relay_error_clear();
+	if (r && r->vf_lost) {
+		VLOG(NOTICE, "relay %u: lost VF %s forgotten, no longer waited for", id, r->dev);
+		vf_forget(r);
+		if (!r->sock_open)
+			slot_destroy(r);
+		return 0;
+	}
 	if (!r || !r->vf_open) {
 		RERR("relay %u has no VF", id);
 		return -ENOENT;
@@ -519,12 +626,15 @@ void relay_links_poll(void)
 {
 	if (eng.started)
 		workers_sample();
-	for (unsigned int i = 0; i < RELAY_MAX; i++)
+	for (unsigned int i = 0; i < RELAY_MAX; i++) {
 		if (eng.table[i] && eng.table[i]->vf_open) {
 			vf_bond_check(eng.table[i]);
 			vf_link_check(eng.table[i]);
 			vf_mtu_follow(eng.table[i]);
 		}
+		if (eng.table[i])
+			vf_watch(eng.table[i]);
+	}
 }
 
 struct relay *engine_relay(unsigned int id)

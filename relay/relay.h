@@ -64,10 +64,16 @@ struct relay_snapshot {
 	unsigned int nb_members; /* > 1: a bond */
 	unsigned int bond_mode;
 	char bond_name[32];
-	bool link_up;		    /* VF link, as last polled */
-	uint32_t link_speed;	    /* Mb/s, 0 when unknown */
-	unsigned int vf_mtu;	    /* VF MTU now */
-	unsigned int guest_mtu;	    /* MTU the guest announced (vhost-user NET_MTU), 0: none */
+	bool link_up;		/* VF link, as last polled */
+	uint32_t link_speed;	/* Mb/s, 0 when unknown */
+	unsigned int vf_mtu;	/* VF MTU now */
+	unsigned int guest_mtu; /* MTU the guest announced (vhost-user NET_MTU), 0: none */
+	/* What real VFs do (vfevent.c) */
+	bool vf_lost;	       /* its VF was taken away; waited for, taken back when it returns */
+	const char *rx_irq;    /* "on", "off" (none, or interrupt mode off), "not_firing" */
+	const char *mac_state; /* guest MAC on a VF filtering by MAC: "", "set", "mismatch",
+				  "refused" */
+	char guest_mac[18];    /* learned from the guest's frames ("" none or not learning) */
 	struct relay_counters c[2]; /* all queue pairs together */
 };
 
@@ -150,6 +156,12 @@ int relay_find_by_path(const char *path);
 int relay_remove(unsigned int id);
 /* Close relay @id's socket (the guest is disconnected), then remove its VF. 0 or -ENOENT. */
 int relay_remove_sock(unsigned int id);
+/*
+ * Before a PCI VF is probed (added, or lost and back): @fn says whether PCI device @pci is
+ * ready for DPDK (bound to vfio-pci, binding it where the configuration asks), 0 or -errno with
+ * a reason in @why. Without a hook, a device that is there is probed. Control thread.
+ */
+void relay_vf_ready_hook(int (*fn)(const char *pci, char *why, size_t len));
 /* Fill @out with ids of relays that have a socket or a VF; returns how many. Any thread. */
 unsigned int relay_list(unsigned int out[RELAY_MAX]);
 /* Consistent copy of relay @id's state and counters. 0 or -ENOENT. Any thread. */
@@ -192,6 +204,13 @@ void relay_test_irq_sleep(unsigned int ms);
  * fails; @with_irq_only: only while RX interrupts are configured. Control thread.
  */
 void relay_test_fail_start(const char *dev, bool with_irq_only);
+/*
+ * Test hook (VFWD_TEST_VF_EVENT, SIGUSR2): what a real VF's driver or the kernel would report for
+ * every relay's VF: "reset" (ethdev INTR_RESET) and "rmv" (INTR_RMV) through the engine's
+ * handler, "remove" (a vfio device request) through EAL's device-event dispatch. How many VFs,
+ * or -EINVAL. Control thread.
+ */
+int relay_test_vf_event(const char *what);
 /* VF and socket of relay @id for log records; false when unknown. Any thread, never blocks long. */
 bool relay_log_ident(unsigned int id, char *dev, size_t dlen, char *path, size_t plen);
 /* Log one line per relay with state and counters (control thread). */

@@ -78,6 +78,12 @@ struct relay_dir {
 	 * (placed in holes: the struct stays 8 cache lines). */
 	uint8_t skip;
 	/*
+	 * VF->VM only, written by the serving worker: wakes by timeout in interrupt mode that found
+	 * frames on this VF queue, i.e. its RX interrupt did not fire (worker_doze). Once set, the
+	 * queue can no longer arm: timed sleeps for it. Read by the control thread (relaxed).
+	 */
+	uint8_t irq_missed;
+	/*
 	 * VM->VF only: frames the VF did not take, sent before anything more is dequeued from
 	 * the guest (its ring is the buffer). The serving worker's; the control thread frees
 	 * them once the direction is unpublished (worker_detach).
@@ -136,6 +142,35 @@ struct relay {
 	bool sock_open;
 	bool is_pci;
 	bool vf_irq; /* its RX queues can wake an idle worker (irq.c); set with the VF */
+	/*
+	 * What real VFs do (vfevent.c). vf_req: requests the EAL interrupt thread posts (VF_REQ_*,
+	 * atomic or; the control thread takes them with an exchange). The rest is the control
+	 * thread's: the VF was taken away and is waited for (vf_lost, its names kept; written under
+	 * the engine lock for snapshots), when to look for it next, and what was said once.
+	 */
+	uint32_t vf_req;
+	bool vf_lost;
+	bool lsc;		 /* link state from LSC interrupts, polled at 1 Hz only */
+	unsigned int link_polls; /* link checks, for that 1 Hz */
+	bool irq_miss_told;	 /* "RX interrupt does not fire" logged */
+	bool mac_told;		 /* the guest MAC's outcome logged */
+	uint8_t mac_state;	 /* enum relay_mac_state */
+	uint64_t retake_tsc;	 /* lost: next look for the VF */
+	unsigned int retake_gap; /* lost: seconds between looks, doubling up to a limit */
+	int retake_err;		 /* lost: why the last look failed (logged when it changes) */
+	/*
+	 * Guest MAC learning, for VFs that receive only for their own MAC (no unicast promiscuous
+	 * mode: most VFs without trust). mac_learn is set with the VF (unpublished), so workers
+	 * read it plainly; guest_mac (6 bytes in a uint64, 0: none) is written by lane 0's VM->VF
+	 * worker alone, relaxed; mac_done is the control thread's: the MAC last acted on.
+	 */
+	bool mac_learn;
+	uint64_t guest_mac;
+	uint64_t mac_done; /* given to the VF, or reported */
+	uint64_t mac_want; /* being given: its tries, the next one's time, the VF's MAC before */
+	unsigned int mac_tries;
+	uint64_t mac_next;
+	uint64_t mac_vf;
 	struct rte_mempool *pool;
 	char dev[RELAY_DEV_LEN];     /* as requested (PCI addresses normalised) */
 	char devargs[RELAY_DEV_LEN]; /* what is probed: dev, or its alias */
@@ -185,6 +220,15 @@ static inline uint64_t vhost_txq_mask(int vid, unsigned int w)
 	return (unsigned int)vid < VHOST_VID_MAX
 		       ? __atomic_load_n(&vhost_slots[vid].txq_mask[w], __ATOMIC_RELAXED)
 		       : 0;
+}
+
+/* Has a worker found that one of @r's VF queues' RX interrupt does not fire? Any thread. */
+static inline bool relay_vf_irq_missed(const struct relay *r)
+{
+	for (unsigned int l = 0; l < RELAY_MAX_LANES; l++)
+		if (__atomic_load_n(&r->lane[l][RELAY_VF_TO_VM].irq_missed, __ATOMIC_RELAXED))
+			return true;
+	return false;
 }
 
 /* Abort with a log line naming the broken lock rule: a silent deadlock is worse. */
@@ -284,8 +328,8 @@ void irq_destroy(struct worker_irq *x);
  * one of them cannot wake the worker (a VF without RX interrupts, a guest without kick fds).
  */
 int irq_arm(struct worker_irq *x, struct relay_dir *const *dirs, unsigned int n);
-/* Sleep until an armed source fires, irq_wake(), or @ms pass. */
-void irq_sleep(struct worker_irq *x, int ms);
+/* Sleep until an armed source fires, irq_wake(), or @ms pass: 0 when the time ran out. */
+int irq_sleep(struct worker_irq *x, int ms);
 /* Undo irq_arm(): polling, guests asked not to kick. */
 void irq_disarm(struct worker_irq *x);
 /* Make irq_sleep() return, now or at once next time. Any thread. */
@@ -335,6 +379,42 @@ void vf_bond_check(struct relay *r);
 void vf_link_check(struct relay *r);
 /* Apply a newly announced guest MTU to the VF, or log why not. */
 void vf_mtu_follow(struct relay *r);
+
+/* What real VFs do (vfevent.c); control thread unless said */
+#define VF_REQ_LOST  1u /* the device is being removed (vfio request, ethdev INTR_RMV) */
+#define VF_REQ_RESET 2u /* its PF reset it (ethdev INTR_RESET) */
+#define VF_REQ_LINK  4u /* link state changed (LSC interrupt) */
+enum relay_mac_state {
+	MAC_NONE,     /* nothing learned, or the guest uses the VF's own MAC */
+	MAC_SET,      /* the VF receives for the guest's MAC too (filter or default MAC) */
+	MAC_MISMATCH, /* the PF fixed the VF's MAC (administrative) and the guest's differs */
+	MAC_REFUSED,  /* the VF refused the guest's MAC */
+};
+/* Register / unregister the ethdev and device-event callbacks (engine start and stop). */
+int vf_events_start(void);
+void vf_events_stop(void);
+/* Act on what the interrupt thread posted for @r (relay_events_handle). */
+void vf_requests_handle(struct relay *r);
+/* Once a poll (10 Hz): interrupts that do not fire, the guest's MAC, a lost VF's return. */
+void vf_watch(struct relay *r);
+/* vfevent.c's state of @r into @out (relay_snapshot_get, engine lock held). */
+void vf_watch_snapshot(const struct relay *r, struct relay_snapshot *out);
+/* VF @pci as its PF sees it (pfinfo.c). */
+struct pf_vf {
+	char pf_if[17]; /* the PF's network device */
+	int vf;		/* the VF's index on it */
+	uint8_t mac[6]; /* the VF's MAC the PF holds (zero: none) */
+};
+/* 0 and @out, or -errno (not a VF, the PF has no network device, netlink failed). */
+int pf_vf_info(const char *pci, struct pf_vf *out);
+/* Start @r's VF again after a reset: configure, queues, start; its pool kept (vf.c). */
+int vf_restart(struct relay *r, const struct relay_params *p);
+/* The VF went away under @r (relay.c): release it, keep its names, wait for it. */
+void relay_vf_lose(struct relay *r, const char *why);
+/* A lost VF is back: open and publish it again (relay.c). 0 or -errno. */
+int relay_vf_retake(struct relay *r);
+/* Read @r's VF link now; log a change (vf.c). */
+void vf_link_read(struct relay *r);
 
 /* vhost-user glue (vhost.c) */
 int vhost_open(struct relay *r, const struct relay_params *p);

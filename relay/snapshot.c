@@ -92,6 +92,7 @@ int relay_snapshot_get(unsigned int id, struct relay_snapshot *out)
 	out->link_speed = __atomic_load_n(&r->link_speed, __ATOMIC_RELAXED);
 	out->vf_mtu = __atomic_load_n(&r->vf_mtu, __ATOMIC_RELAXED);
 	out->guest_mtu = __atomic_load_n(&r->guest_mtu, __ATOMIC_RELAXED);
+	vf_watch_snapshot(r, out);
 	if (r->pool) {
 		out->mbufs = r->pool->size;
 		out->mbufs_in_use = rte_mempool_in_use_count(r->pool);

@@ -54,16 +54,19 @@ static int dev_start(const struct relay *r)
 
 /*
  * mbufs a relay can hold at once: for each of its @lanes queue pairs a full VF RX ring, a full
- * VF TX ring (frames dequeued from the guest awaiting transmit), one burst in hand per direction,
+ * VF TX ring (frames dequeued from the guest awaiting transmit), each of a bond's @members
+ * (rings of their own), one burst in hand per direction,
  * and what per-lcore mempool caches may keep (up to 1.5 x cache size each); with TSO
  * (-T) a burst in hand and one held may be chains of TSO_CHAIN each, and a burst of segments
  * made in software (offload.c) is in hand besides. Exactly that: a
  * power-of-two count would nearly double the pool for a ring of pointers that is a
  * power of two anyway (doc/architecture.md, Memory).
  */
-static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso, unsigned int lanes)
+static unsigned int pool_size(uint16_t nb_rxd, uint16_t nb_txd, bool tso, unsigned int lanes,
+			      unsigned int members)
 {
-	unsigned int n = (nb_rxd + nb_txd + 2 * RELAY_BURST) * lanes +
+	/* A bond gives each member rings of its own, all filled from this pool. */
+	unsigned int n = ((nb_rxd + nb_txd) * RTE_MAX(members, 1u) + 2 * RELAY_BURST) * lanes +
 			 rte_lcore_count() * RELAY_POOL_CACHE * 3 / 2;
 
 	if (tso)
@@ -252,16 +255,59 @@ static bool vf_irq_probe(struct relay *r)
 	int lt = rte_log_register("lib.ethdev"), level = rte_log_get_level(lt);
 	bool ok = true;
 
+	int fd[RELAY_MAX_LANES];
+	bool shared = false;
+
 	rte_log_set_level(lt, RTE_LOG_CRIT);
-	for (unsigned int q = 0; q < r->nb_lanes && ok; q++)
-		ok = rte_eth_dev_rx_intr_ctl_q_get_fd(r->port, (uint16_t)q) >= 0;
+	for (unsigned int q = 0; q < r->nb_lanes && ok; q++) {
+		fd[q] = rte_eth_dev_rx_intr_ctl_q_get_fd(r->port, (uint16_t)q);
+		ok = fd[q] >= 0;
+		/* Queues sharing one vector (ethdev: -EEXIST, taken as success): one sleeps. */
+		for (unsigned int o = 0; o < q && ok; o++)
+			shared |= fd[o] == fd[q];
+	}
 	rte_log_set_level(lt, (uint32_t)level);
+	if (ok && shared) {
+		VLOG(NOTICE,
+		     "relay %u: %s has fewer RX interrupt vectors than its %u queue pairs: an idle "
+		     "worker wakes on a timer",
+		     r->id, r->name, r->nb_lanes);
+		ok = false;
+	}
 	for (unsigned int q = 0; q < r->nb_lanes && ok; q++)
 		rte_eth_dev_rx_intr_disable(r->port, (uint16_t)q);
-	VLOG(INFO, "relay %u: %s %s", r->id, r->name,
-	     ok ? "has RX interrupts: an idle worker sleeps until frames come"
-		: "has no RX interrupts: an idle worker wakes on a timer");
+	if (!shared)
+		VLOG(INFO, "relay %u: %s %s", r->id, r->name,
+		     ok ? "has RX interrupts: an idle worker sleeps until frames come (unless "
+			  "they do not fire)"
+			: "has no RX interrupts: an idle worker wakes on a timer");
 	return ok;
+}
+
+/*
+ * Let the frames for the guest in. Promiscuous mode where the VF has it; but a VF without
+ * trust may take the request and still filter unicast by its own MAC (igbvf returns 0 for a
+ * mailbox request its PF ignores), so on a PCI VF the guest's MAC is also learned from its
+ * frames and given to the VF (vfevent.c). Virtual devices (tap, af_packet, memif) take every
+ * frame their peer sends. All multicast, for IPv6 neighbour discovery.
+ */
+static void vf_filters_open(struct relay *r)
+{
+	int ret = rte_eth_promiscuous_enable(r->port);
+
+	if (ret && ret != -ENOTSUP)
+		VLOG(WARNING, "relay %u: cannot enable promiscuous mode on %s: %s", r->id, r->name,
+		     strerror(-ret));
+	ret = rte_eth_allmulticast_enable(r->port);
+	if (ret && ret != -ENOTSUP)
+		VLOG(WARNING, "relay %u: cannot enable all-multicast on %s: %s", r->id, r->name,
+		     strerror(-ret));
+	r->mac_learn = r->is_pci;
+	for (unsigned int m = 0; m < r->nb_members; m++)
+		r->mac_learn |= r->member[m].is_pci;
+	r->mac_done = r->mac_want = 0;
+	r->mac_told = false;
+	__atomic_store_n(&r->mac_state, MAC_NONE, __ATOMIC_RELAXED);
 }
 
 /* RX and TX queue of each lane, from @r's pool; on failure, *@what names the step. */
@@ -330,23 +376,23 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	if (ret)
 		goto out_err;
 	snprintf(pname, sizeof(pname), "relay%u", r->id);
-	r->pool = relay_pool_create(pname, pool_size(nb_rxd, nb_txd, p->tso, r->nb_lanes),
-				    (uint16_t)data_room, r->socket_id);
 	what = "create mbuf pool";
 	relay_step(RELAY_STEP_POOL);
+	/* A VF started again after a reset keeps its pool (and the frames held from it). */
+	if (!r->pool)
+		r->pool = relay_pool_create(
+			pname, pool_size(nb_rxd, nb_txd, p->tso, r->nb_lanes, r->nb_members),
+			(uint16_t)data_room, r->socket_id);
 	if (!r->pool) {
 		ret = -rte_errno;
 		goto out_err;
 	}
 	VLOG(DEBUG, "relay %u: pool of %u mbufs (%u bytes data room), %u queue pair(s)", r->id,
-	     pool_size(nb_rxd, nb_txd, p->tso, r->nb_lanes), data_room, r->nb_lanes);
+	     pool_size(nb_rxd, nb_txd, p->tso, r->nb_lanes, r->nb_members), data_room, r->nb_lanes);
 	ret = vf_queues_setup(r, nb_rxd, nb_txd, &what);
 	if (ret)
 		goto out_err;
-	ret = rte_eth_promiscuous_enable(r->port);
-	if (ret && ret != -ENOTSUP)
-		VLOG(WARNING, "relay %u: cannot enable promiscuous mode on %s: %s", r->id, r->name,
-		     strerror(-ret));
+	vf_filters_open(r);
 	what = "start";
 	relay_step(RELAY_STEP_START);
 	ret = dev_start(r);
@@ -367,6 +413,10 @@ static int vf_setup(struct relay *r, const struct relay_params *p)
 	if (ret)
 		goto out_err;
 	r->vf_irq = conf.intr_conf.rxq && vf_irq_probe(r);
+	r->lsc = conf.intr_conf.lsc && r->nb_members <= 1;
+	for (unsigned int l = 0; l < RELAY_MAX_LANES; l++) /* unpublished: ours to write */
+		r->lane[l][RELAY_VF_TO_VM].irq_missed = 0;
+	r->irq_miss_told = false;
 	return 0;
 out_err:
 	RERR("relay %u: cannot %s VF %s: %s", r->id, what, r->name, strerror(-ret));
@@ -489,7 +539,8 @@ static void link_read(struct relay *r, bool announce)
 	if (rte_eth_link_get_nowait(r->port, &l))
 		return;
 	up = l.link_status == RTE_ETH_LINK_UP;
-	if (!announce && up == r->link_up && l.link_speed == r->link_speed)
+	/* Down is down whatever speed the driver reports (tap, af_packet keep theirs). */
+	if (!announce && up == r->link_up && (!up || l.link_speed == r->link_speed))
 		return;
 	__atomic_store_n(&r->link_up, up, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->link_speed, up ? l.link_speed : 0, __ATOMIC_RELAXED);
@@ -503,9 +554,21 @@ static void link_read(struct relay *r, bool announce)
 		     r->id, r->dev);
 }
 
-void vf_link_check(struct relay *r)
+void vf_link_read(struct relay *r)
 {
 	link_read(r, false);
+}
+
+/* Polled at 10 Hz; a VF with LSC interrupts is read on its events, and polled at 1 Hz only. */
+void vf_link_check(struct relay *r)
+{
+	if (!r->lsc || ++r->link_polls % 10 == 0)
+		link_read(r, false);
+}
+
+int vf_restart(struct relay *r, const struct relay_params *p)
+{
+	return vf_setup(r, p);
 }
 
 static bool link_up(uint16_t port)

@@ -116,7 +116,9 @@ static unsigned int relays_add_static(const struct vfwd_config *cfg)
  * VFWD_TEST_FAIL_START=DEV makes starting device DEV fail, as a VF that cannot start does;
  * VFWD_TEST_FAIL_IRQ_START=DEV the same only while RX interrupts are configured on it;
  * VFWD_TEST_IRQ_SLEEP_MS=N makes a worker's sleeps in interrupt mode last up to N ms (100),
- * so that a wake-up that does not come shows.
+ * so that a wake-up that does not come shows; VFWD_TEST_VF_EVENT=FILE makes SIGUSR2 report
+ * the event FILE names (reset, rmv, remove) for every relay's VF (relay_test_vf_event) instead
+ * of stalling a worker.
  */
 static void test_hooks_apply(void)
 {
@@ -145,6 +147,30 @@ static void test_hooks_apply(void)
 	}
 }
 
+/* VIRTIOFWD_BIND_VFIO_PCI, for VFs that come back after their removal. */
+static const char *bind_specs[RELAY_MAX];
+static unsigned int nb_bind_specs;
+
+static int vf_ready(const char *pci, char *why, size_t len)
+{
+	return vfio_ready("/sys", bind_specs, nb_bind_specs, pci, why, len);
+}
+
+/* Test hook: the VF event named in file @path, reported for every relay's VF. */
+static void test_vf_event(const char *path)
+{
+	char what[16] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(what, sizeof(what), f))
+		VLOG(WARNING, "test hook: cannot read a VF event from %s", path);
+	if (f)
+		fclose(f);
+	what[strcspn(what, "\n")] = '\0';
+	VLOG(WARNING, "test hook: VF event '%s' on every relay's VF: %d", what,
+	     relay_test_vf_event(what));
+}
+
 /* Signals reaching the control loop: SIGUSR1 logs counters, the others stop. */
 static bool on_signal(int signo, void *arg)
 {
@@ -154,7 +180,9 @@ static bool on_signal(int signo, void *arg)
 		return false;
 	}
 	if (signo == SIGUSR2) {
-		if (getenv("VFWD_TEST_HOOKS")) {
+		if (getenv("VFWD_TEST_HOOKS") && getenv("VFWD_TEST_VF_EVENT")) {
+			test_vf_event(getenv("VFWD_TEST_VF_EVENT"));
+		} else if (getenv("VFWD_TEST_HOOKS")) {
 			VLOG(WARNING, "test hook: stalling a worker");
 			relay_test_stall_worker();
 		} else {
@@ -253,6 +281,9 @@ int daemon_run(const struct vfwd_config *cfg)
 		VLOG(WARNING, "telemetry commands not registered");
 	if (relay_engine_start(&cfg->relay))
 		goto out_eal;
+	for (nb_bind_specs = 0; nb_bind_specs < cfg->nb_bind; nb_bind_specs++)
+		bind_specs[nb_bind_specs] = cfg->bind[nb_bind_specs];
+	relay_vf_ready_hook(vf_ready);
 	test_hooks_apply();
 	added = relays_add_static(cfg);
 	added += ctl_persist_restore(&cfg->ctl);

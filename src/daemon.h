@@ -140,6 +140,13 @@ void journal_setup(bool foreground);
 int vfio_bind_all(const char *sys, const char *const *specs, unsigned int n, char *err,
 		  size_t errlen);
 
+/*
+ * PCI device @pci, to be relayed (added, or back after its removal): 0 when bound to vfio-pci,
+ * binding it when @specs (VIRTIOFWD_BIND_VFIO_PCI) name it or its PF; else -errno, why in @why.
+ */
+int vfio_ready(const char *sys, const char *const *specs, unsigned int n, const char *pci,
+	       char *why, size_t len);
+
 /* Run the daemon with @cfg until SIGTERM/SIGINT; returns the exit status. */
 int daemon_run(const struct vfwd_config *cfg);
 

@@ -32,19 +32,28 @@ static bool exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* The driver @addr is bound to ("" when none). */
-static void current_driver(const char *sys, const char *addr, char *drv, size_t len)
+/* The last part of what link @dir/@what points to into @out ("" when none). */
+static void current_driver_link(const char *dir, const char *what, char *out, size_t len)
 {
 	char link[PATH_MAX], target[PATH_MAX];
 	ssize_t n;
 
-	snprintf(link, sizeof(link), "%s/bus/pci/devices/%s/driver", sys, addr);
+	snprintf(link, sizeof(link), "%s/%s", dir, what);
 	n = readlink(link, target, sizeof(target) - 1);
-	drv[0] = '\0';
+	out[0] = '\0';
 	if (n > 0) {
 		target[n] = '\0';
-		snprintf(drv, len, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+		snprintf(out, len, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
 	}
+}
+
+/* The driver @addr is bound to ("" when none). */
+static void current_driver(const char *sys, const char *addr, char *drv, size_t len)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s", sys, addr);
+	current_driver_link(dir, "driver", drv, len);
 }
 
 /* One PCI device: driver_override, unbind from its driver, probe again. */
@@ -192,4 +201,37 @@ int vfio_bind_all(const char *sys, const char *const *specs, unsigned int n, cha
 		}
 	}
 	return 0;
+}
+
+/* Does @spec (a PCI address, or netdev[:count]) name PCI device @pci or its PF? */
+static bool spec_covers(const char *sys, const char *spec, const char *pci)
+{
+	char name[64], path[PATH_MAX], norm[32], pf[64], want[64];
+
+	if (relay_pci_normalize(spec, norm, sizeof(norm)))
+		return !strcmp(norm, pci);
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(spec, ":"), spec);
+	snprintf(path, sizeof(path), "%s/class/net/%s", sys, name);
+	current_driver_link(path, "device", pf, sizeof(pf));
+	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", sys, pci);
+	current_driver_link(path, "physfn", want, sizeof(want));
+	return pf[0] && !strcmp(pf, want);
+}
+
+int vfio_ready(const char *sys, const char *const *specs, unsigned int n, const char *pci,
+	       char *why, size_t len)
+{
+	char drv[64];
+
+	current_driver(sys, pci, drv, sizeof(drv));
+	if (!strcmp(drv, "vfio-pci"))
+		return 0;
+	for (unsigned int i = 0; i < n; i++)
+		if (spec_covers(sys, specs[i], pci))
+			return bind_one(sys, pci, why, len);
+	snprintf(why, len,
+		 "PCI device %s is bound to %s, not vfio-pci (bind it, or name it or its PF in "
+		 "VIRTIOFWD_BIND_VFIO_PCI)",
+		 pci, drv[0] ? drv : "no driver");
+	return -EBUSY;
 }

@@ -173,6 +173,14 @@ static void write_flat_ext(FILE *out, const RelayState *r, const struct dir_view
 		fprintf(out, "relay_%u.vf.link_speed=%u\n", r->id, r->vf->link_speed);
 		fprintf(out, "relay_%u.vf.mtu=%u\n", r->id, r->vf->mtu);
 	}
+	if (r->vf && r->vf->has_lost)
+		fprintf(out, "relay_%u.vf.lost=%s\n", r->id, py_bool(r->vf->lost));
+	if (r->vf && r->vf->rx_interrupts)
+		fprintf(out, "relay_%u.vf.rx_interrupts=%s\n", r->id, r->vf->rx_interrupts);
+	if (r->vf && r->vf->guest_mac)
+		fprintf(out, "relay_%u.vf.guest_mac=%s\nrelay_%u.vf.guest_mac_state=%s\n", r->id,
+			r->vf->guest_mac, r->id,
+			r->vf->guest_mac_state ? r->vf->guest_mac_state : "");
 	if (r->vhost->has_mtu)
 		fprintf(out, "relay_%u.vhost.mtu=%u\n", r->id, r->vhost->mtu);
 	for (int d = 0; d < 2; d++)
@@ -242,6 +250,23 @@ static void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+/* Our VF additions to JSON: lost, RX interrupts, the guest's MAC. */
+static void write_json_vf_ext(FILE *out, const Virtioforwarder__RelayState__VF *vf)
+{
+	if (vf && vf->has_lost)
+		fprintf(out, ", \"lost\": %s", vf->lost ? "true" : "false");
+	if (vf && vf->rx_interrupts) {
+		fputs(", \"rx_interrupts\": ", out);
+		json_string(out, vf->rx_interrupts);
+	}
+	if (vf && vf->guest_mac) {
+		fputs(", \"guest_mac\": ", out);
+		json_string(out, vf->guest_mac);
+		fputs(", \"guest_mac_state\": ", out);
+		json_string(out, vf->guest_mac_state ? vf->guest_mac_state : "");
+	}
+}
+
 static void write_json(FILE *out, const StatsResponse *resp)
 {
 	fprintf(out, "{\"status\": %d, \"relay\": [", resp->status);
@@ -263,6 +288,7 @@ static void write_json(FILE *out, const StatsResponse *resp)
 		if (r->vf && r->vf->has_link_up)
 			fprintf(out, ", \"link_up\": %s, \"link_speed\": %u, \"mtu\": %u",
 				r->vf->link_up ? "true" : "false", r->vf->link_speed, r->vf->mtu);
+		write_json_vf_ext(out, r->vf);
 		fprintf(out, "}, \"cpu\": {");
 		for (int d = 0; d < 2; d++)
 			if (v[d].has_cpu)
@@ -417,6 +443,35 @@ static void write_prometheus_vf(FILE *out, const StatsResponse *resp)
 	}
 }
 
+/* What real VFs do: one 0/1 gauge family each, a sample per relay with a VF (or a lost one). */
+static void write_prometheus_vf_state(FILE *out, const StatsResponse *resp)
+{
+	static const char *const g[][2] = {
+		{"virtioforwarder_vf_lost",
+		 "Whether the relay's VF was taken away and is waited for (1) or not (0)."},
+		{"virtioforwarder_vf_rx_interrupts_not_firing",
+		 "Whether the VF's RX interrupt was found not to fire (1): timed sleeps serve it."},
+		{"virtioforwarder_vf_guest_mac_mismatch",
+		 "Whether the guest's MAC differs from the VF's administrative MAC (1): no unicast "
+		 "reaches the guest."},
+	};
+
+	for (size_t f = 0; f < sizeof(g) / sizeof(g[0]); f++) {
+		fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", g[f][0], g[f][1], g[f][0]);
+		for (size_t i = 0; i < resp->n_relay; i++) {
+			const Virtioforwarder__RelayState__VF *vf = resp->relay[i]->vf;
+			int val[3];
+
+			if (!vf || !vf->has_lost)
+				continue;
+			val[0] = vf->lost;
+			val[1] = vf->rx_interrupts && !strcmp(vf->rx_interrupts, "not_firing");
+			val[2] = vf->guest_mac_state && !strcmp(vf->guest_mac_state, "mismatch");
+			fprintf(out, "%s{relay=\"%u\"} %d\n", g[f][0], resp->relay[i]->id, val[f]);
+		}
+	}
+}
+
 static void write_prometheus(FILE *out, const StatsResponse *resp)
 {
 	fputs("# HELP virtioforwarder_relay_active Whether a VM is connected to the relay.\n"
@@ -439,6 +494,7 @@ static void write_prometheus(FILE *out, const StatsResponse *resp)
 			r->vm_to_vf->internal_state);
 	}
 	write_prometheus_vf(out, resp);
+	write_prometheus_vf_state(out, resp);
 	for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
 		fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", families[f].name, families[f].help,
 			families[f].name, families[f].type);

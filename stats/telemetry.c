@@ -116,6 +116,10 @@ static int tel_relay(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_int(d, "vf_link_up", s.link_up);
 	rte_tel_data_add_dict_int(d, "vf_link_speed", (int)s.link_speed);
 	rte_tel_data_add_dict_int(d, "vf_mtu", (int)s.vf_mtu);
+	rte_tel_data_add_dict_int(d, "vf_lost", s.vf_lost);
+	rte_tel_data_add_dict_string(d, "vf_rx_interrupts", s.rx_irq ? s.rx_irq : "off");
+	rte_tel_data_add_dict_string(d, "guest_mac", s.guest_mac);
+	rte_tel_data_add_dict_string(d, "guest_mac_state", s.mac_state ? s.mac_state : "");
 	rte_tel_data_add_dict_int(d, "guest_mtu", (int)s.guest_mtu);
 	rte_tel_data_add_dict_int(d, "vf_queue_pairs", (int)s.nb_lanes);
 	lanes_add(d, &s);
