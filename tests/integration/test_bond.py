@@ -69,6 +69,25 @@ def main():
                devs[0], "--name", "dup")
     check(r.returncode == 1 and "given twice" in r.stdout + r.stderr,
           "a bond naming a VF twice is refused")
+    # Three members: each has VF rings of its own, all filled from the relay's one pool.
+    nulls = ["net_null%d" % i for i in range(10, 13)]
+    args = ["add", "--virtio-id", "4", "--mode", "0", "--name", "b4"]
+    for n in nulls:
+        args += ["--pci-addr", n]
+    r = d.tool("port_control", *args)
+    check(r.returncode == 0, "ADD of a 3-VF bond: " + (r.stdout + r.stderr).strip())
+    t = d.relay(4)
+    rings = 3 * 2 * 512  # members x (RX + TX ring) at the default --vf-ring-size
+    check(t["mbufs"] >= rings + 64,
+          "the 3-member bond's pool holds every member's rings and a burst each way "
+          "(%d mbufs for %d ring slots)" % (t["mbufs"], rings))
+    g3 = Guest("bond3", ["virtio_user0,path=%s" % d.sock(4)], fwd="rxonly").start()
+    d.wait_state(4, "DPDK_READY")
+    time.sleep(1)
+    a = d.relay(4)["vf_to_vm"]["pkts_tx_to_vm"]
+    time.sleep(0.5)
+    check(d.relay(4)["vf_to_vm"]["pkts_tx_to_vm"] > a, "frames flow from the 3 members")
+    g3.stop()
     rc, _ = d.stop()
     check(rc == 0, "daemon exits 0")
     log("PASS")

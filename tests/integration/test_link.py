@@ -53,6 +53,9 @@ def main():
           "link down: all %d frames from the VM counted as not-connected drops" % took)
     check(d.relay(0)["vm_state"] == "VIRTIO_READY", "the guest stays connected")
     check(d.flat_stats().get("relay_0.vf.link_speed") == "0", "stats: speed 0 while down")
+    time.sleep(1.2)  # a dozen link checks, one of them a poll past the LSC interrupts
+    downs = d.log().count("link down: frames from the VM are dropped")
+    check(downs == 1, "a link that stays down is logged once (%d)" % downs)
 
     sh("ip", "link", "set", tap, "up")
     wait_for(lambda: d.flat_stats().get("relay_0.vf.link_up") == "True", 5, "link up seen")
