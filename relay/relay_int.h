@@ -18,6 +18,8 @@
  *    vring_state_changed with ALL of that guest's vring access locks held.
  *  - telemetry, stats (control/service.c) and logging threads: read through
  *    relay_snapshot_get() / relay_log_ident().
+ *  - DPDK's interrupt thread: vfevent.c's callbacks (VF removal, reset, link) find their relay
+ *    under the engine lock, set a request bit and wake the control thread; nothing more.
  *
  * Locks:
  *  - engine lock (relay.c): orders relay-table writes against lookups from other threads.
@@ -42,6 +44,9 @@
  *     syscalls are the idle sleeps: timed ones offline for RCU, and the interrupt mode's
  *     epoll wait (irq.c), online, without a quiescent state between arming and disarming,
  *     and cut short by workers_synchronize() and workers_wake().
+ *  5. Nothing waits for DPDK's interrupt thread (unregistering an ethdev or device-event
+ *     callback, closing a port whose interrupt handler may be running) while holding the
+ *     engine lock: a VF event callback there waits for it.
  */
 
 #include <rte_common.h>
@@ -409,10 +414,12 @@ struct pf_vf {
 int pf_vf_info(const char *pci, struct pf_vf *out);
 /* Start @r's VF again after a reset: configure, queues, start; its pool kept (vf.c). */
 int vf_restart(struct relay *r, const struct relay_params *p);
-/* The VF went away under @r (relay.c): release it, keep its names, wait for it. */
+/* The VF went away under @r: release it, keep its names, wait for it. */
 void relay_vf_lose(struct relay *r, const char *why);
-/* A lost VF is back: open and publish it again (relay.c). 0 or -errno. */
+/* A lost VF is back: open and publish it again. 0 or -errno. */
 int relay_vf_retake(struct relay *r);
+/* Is each PCI device of @r there and on vfio-pci (bound where configured)? 0, or -errno, @why. */
+int vf_ready(const struct relay *r, char *why, size_t len);
 /* Read @r's VF link now; log a change (vf.c). */
 void vf_link_read(struct relay *r);
 

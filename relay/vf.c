@@ -451,6 +451,7 @@ int vf_open(struct relay *r, const struct relay_params *p)
 
 void vf_close(struct relay *r)
 {
+	LOCK_RULE(!engine_lock_held(), "VF closed under the engine lock (rule 5)");
 	if (r->vf_open) {
 		dev_remove(r, r->name, r->is_pci);
 		r->vf_open = false;

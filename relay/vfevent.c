@@ -17,7 +17,10 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_dev.h>
@@ -104,6 +107,9 @@ out_err:
 
 void vf_events_stop(void)
 {
+	/* Unregistering waits for a callback in progress, which may wait for the engine lock. */
+	LOCK_RULE(!engine_lock_held(), "VF event callbacks unregistered under the engine lock "
+				       "(rule 5)");
 	for (unsigned int i = 0; i < RTE_DIM(eth_events); i++)
 		rte_eth_dev_callback_unregister(RTE_ETH_ALL, eth_events[i], on_eth_event, NULL);
 	rte_dev_event_callback_unregister(NULL, on_dev_event, (void *)-1);
@@ -166,6 +172,91 @@ void vf_requests_handle(struct relay *r)
 		vf_reset(r);
 	if ((req & VF_REQ_LINK) && r->vf_open)
 		vf_link_read(r);
+}
+
+void relay_vf_lose(struct relay *r, const char *why)
+{
+	bool guest = __atomic_load_n(&r->vid, __ATOMIC_ACQUIRE) >= 0;
+
+	relay_apply(r, &r->vf_side, RELAY_EV_DOWN);
+	relay_unpublish(r);
+	vf_close(r);
+	relay_apply(r, &r->vf_side, RELAY_EV_GONE);
+	engine_lock();
+	r->vf_lost = true;
+	engine_unlock();
+	r->retake_tsc = 0;
+	r->retake_gap = 1;
+	r->retake_err = 0;
+	relay_sync(r);
+	VLOG(WARNING,
+	     "relay %u: VF %s %s: let go at once%s; taken back when it returns "
+	     "(port_control remove forgets it)",
+	     r->id, r->dev, why,
+	     guest ? "; the guest stays connected, what it sends is dropped meanwhile" : "");
+}
+
+static int (*vf_ready_fn)(const char *dev, char *why, size_t len);
+
+void relay_vf_ready_hook(int (*fn)(const char *dev, char *why, size_t len))
+{
+	vf_ready_fn = fn;
+}
+
+int vf_ready(const struct relay *r, char *why, size_t len)
+{
+	char path[PATH_MAX];
+	int ret = 0;
+
+	for (unsigned int m = 0; m < RTE_MAX(r->nb_members, 1u) && !ret; m++) {
+		const char *dev = r->nb_members ? r->member[m].dev : r->dev;
+		const char *args = relay_alias_resolve(engine_params()->aliases,
+						       engine_params()->nb_aliases, dev);
+		char pci[32];
+
+		if (!relay_pci_normalize(args, pci, sizeof(pci)))
+			continue; /* a device string: probing tells */
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", pci);
+		if (access(path, F_OK)) {
+			snprintf(why, len, "PCI device %s is not there", pci);
+			ret = -ENODEV;
+		} else if (vf_ready_fn) {
+			ret = vf_ready_fn(pci, why, len);
+		}
+	}
+	return ret;
+}
+
+int relay_vf_retake(struct relay *r)
+{
+	char why[256] = "";
+	int ret = vf_ready(r, why, sizeof(why));
+
+	if (ret) {
+		if (ret != r->retake_err)
+			VLOG(INFO, "relay %u: waiting for VF %s: %s", r->id, r->dev, why);
+		r->retake_err = ret;
+		return ret;
+	}
+	/* Directions a guest keeps published: vf_open, port and pool change unpublished. */
+	relay_unpublish(r);
+	ret = vf_open(r, engine_params());
+	if (ret) {
+		r->retake_err = ret;
+		relay_sync(r);
+		return ret;
+	}
+	engine_lock();
+	r->vf_lost = false;
+	engine_unlock();
+	relay_apply(r, &r->vf_side, RELAY_EV_UP);
+	ret = relay_sync(r);
+	if (ret) {
+		relay_vf_lose(r, "came back but has no worker");
+		return ret;
+	}
+	VLOG(NOTICE, "relay %u: VF %s is back: relaying again", r->id, r->dev);
+	return 0;
 }
 
 /* A lost VF: look for it once its gap has passed; the gap grows while it fails to open. */

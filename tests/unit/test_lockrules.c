@@ -33,6 +33,22 @@ START_TEST(engine_lock_twice_aborts)
 }
 END_TEST
 
+START_TEST(vf_events_stop_under_engine_lock_aborts)
+{
+	engine_lock();
+	vf_events_stop(); /* rule 5: a callback in progress may wait for the lock */
+}
+END_TEST
+
+START_TEST(vf_close_under_engine_lock_aborts)
+{
+	static struct relay r;
+
+	engine_lock();
+	vf_close(&r); /* rule 5: closing a port waits for its interrupt handlers */
+}
+END_TEST
+
 START_TEST(allowed_sequences_pass)
 {
 	engine_lock();
@@ -56,6 +72,8 @@ int main(void)
 	tcase_add_test_raise_signal(tc, engine_lock_under_vring_locks_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, grace_period_under_vring_locks_aborts, SIGABRT);
 	tcase_add_test_raise_signal(tc, engine_lock_twice_aborts, SIGABRT);
+	tcase_add_test_raise_signal(tc, vf_events_stop_under_engine_lock_aborts, SIGABRT);
+	tcase_add_test_raise_signal(tc, vf_close_under_engine_lock_aborts, SIGABRT);
 	tcase_add_test(tc, allowed_sequences_pass);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
