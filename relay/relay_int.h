@@ -158,7 +158,6 @@ struct relay {
 	bool lsc;		 /* link state from LSC interrupts, polled at 1 Hz only */
 	unsigned int link_polls; /* link checks, for that 1 Hz */
 	bool irq_miss_told;	 /* "RX interrupt does not fire" logged */
-	bool mac_told;		 /* the guest MAC's outcome logged */
 	uint8_t mac_state;	 /* enum relay_mac_state */
 	uint64_t retake_tsc;	 /* lost: next look for the VF */
 	unsigned int retake_gap; /* lost: seconds between looks, doubling up to a limit */

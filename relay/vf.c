@@ -253,10 +253,8 @@ static void vf_conf_build(struct relay *r, const struct relay_params *p,
 static bool vf_irq_probe(struct relay *r)
 {
 	int lt = rte_log_register("lib.ethdev"), level = rte_log_get_level(lt);
-	bool ok = true;
-
 	int fd[RELAY_MAX_LANES];
-	bool shared = false;
+	bool ok = true, shared = false;
 
 	rte_log_set_level(lt, RTE_LOG_CRIT);
 	for (unsigned int q = 0; q < r->nb_lanes && ok; q++) {
@@ -306,7 +304,6 @@ static void vf_filters_open(struct relay *r)
 	for (unsigned int m = 0; m < r->nb_members; m++)
 		r->mac_learn |= r->member[m].is_pci;
 	r->mac_done = r->mac_want = 0;
-	r->mac_told = false;
 	__atomic_store_n(&r->mac_state, MAC_NONE, __ATOMIC_RELAXED);
 }
 
