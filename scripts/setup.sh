@@ -55,10 +55,11 @@ apt_update() { [ -n "$updated" ] || apt-get update -q; updated=1; }
 backports_source() {
 	local list=/etc/apt/sources.list.d/vfwd-backports.sources uri
 	grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ && return 0
-	uri=$(sed -n 's/^URIs: *\([^ ]*\/debian\)\/*$/\1/p' /etc/apt/sources.list.d/*.sources \
-		2>/dev/null | head -1)
-	[ -n "$uri" ] || uri=$(sed -n 's/^deb \([^ ]*\/debian\)\/* bookworm .*/\1/p' \
-		/etc/apt/sources.list 2>/dev/null | head -1)
+	# deb822 files (.sources) or the one-line list (debootstrap's); either may be missing
+	uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		sed -n 's/^URIs: *\([^ ]*\/debian\)\/*$/\1/p' | head -1 || true)
+	[ -n "$uri" ] || uri=$(cat /etc/apt/sources.list 2>/dev/null |
+		sed -n 's/^deb \([^ ]*\/debian\)\/* bookworm .*/\1/p' | head -1 || true)
 	if [ -z "$uri" ]; then
 		echo "setup: no Debian source found in /etc/apt to add bookworm-backports to" >&2
 		exit 1
