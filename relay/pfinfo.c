@@ -128,7 +128,7 @@ int pf_vf_info(const char *pci, struct pf_vf *out)
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0)
 		return -errno;
-	buf = malloc(len);
+	buf = calloc(1, len);
 	if (!buf) {
 		ret = -ENOMEM;
 		goto out_fd;

@@ -305,8 +305,8 @@ static void mac_str(uint64_t mac, char *buf, size_t len)
 static int mac_give(struct relay *r, uint64_t g, const char *vf_mac, const char *gm)
 {
 	struct rte_ether_addr a;
+	struct pf_vf pf = {.vf = -1};
 	bool filter = true;
-	struct pf_vf pf;
 	int ret;
 
 	memcpy(a.addr_bytes, &g, RTE_ETHER_ADDR_LEN);

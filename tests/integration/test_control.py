@@ -102,7 +102,8 @@ def traffic(d):
         want += ["relay_1.%s.active" % d_, "relay_1.%s.internal_state" % d_]
         want += ["relay_1.%s.cpu_1.%s" % (d_, f.format(src, dst)) for f in fields]
     check(keys[:len(want)] == want, "flat output: the reference's keys in the reference's order")
-    ours = ["relay_1.vf.link_up", "relay_1.vf.link_speed", "relay_1.vf.mtu"]
+    ours = ["relay_1.vf.link_up", "relay_1.vf.link_speed", "relay_1.vf.mtu", "relay_1.vf.lost",
+            "relay_1.vf.rx_interrupts"]
     for d_ in ("vf_to_vm", "vm_to_vf"):
         ours += ["relay_1.%s.cpu_1.%s" % (d_, k) for k in (
             "pkts_dropped_oversize", "bytes_dropped_oversize", "busy_cycles", "cycles_per_pkt",
