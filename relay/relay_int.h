@@ -377,7 +377,7 @@ struct rte_mempool *relay_pool_create(const char *name, unsigned int n, uint16_t
 /* VF glue (vf.c) */
 int vf_open(struct relay *r, const struct relay_params *p);
 void vf_close(struct relay *r);
-/* Active-backup bond whose active member lost its link: make an up member primary. */
+/* Active-backup bond whose active member lost its link: make an up member primary (vfevent.c). */
 void vf_bond_check(struct relay *r);
 /* Poll the VF link; publish and log changes. */
 void vf_link_check(struct relay *r);

@@ -7,7 +7,6 @@
 
 #include <rte_bus.h>
 #include <rte_dev.h>
-#include <rte_eth_bond.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_errno.h>
@@ -567,36 +566,4 @@ void vf_link_check(struct relay *r)
 int vf_restart(struct relay *r, const struct relay_params *p)
 {
 	return vf_setup(r, p);
-}
-
-static bool link_up(uint16_t port)
-{
-	struct rte_eth_link link;
-
-	return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
-}
-
-/*
- * The bonding PMD learns of member link changes from LSC interrupts, which
- * virtual devices (tap, af_packet) do not deliver to it; so the control thread
- * checks the active member itself.
- */
-void vf_bond_check(struct relay *r)
-{
-	int primary;
-
-	if (!r->vf_open || r->nb_members < 2 || r->bond_mode != BONDING_MODE_ACTIVE_BACKUP)
-		return;
-	primary = rte_eth_bond_primary_get(r->port);
-	if (primary < 0 || link_up((uint16_t)primary))
-		return;
-	for (unsigned int m = 0; m < r->nb_members; m++) {
-		if (r->member[m].port == primary || !link_up(r->member[m].port))
-			continue;
-		if (rte_eth_bond_primary_set(r->port, r->member[m].port) == 0)
-			VLOG(NOTICE,
-			     "relay %u: bond member on port %d lost its link; %s now active", r->id,
-			     primary, r->member[m].name);
-		return;
-	}
 }

@@ -7,7 +7,8 @@
  *  - return: a lost VF's device is looked for every second (relay_vf_retake) and taken back;
  *  - reset by the PF (ethdev INTR_RESET, iavf and ixgbevf raise it): reset and configured
  *    again, what was held for it kept;
- *  - link changes (LSC interrupts where the VF has them);
+ *  - link changes (LSC interrupts where the VF has them), and a bond's failover where its
+ *    members' link changes reach no interrupt (vf_bond_check);
  *  - an RX interrupt that does not fire (the workers find it, worker_doze): logged once;
  *  - a guest whose MAC is not the VF's, on a VF that filters unicast by MAC.
  *
@@ -24,6 +25,7 @@
 
 #include <rte_cycles.h>
 #include <rte_dev.h>
+#include <rte_eth_bond.h>
 #include <rte_ethdev.h>
 
 #include "relay_int.h"
@@ -257,6 +259,38 @@ int relay_vf_retake(struct relay *r)
 	}
 	VLOG(NOTICE, "relay %u: VF %s is back: relaying again", r->id, r->dev);
 	return 0;
+}
+
+static bool link_up(uint16_t port)
+{
+	struct rte_eth_link link;
+
+	return rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+}
+
+/*
+ * The bonding PMD learns of member link changes from LSC interrupts, which
+ * virtual devices (tap, af_packet) do not deliver to it; so the control thread
+ * checks the active member itself.
+ */
+void vf_bond_check(struct relay *r)
+{
+	int primary;
+
+	if (!r->vf_open || r->nb_members < 2 || r->bond_mode != BONDING_MODE_ACTIVE_BACKUP)
+		return;
+	primary = rte_eth_bond_primary_get(r->port);
+	if (primary < 0 || link_up((uint16_t)primary))
+		return;
+	for (unsigned int m = 0; m < r->nb_members; m++) {
+		if (r->member[m].port == primary || !link_up(r->member[m].port))
+			continue;
+		if (rte_eth_bond_primary_set(r->port, r->member[m].port) == 0)
+			VLOG(NOTICE,
+			     "relay %u: bond member on port %d lost its link; %s now active", r->id,
+			     primary, r->member[m].name);
+		return;
+	}
 }
 
 /* A lost VF: look for it once its gap has passed; the gap grows while it fails to open. */
