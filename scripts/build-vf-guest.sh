@@ -6,7 +6,8 @@
 #
 # Its /init loads the 9p modules, mounts the host root (tag "host") and a writable exchange
 # folder (tag "xchg"), chroots into the host root with tmpfs over the folders programs write to,
-# loads igb and vfio-pci, and then serves commands: the host writes xchg/cmd.N (a shell script),
+# loads igb and vfio-pci (vfwd.keep=PATH,...: host paths under those tmpfs to keep), and then
+# serves commands: the host writes xchg/cmd.N (a shell script),
 # the guest runs it and writes xchg/out.N (stdout and stderr) and then xchg/rc.N (exit code).
 # xchg/halt powers it off. Prints VFWD-VFGUEST-UP on its console when ready.
 # Output: build/vfguest/vmlinuz, build/vfguest/initramfs.cpio.gz.
@@ -37,11 +38,22 @@ for m in $(echo $MODS); do insmod /lib/modules/\$m.ko || echo "VFWD-VFGUEST-FAIL
 mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=none host /host ||
 	echo "VFWD-VFGUEST-FAIL host root"
 h=/host
-mount -t tmpfs tmp \$h/tmp
+# tmpfs where programs write; host paths below them named in vfwd.keep= (the build tree, e.g.
+# a clone under /tmp) stay visible, bound back from a view of the host's taken first.
 mount -t tmpfs run \$h/run
-mount -t tmpfs varlog \$h/var/log
-mount -t tmpfs vartmp \$h/var/tmp
-mount -t tmpfs varlib \$h/var/lib
+for d in tmp var/log var/tmp var/lib; do
+	mkdir -p \$h/run/.host/\$d
+	mount --bind \$h/\$d \$h/run/.host/\$d
+	mount -t tmpfs tmpfs \$h/\$d
+done
+for p in \$(sed -n 's/.*vfwd\.keep=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' '); do
+	for d in tmp var/log var/tmp var/lib; do
+		case "\$p/" in
+		/\$d/*) mkdir -p \$h\$p && mount --bind \$h/run/.host\$p \$h\$p ||
+				echo "VFWD-VFGUEST-FAIL keep \$p" ;;
+		esac
+	done
+done
 mount -t proc proc \$h/proc
 mount -t sysfs sys \$h/sys
 mount -t devtmpfs dev \$h/dev

@@ -60,7 +60,9 @@ class Bed:
                     "-virtfs", "local,path=%s,mount_tag=xchg,security_model=none" % self.xchg,
                     "-kernel", os.path.join(self.image, "vmlinuz"),
                     "-initrd", os.path.join(self.image, "initramfs.cpio.gz"),
-                    "-append", "console=ttyS0 intel_iommu=on iommu=pt quiet",
+                    "-append", "console=ttyS0 intel_iommu=on iommu=pt quiet vfwd.keep=" +
+                    ",".join(sorted({os.path.realpath(p) for p in (
+                        SRC, harness.BUILD, os.path.dirname(harness.BIN))})),
                     "-display", "none", "-serial", "file:" + self.serial, "-nodefaults",
                     "-no-reboot"]
         self.proc = None
@@ -77,7 +79,8 @@ class Bed:
         t0 = time.time()
         wait_for(lambda: "VFWD-VFGUEST-" in self.console() or self.proc.poll() is not None,
                  timeout, "the bed's guest up")
-        harness.check("VFWD-VFGUEST-UP" in self.console(),
+        harness.check("VFWD-VFGUEST-UP" in self.console() and
+                      "VFWD-VFGUEST-FAIL" not in self.console(),
                       "bed up in %.0f s (igb PF, vIOMMU, host root over 9p)" % (time.time() - t0))
         sh("ip", "-n", self.ns, "link", "set", self.tap, "up")
         sh("ip", "-n", self.ns, "addr", "add", self.host_addr, "dev", self.tap)
